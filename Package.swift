@@ -1,0 +1,132 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Strict Swift 6 everywhere; `any` spelled out so existentials stay visible in review.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "sigmaris",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "sigmaris", targets: ["sigmaris"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // MARK: C libraries from the system (apt), found through pkg-config.
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"]), .brew(["libpq"])]
+        ),
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]
+        ),
+        .systemLibrary(
+            name: "CLibcrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
+        ),
+
+        // MARK: The persona engine: pure, deterministic, no I/O.
+        .target(
+            name: "SigmarisEngine",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Adapters: thin wrappers over C libraries, each behind an async API.
+        .target(
+            name: "SigmarisPostgres",
+            dependencies: [
+                "CLibPQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SigmarisCurl",
+            dependencies: [
+                "CCurl",
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SigmarisAuth",
+            dependencies: [
+                "CLibcrypto",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: The HTTP application that wires engine and adapters together.
+        .target(
+            name: "SigmarisApp",
+            dependencies: [
+                "SigmarisEngine",
+                "SigmarisPostgres",
+                "SigmarisCurl",
+                "SigmarisAuth",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "sigmaris",
+            dependencies: [
+                "SigmarisApp",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Tests.
+        .testTarget(
+            name: "SigmarisEngineTests",
+            dependencies: ["SigmarisEngine"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SigmarisPostgresTests",
+            dependencies: ["SigmarisPostgres"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SigmarisCurlTests",
+            dependencies: ["SigmarisCurl"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SigmarisAuthTests",
+            dependencies: ["SigmarisAuth"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SigmarisAppTests",
+            dependencies: [
+                "SigmarisApp",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)
