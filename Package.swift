@@ -60,6 +60,7 @@ let package = Package(
             name: "SigmarisCurl",
             dependencies: [
                 "CCurl",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
@@ -98,6 +99,16 @@ let package = Package(
         ),
 
         // MARK: Tests.
+        // Shared by every test target that needs the throwaway Postgres started by `make test`.
+        .target(
+            name: "SigmarisTestSupport",
+            dependencies: [
+                "SigmarisPostgres",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/SigmarisTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "SigmarisEngineTests",
             dependencies: ["SigmarisEngine"],
@@ -105,12 +116,18 @@ let package = Package(
         ),
         .testTarget(
             name: "SigmarisPostgresTests",
-            dependencies: ["SigmarisPostgres"],
+            dependencies: ["SigmarisPostgres", "SigmarisTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "SigmarisCurlTests",
-            dependencies: ["SigmarisCurl"],
+            dependencies: [
+                "SigmarisCurl",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -123,6 +140,7 @@ let package = Package(
             name: "SigmarisAppTests",
             dependencies: [
                 "SigmarisApp",
+                "SigmarisTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ],

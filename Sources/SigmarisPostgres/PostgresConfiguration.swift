@@ -1,0 +1,24 @@
+/// How to reach Postgres and how many connections to keep.
+public struct PostgresConfiguration: Sendable {
+    /// A libpq connection string or URI (`postgresql://…` or `host=… dbname=…`), passed to libpq unchanged,
+    /// so every libpq option (`sslmode=require`, `options=…`) works as documented by libpq.
+    public var connectionString: String
+    /// Upper bound of open connections; each gets its own thread while it works.
+    public var poolSize: Int
+    /// Seconds libpq may spend establishing a connection before the request fails (libpq `connect_timeout`).
+    public var connectTimeoutSeconds: Int
+    /// Shown in `pg_stat_activity.application_name`.
+    public var applicationName: String
+
+    public init(
+        connectionString: String,
+        poolSize: Int = 10,
+        connectTimeoutSeconds: Int = 5,
+        applicationName: String = "sigmaris"
+    ) {
+        self.connectionString = connectionString
+        self.poolSize = max(1, poolSize)
+        self.connectTimeoutSeconds = max(1, connectTimeoutSeconds)
+        self.applicationName = applicationName
+    }
+}

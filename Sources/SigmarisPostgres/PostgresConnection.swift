@@ -1,0 +1,177 @@
+import CLibPQ
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One libpq connection. Every method blocks, so it is only ever used on a pool thread, by one thread
+/// at a time (the pool hands it out to exactly one lease holder). The `PGconn` is freed in `deinit` only.
+public final class PostgresConnection {
+    private let handle: OpaquePointer
+    /// Statements that reached the server since the pool handed this connection out; a broken connection
+    /// with none may be replaced and the work retried, since the server has seen nothing of it.
+    var statementsSent = 0
+
+    /// Opens a connection (blocking, bounded by `connect_timeout`).
+    init(configuration: PostgresConfiguration) throws(PostgresError) {
+        // Our options come after `dbname`, which libpq expands from the URI or keyword string, so the
+        // user's string may set anything else while connect_timeout and the client encoding are ours.
+        let keywords = ["dbname", "connect_timeout", "application_name", "client_encoding"]
+        let values = [
+            configuration.connectionString, String(configuration.connectTimeoutSeconds),
+            configuration.applicationName, "UTF8",
+        ]
+        let conn: OpaquePointer? = withCStringArray(keywords) { k in
+            withCStringArray(values) { v in PQconnectdbParams(k, v, 1) }
+        }
+        guard let conn else { throw PostgresError(.connectionFailed, detail: "libpq could not allocate a connection") }
+        guard PQstatus(conn) == CONNECTION_OK else {
+            let message = Self.firstLine(PQerrorMessage(conn))
+            PQfinish(conn)
+            throw PostgresError(.connectionFailed, serverMessage: message)
+        }
+        // libpq prints server notices ("relation … already exists, skipping") to stderr by default;
+        // they are expected during idempotent migrations and carry nothing the service acts on.
+        PQsetNoticeProcessor(conn, { _, _ in }, nil)
+        self.handle = conn
+    }
+
+    deinit {
+        PQfinish(handle)
+    }
+
+    /// False once the socket is known to be dead.
+    public var isHealthy: Bool { PQstatus(handle) == CONNECTION_OK }
+
+    /// True while a transaction block is open (including a failed one).
+    public var isInTransaction: Bool {
+        let status = PQtransactionStatus(handle)
+        return status == PQTRANS_INTRANS || status == PQTRANS_INERROR
+    }
+
+    /// True inside a transaction block that an error has aborted (only ROLLBACK is accepted).
+    public var isInFailedTransaction: Bool { PQtransactionStatus(handle) == PQTRANS_INERROR }
+
+    /// Runs one parameterized statement (`$1`, `$2`, … in `sql`) with text results.
+    @discardableResult
+    public func query(_ sql: String, _ parameters: [PostgresValue] = []) throws(PostgresError) -> PostgresRows {
+        let types = parameters.map(\.typeOID)
+        let formats = parameters.map { Int32($0.isBinary ? 1 : 0) }
+        let payloads = parameters.map(\.wireBytes)
+        let lengths = payloads.map { Int32($0?.count ?? 0) }
+        statementsSent += 1
+        let result: OpaquePointer? = withParameterPointers(payloads) { valuePointers in
+            PQexecParams(handle, sql, Int32(parameters.count), types, valuePointers, lengths, formats, 0)
+        }
+        return try consume(result)
+    }
+
+    /// Runs a script of several statements with the simple query protocol. Only for trusted SQL
+    /// (migration files shipped with the service); it takes no parameters.
+    public func execute(script sql: String) throws(PostgresError) {
+        statementsSent += 1
+        _ = try consume(PQexec(handle, sql))
+    }
+
+    private func consume(_ result: OpaquePointer?) throws(PostgresError) -> PostgresRows {
+        guard let result else { throw connectionError() }
+        defer { PQclear(result) }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
+            return PostgresRows(columns: [], columnTypes: [], cells: [], affectedRows: Self.affected(result))
+        case PGRES_TUPLES_OK:
+            return Self.copyRows(result)
+        default:
+            guard let sqlState = Self.field(result, sigmaris_pg_diag_sqlstate) else {
+                // No SQLSTATE: libpq itself failed, which means the connection went away.
+                throw connectionError()
+            }
+            throw PostgresError(
+                .queryFailed, sqlState: sqlState,
+                serverMessage: Self.field(result, sigmaris_pg_diag_message_primary),
+                constraint: Self.field(result, sigmaris_pg_diag_constraint_name),
+                table: Self.field(result, sigmaris_pg_diag_table_name),
+                column: Self.field(result, sigmaris_pg_diag_column_name)
+            )
+        }
+    }
+
+    private func connectionError() -> PostgresError {
+        PostgresError(isHealthy ? .queryFailed : .connectionLost, serverMessage: Self.firstLine(PQerrorMessage(handle)))
+    }
+
+    private static func copyRows(_ result: OpaquePointer) -> PostgresRows {
+        let rowCount = Int(PQntuples(result))
+        let columnCount = Int(PQnfields(result))
+        var columns = [String]()
+        var types = [UInt32]()
+        columns.reserveCapacity(columnCount)
+        for c in 0..<Int32(columnCount) {
+            columns.append(String(cString: PQfname(result, c)))
+            types.append(PQftype(result, c))
+        }
+        var cells = [[UInt8]?]()
+        cells.reserveCapacity(rowCount * columnCount)
+        for r in 0..<Int32(rowCount) {
+            for c in 0..<Int32(columnCount) {
+                if PQgetisnull(result, r, c) == 1 {
+                    cells.append(nil)
+                } else {
+                    let length = Int(PQgetlength(result, r, c))
+                    let pointer = UnsafeRawPointer(PQgetvalue(result, r, c)!)
+                    cells.append(Array(UnsafeRawBufferPointer(start: pointer, count: length)))
+                }
+            }
+        }
+        return PostgresRows(columns: columns, columnTypes: types, cells: cells, affectedRows: affected(result))
+    }
+
+    private static func affected(_ result: OpaquePointer) -> Int {
+        Int(String(cString: PQcmdTuples(result))) ?? 0
+    }
+
+    private static func field(_ result: OpaquePointer, _ code: Int) -> String? {
+        PQresultErrorField(result, Int32(code)).map { String(cString: $0) }
+    }
+
+    private static func firstLine(_ message: UnsafePointer<CChar>?) -> String? {
+        guard let message else { return nil }
+        return String(cString: message).split(whereSeparator: \.isNewline).first.map(String.init)
+    }
+}
+
+/// Gives libpq a `const char * const *` view of Swift strings for the duration of `body`.
+private func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
+    let duplicates = strings.map { strdup($0) }
+    defer { duplicates.forEach { free($0) } }
+    var pointers = duplicates.map { UnsafePointer($0) }
+    pointers.append(nil)
+    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+}
+
+/// Pins each parameter's bytes (or NULL) while libpq reads them.
+private func withParameterPointers<R>(
+    _ payloads: [[UInt8]?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> R
+) -> R {
+    guard !payloads.isEmpty else { return body(nil) }
+    var buffers = [UnsafeMutablePointer<CChar>?]()
+    buffers.reserveCapacity(payloads.count)
+    defer { buffers.forEach { $0?.deallocate() } }
+    for payload in payloads {
+        guard let payload else {
+            buffers.append(nil)
+            continue
+        }
+        // libpq reads text-format values as NUL-terminated strings (it ignores their lengths), so every
+        // buffer gets a terminator; binary values are read by length and ignore it.
+        let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: payload.count + 1)
+        payload.withUnsafeBytes { source in
+            if let base = source.baseAddress { UnsafeMutableRawPointer(buffer).copyMemory(from: base, byteCount: source.count) }
+        }
+        buffer[payload.count] = 0
+        buffers.append(buffer)
+    }
+    let pointers = buffers.map { UnsafePointer($0) }
+    return pointers.withUnsafeBufferPointer { body($0.baseAddress) }
+}

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# A throwaway Postgres cluster on loopback for development and tests, under .data/ (git-ignored).
+# Usage: scripts/pg.sh start|stop|restart|url NAME PORT
+#   start    initdb when needed, start the server, create the database NAME (prints nothing else)
+#   url      print the DATABASE_URL for NAME
+# Postgres refuses to run as root, so as root the cluster belongs to the `postgres` user.
+set -euo pipefail
+
+cmd=${1:?usage: pg.sh start|stop|restart|url NAME PORT}
+name=${2:?name}
+port=${3:?port}
+root=$(cd "$(dirname "$0")/.." && pwd)
+password=sigmaris
+url="postgresql://sigmaris:${password}@127.0.0.1:${port}/${name}"
+
+if [ "$cmd" = url ]; then echo "$url"; exit 0; fi
+
+bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+[ -x "$bindir/pg_ctl" ] || { echo "no Postgres server found; run scripts/deps.sh" >&2; exit 1; }
+
+as_owner=()
+if [ "$(id -u)" -eq 0 ]; then as_owner=(runuser -u postgres --); fi
+
+data="$root/.data/postgres-$name"
+# The postgres user must reach the folder; a clone under a private home cannot, so fall back to /tmp.
+mkdir -p "$root/.data"
+if [ ${#as_owner[@]} -gt 0 ] && ! runuser -u postgres -- test -x "$root/.data" 2>/dev/null; then
+    data="/tmp/sigmaris-postgres-$(echo "$root" | md5sum | cut -c1-8)-$name"
+fi
+log="$data.log"
+
+pgctl() { "${as_owner[@]}" "$bindir/pg_ctl" -D "$data" -l "$log" "$@"; }
+
+case "$cmd" in
+start)
+    if [ ! -f "$data/PG_VERSION" ]; then
+        mkdir -p "$data"
+        [ ${#as_owner[@]} -eq 0 ] || chown postgres: "$data"
+        pwfile=$(mktemp); echo "$password" > "$pwfile"; chmod 644 "$pwfile"
+        "${as_owner[@]}" "$bindir/initdb" -D "$data" -U sigmaris --pwfile="$pwfile" \
+            --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null
+        rm -f "$pwfile"
+        touch "$log"; [ ${#as_owner[@]} -eq 0 ] || chown postgres: "$log"
+    fi
+    if ! pgctl status >/dev/null 2>&1; then
+        pgctl -w -o "-p $port -c listen_addresses=127.0.0.1 -k $data -c fsync=off" start >/dev/null
+    fi
+    "${as_owner[@]}" "$bindir/psql" -h "$data" -p "$port" -U sigmaris -d postgres -Atq \
+        -c "SELECT 1 FROM pg_database WHERE datname = '$name'" | grep -q 1 \
+        || "${as_owner[@]}" "$bindir/createdb" -h "$data" -p "$port" -U sigmaris "$name"
+    ;;
+stop)
+    pgctl status >/dev/null 2>&1 && pgctl -w -m fast stop >/dev/null || true
+    ;;
+restart)
+    pgctl -w -m fast -o "-p $port -c listen_addresses=127.0.0.1 -k $data -c fsync=off" restart >/dev/null
+    ;;
+drop)
+    "${as_owner[@]}" "$bindir/dropdb" -h "$data" -p "$port" -U sigmaris --if-exists "$name"
+    ;;
+*)
+    echo "unknown command $cmd" >&2; exit 2
+    ;;
+esac
