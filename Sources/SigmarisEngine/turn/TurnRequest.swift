@@ -1,0 +1,27 @@
+/// One user message to run through the engine (section 1's input).
+public struct TurnRequest: Sendable, Equatable {
+    public var userID: String
+    /// Nil or empty: the engine uses `"{user_id}:{32 hex}"`.
+    public var sessionID: String?
+    public var message: String
+    public var rewardSignal: Double
+    public var affectSignal: AffectSignal?
+    /// An explicit operator/user command to answer minimally: the only way into SILENT.
+    public var requestsSilence: Bool
+
+    public init(
+        userID: String,
+        sessionID: String? = nil,
+        message: String,
+        rewardSignal: Double = 0,
+        affectSignal: AffectSignal? = nil,
+        requestsSilence: Bool = false
+    ) {
+        self.userID = userID
+        self.sessionID = sessionID
+        self.message = message
+        self.rewardSignal = rewardSignal
+        self.affectSignal = affectSignal
+        self.requestsSilence = requestsSilence
+    }
+}
