@@ -1,0 +1,124 @@
+import SigmarisCurl
+import Testing
+
+/// `send(_:retry:logger:)` against a real server.
+@Suite("Retrying send")
+struct RetryTests {
+    /// Fast and deterministic backoff so the tests take milliseconds.
+    let policy = RetryPolicy(maxAttempts: 3, baseBackoff: .milliseconds(10), maxBackoff: .milliseconds(50), jitter: .none)
+
+    @Test("503 twice then 200 takes three attempts and returns the 200")
+    func retriesUntilSuccess() async throws {
+        try await StubHTTPServer.with({ _, index in
+            index < 2 ? StubResponse(status: 503) : StubResponse(status: 200, body: Array("ok".utf8))
+        }) { server in
+            try await withCurlClient { client in
+                let capture = LogCapture()
+                let response = try await client.send(HTTPRequest(url: server.baseURL + "/flaky"), retry: policy, logger: capture.logger)
+                #expect(response.status == 200)
+                #expect(response.body == Array("ok".utf8))
+                #expect(server.requests.count == 3)
+                let attempts = capture.all.filter { $0.message == "outbound HTTP request completed" }
+                #expect(attempts.compactMap { $0.metadata["http.attempt"] } == ["1", "2", "3"])
+                #expect(attempts.compactMap { $0.metadata["http.status"] } == ["503", "503", "200"])
+                #expect(attempts.allSatisfy { $0.metadata["http.duration_ms"] != nil })
+            }
+        }
+    }
+
+    @Test("400 is not retried")
+    func clientErrorNotRetried() async throws {
+        try await StubHTTPServer.with({ _, _ in StubResponse(status: 400) }) { server in
+            try await withCurlClient { client in
+                let response = try await client.send(HTTPRequest(url: server.baseURL + "/bad"), retry: policy, logger: testLogger())
+                #expect(response.status == 400)
+                #expect(server.requests.count == 1)
+            }
+        }
+    }
+
+    @Test("When attempts run out, the last retryable response is returned")
+    func exhaustedReturnsLastResponse() async throws {
+        try await StubHTTPServer.with({ _, _ in StubResponse(status: 503) }) { server in
+            try await withCurlClient { client in
+                let response = try await client.send(HTTPRequest(url: server.baseURL + "/down"), retry: policy, logger: testLogger())
+                #expect(response.status == 503)
+                #expect(server.requests.count == 3)
+            }
+        }
+    }
+
+    @Test("POST is not re-sent after a 503 unless the policy opts in")
+    func postNotRetriedByDefault() async throws {
+        try await StubHTTPServer.with({ _, index in StubResponse(status: index == 0 ? 503 : 200) }) { server in
+            try await withCurlClient { client in
+                let request = HTTPRequest(method: .post, url: server.baseURL + "/pay", body: [1])
+                let first = try await client.send(request, retry: policy, logger: testLogger())
+                #expect(first.status == 503)
+                #expect(server.requests.count == 1)
+
+                var optedIn = policy
+                optedIn.retriesNonIdempotentRequests = true
+                let second = try await client.send(request, retry: optedIn, logger: testLogger())
+                #expect(second.status == 200)
+            }
+        }
+    }
+
+    @Test("Retry-After is honoured")
+    func honoursRetryAfter() async throws {
+        try await StubHTTPServer.with({ _, index in
+            index == 0 ? StubResponse(status: 429, headers: [("Retry-After", "1")]) : StubResponse(status: 200)
+        }) { server in
+            try await withCurlClient { client in
+                let start = ContinuousClock.now
+                let response = try await client.send(HTTPRequest(url: server.baseURL + "/limited"), retry: policy, logger: testLogger())
+                #expect(response.status == 200)
+                #expect(server.requests.count == 2)
+                #expect(ContinuousClock.now - start >= .milliseconds(950), "waited Retry-After, not the 10 ms backoff")
+            }
+        }
+    }
+
+    @Test("A Retry-After beyond the bound returns the response without waiting")
+    func retryAfterTooLong() async throws {
+        try await StubHTTPServer.with({ _, _ in StubResponse(status: 429, headers: [("Retry-After", "3600")]) }) { server in
+            try await withCurlClient { client in
+                let start = ContinuousClock.now
+                let response = try await client.send(HTTPRequest(url: server.baseURL + "/limited"), retry: policy, logger: testLogger())
+                #expect(response.status == 429)
+                #expect(server.requests.count == 1)
+                #expect(ContinuousClock.now - start < .seconds(5))
+            }
+        }
+    }
+
+    @Test("Connect failures are retried, then the error is thrown")
+    func connectFailureRetriedThenThrown() async throws {
+        let port = try await ErrorTests.closedPort()
+        try await withCurlClient { client in
+            let capture = LogCapture()
+            let error = await expectOutboundError {
+                try await client.send(HTTPRequest(method: .post, url: "http://127.0.0.1:\(port)/"), retry: policy, logger: capture.logger)
+            }
+            #expect(error?.code == .couldNotConnect)
+            // Three "failed" lines: safe to re-send a POST that never connected.
+            #expect(capture.all.filter { $0.message == "outbound HTTP request failed" }.count == 3)
+        }
+    }
+
+    @Test("Timeouts of idempotent requests are retried")
+    func timeoutRetried() async throws {
+        try await StubHTTPServer.with({ _, index in index == 0 ? nil : StubResponse(status: 200) }) { server in
+            try await withCurlClient { client in
+                let response = try await client.send(
+                    HTTPRequest(url: server.baseURL + "/", timeout: .milliseconds(300)),
+                    retry: policy,
+                    logger: testLogger()
+                )
+                #expect(response.status == 200)
+                #expect(server.requests.count == 2)
+            }
+        }
+    }
+}

@@ -1,0 +1,160 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Synchronization
+
+/// What the stub saw for one request.
+struct StubRequest: Sendable {
+    var method: String
+    var uri: String
+    var headers: [(name: String, value: String)]
+    var body: [UInt8]
+
+    func header(_ name: String) -> String? {
+        headers.first { $0.name.lowercased() == name.lowercased() }?.value
+    }
+}
+
+/// What the stub answers. `nil` from the behaviour means "never answer".
+struct StubResponse: Sendable {
+    var status: Int = 200
+    var headers: [(name: String, value: String)] = []
+    var body: [UInt8] = []
+    /// Omit Content-Length so NIO sends the body chunked: exercises the
+    /// size cap in the write callback rather than libcurl's early check.
+    var chunked = false
+}
+
+/// A real HTTP/1.1 server on 127.0.0.1 with an ephemeral port, whose answers
+/// the test controls. Every request is recorded, and accepted connections are
+/// counted (to observe keep-alive reuse).
+final class StubHTTPServer: Sendable {
+    /// `(request, zero-based index of the request on this server)`.
+    typealias Behavior = @Sendable (StubRequest, Int) -> StubResponse?
+
+    private let group: MultiThreadedEventLoopGroup
+    private let channel: any Channel
+    private let state: StubServerState
+
+    var port: Int { channel.localAddress!.port! }
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+    var requests: [StubRequest] { state.recorded.withLock { $0 } }
+    var connectionCount: Int { state.connections.load(ordering: .relaxed) }
+
+    private init(group: MultiThreadedEventLoopGroup, channel: any Channel, state: StubServerState) {
+        self.group = group
+        self.channel = channel
+        self.state = state
+    }
+
+    static func start(_ behavior: @escaping Behavior) async throws -> StubHTTPServer {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let state = StubServerState(behavior: behavior)
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    try channel.pipeline.syncOperations.addHandler(StubHandler(state: state))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0)
+            .get()
+        return StubHTTPServer(group: group, channel: channel, state: state)
+    }
+
+    /// Closes the listener and every open connection.
+    func stop() async {
+        try? await channel.close()
+        try? await group.shutdownGracefully()
+    }
+
+    /// Runs `body` with a started server and always stops it afterwards.
+    static func with<T>(
+        _ behavior: @escaping Behavior,
+        _ body: (StubHTTPServer) async throws -> T
+    ) async throws -> T {
+        let server = try await start(behavior)
+        do {
+            let result = try await body(server)
+            await server.stop()
+            return result
+        } catch {
+            await server.stop()
+            throw error
+        }
+    }
+}
+
+private final class StubServerState: Sendable {
+    let behavior: StubHTTPServer.Behavior
+    let recorded = Mutex<[StubRequest]>([])
+    let connections = Atomic<Int>(0)
+
+    init(behavior: @escaping StubHTTPServer.Behavior) {
+        self.behavior = behavior
+    }
+
+    /// Records the request and returns its index.
+    func record(_ request: StubRequest) -> Int {
+        recorded.withLock { requests in
+            requests.append(request)
+            return requests.count - 1
+        }
+    }
+}
+
+private final class StubHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let state: StubServerState
+    private var head: HTTPRequestHead?
+    private var body: [UInt8] = []
+
+    init(state: StubServerState) {
+        self.state = state
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        state.connections.add(1, ordering: .relaxed)
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            self.head = head
+            body = []
+        case .body(let buffer):
+            body.append(contentsOf: buffer.readableBytesView)
+        case .end:
+            guard let head else { return }
+            let request = StubRequest(
+                method: head.method.rawValue,
+                uri: head.uri,
+                headers: head.headers.map { (name: $0.name, value: $0.value) },
+                body: body
+            )
+            let index = state.record(request)
+            guard let response = state.behavior(request, index) else {
+                return  // never answer: the client must time out
+            }
+            respond(response, isHead: head.method == .HEAD, context: context)
+        }
+    }
+
+    private func respond(_ response: StubResponse, isHead: Bool, context: ChannelHandlerContext) {
+        var headers = HTTPHeaders(response.headers.map { ($0.name, $0.value) })
+        if !response.chunked {
+            headers.replaceOrAdd(name: "content-length", value: "\(response.body.count)")
+        }
+        let head = HTTPResponseHead(version: .http1_1, status: .init(statusCode: response.status), headers: headers)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        if !isHead, !response.body.isEmpty {
+            let buffer = context.channel.allocator.buffer(bytes: response.body)
+            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        }
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+    }
+}
