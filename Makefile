@@ -1,0 +1,11 @@
+# The two commands a newcomer runs. Both set up everything they need on a fresh Debian machine.
+.PHONY: run test bench
+
+run:    ## local Postgres + local provider, prints a dev token, serves on 127.0.0.1:8000
+	scripts/run.sh
+
+test:   ## throwaway Postgres clusters, then every test
+	scripts/test.sh
+
+bench:  ## prints latency and throughput figures (see docs/benchmarks.md)
+	scripts/bench.sh

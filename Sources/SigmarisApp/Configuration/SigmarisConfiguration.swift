@@ -1,0 +1,156 @@
+import Foundation
+
+/// Everything the service reads from its environment (and an optional `.env`; the environment wins).
+/// `.env.example` documents each variable; the names below are the contract.
+public struct SigmarisConfiguration: Sendable {
+    public enum LLMProvider: String, Sendable { case local, openai }
+
+    // Server
+    public var host = "127.0.0.1"
+    public var port = 8000
+    public var logLevel = "info"
+    // Database
+    public var databaseURL: String?
+    public var databasePoolSize = 10
+    public var databaseConnectTimeoutSeconds = 5
+    public var migrationsDirectory = "sql"
+    // Auth (Supabase)
+    public var supabaseURL: URL?
+    public var supabaseJWTSecret: String?
+    public var supabaseJWKSURL: URL?
+    public var supabaseServiceRoleKey: String?
+    public var supabaseAnonKey: String?
+    public var jwtAudience = "authenticated"
+    public var jwtIssuer: String?
+    public var authDisabled = false
+    // Persona core
+    public var llmProvider: LLMProvider = .local
+    public var openAIAPIKey: String?
+    public var openAIBaseURL = URL(string: "https://api.openai.com/v1")!
+    public var personaModel = "gpt-4o-mini"
+    public var embeddingModel = "text-embedding-3-small"
+    public var coreURL: URL?
+    public var trace = true
+    public var traceText = false
+    public var raiseLLMErrors = false
+
+    /// Defaults only; for tests and for building a configuration in code.
+    public init() {}
+
+    public init(environment env: [String: String]) throws(ConfigurationError) {
+        let read = VariableReader(env)
+        host = read.string("HOST") ?? host
+        port = try read.integer("PORT", in: 1...65535) ?? port
+        logLevel = try read.choice("SIGMARIS_LOG_LEVEL", ["trace", "debug", "info", "notice", "warning", "error", "critical"]) ?? logLevel
+
+        databaseURL = try read.databaseURL("DATABASE_URL")
+        databasePoolSize = try read.integer("DATABASE_POOL_SIZE", in: 1...500) ?? databasePoolSize
+        databaseConnectTimeoutSeconds = try read.integer("DATABASE_CONNECT_TIMEOUT", in: 1...300) ?? databaseConnectTimeoutSeconds
+        migrationsDirectory = read.string("SIGMARIS_MIGRATIONS_DIR") ?? migrationsDirectory
+
+        supabaseURL = try read.url("SUPABASE_URL", schemes: ["http", "https"])
+        supabaseJWTSecret = read.string("SUPABASE_JWT_SECRET")
+        supabaseJWKSURL = try read.url("SUPABASE_JWKS_URL", schemes: ["http", "https", "file"])
+        supabaseServiceRoleKey = read.string("SUPABASE_SERVICE_ROLE_KEY")
+        supabaseAnonKey = read.string("SUPABASE_ANON_KEY")
+        jwtAudience = read.string("SIGMARIS_JWT_AUDIENCE") ?? jwtAudience
+        // Supabase's issuer is `<SUPABASE_URL>/auth/v1`; checking it is free when the project is known.
+        jwtIssuer = read.string("SIGMARIS_JWT_ISSUER")
+            ?? supabaseURL.map { $0.absoluteString.trimmingSuffix("/") + "/auth/v1" }
+        authDisabled = try read.bool("SIGMARIS_AUTH_DISABLED") ?? authDisabled
+
+        openAIAPIKey = read.string("OPENAI_API_KEY")
+        // An API key alone selects the OpenAI-compatible provider; without one the local provider runs.
+        llmProvider = try read.choice("SIGMARIS_LLM_PROVIDER", ["local", "openai"]).flatMap(LLMProvider.init(rawValue:))
+            ?? (openAIAPIKey == nil ? .local : .openai)
+        openAIBaseURL = try read.url("OPENAI_BASE_URL", schemes: ["http", "https"]) ?? openAIBaseURL
+        personaModel = read.string("SIGMARIS_PERSONA_MODEL") ?? personaModel
+        embeddingModel = read.string("SIGMARIS_EMBEDDING_MODEL") ?? embeddingModel
+        coreURL = try read.url("SIGMARIS_CORE_URL", schemes: ["http", "https"])
+        trace = try read.bool("SIGMARIS_TRACE") ?? trace
+        traceText = try read.bool("SIGMARIS_TRACE_TEXT") ?? traceText
+        raiseLLMErrors = try read.bool("SIGMARIS_RAISE_LLM_ERRORS") ?? raiseLLMErrors
+
+        if llmProvider == .openai, openAIAPIKey == nil, openAIBaseURL.host == "api.openai.com" {
+            throw ConfigurationError(variable: "OPENAI_API_KEY", expected: "set when SIGMARIS_LLM_PROVIDER=openai targets api.openai.com")
+        }
+    }
+
+    /// The migrations folder as a URL (relative paths resolve against the working directory).
+    public var migrationsURL: URL { URL(fileURLWithPath: migrationsDirectory) }
+
+    /// The database URL, or a configuration error naming the variable.
+    public func requireDatabaseURL() throws(ConfigurationError) -> String {
+        guard let databaseURL else {
+            throw ConfigurationError(variable: "DATABASE_URL", expected: "set to a libpq connection string or postgresql:// URI")
+        }
+        return databaseURL
+    }
+}
+
+/// Reads typed values; an empty value counts as unset, so `FOO=` in `.env` means "use the default".
+private struct VariableReader {
+    let env: [String: String]
+    init(_ env: [String: String]) { self.env = env }
+
+    func string(_ name: String) -> String? {
+        guard let value = env[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+        return value
+    }
+
+    func integer(_ name: String, in range: ClosedRange<Int>) throws(ConfigurationError) -> Int? {
+        guard let text = string(name) else { return nil }
+        guard let value = Int(text), range.contains(value) else {
+            throw ConfigurationError(variable: name, expected: "a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return value
+    }
+
+    func bool(_ name: String) throws(ConfigurationError) -> Bool? {
+        guard let text = string(name)?.lowercased() else { return nil }
+        switch text {
+        case "1", "true", "yes", "on": return true
+        case "0", "false", "no", "off": return false
+        default: throw ConfigurationError(variable: name, expected: "one of 1, true, yes, on, 0, false, no, off")
+        }
+    }
+
+    func choice(_ name: String, _ options: [String]) throws(ConfigurationError) -> String? {
+        guard let text = string(name)?.lowercased() else { return nil }
+        guard options.contains(text) else {
+            throw ConfigurationError(variable: name, expected: "one of " + options.joined(separator: ", "))
+        }
+        return text
+    }
+
+    func url(_ name: String, schemes: Set<String>) throws(ConfigurationError) -> URL? {
+        guard let text = string(name) else { return nil }
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), schemes.contains(scheme),
+              scheme == "file" || !(url.host ?? "").isEmpty
+        else {
+            throw ConfigurationError(variable: name, expected: "a URL with scheme " + schemes.sorted().joined(separator: " or "))
+        }
+        return url
+    }
+
+    /// libpq takes a URI or `key=value` pairs; a URI must at least parse with a host or socket path.
+    func databaseURL(_ name: String) throws(ConfigurationError) -> String? {
+        guard let text = string(name) else { return nil }
+        if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") {
+            guard URLComponents(string: text) != nil else {
+                throw ConfigurationError(variable: name, expected: "a valid postgresql:// URI (percent-encode special characters in the password)")
+            }
+        } else if !text.contains("=") {
+            throw ConfigurationError(variable: name, expected: "a postgresql:// URI or libpq key=value connection string")
+        }
+        return text
+    }
+}
+
+extension String {
+    func trimmingSuffix(_ suffix: String) -> String {
+        var s = self
+        while s.hasSuffix(suffix) { s.removeLast(suffix.count) }
+        return s
+    }
+}

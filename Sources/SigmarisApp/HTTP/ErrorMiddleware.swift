@@ -1,0 +1,40 @@
+import Hummingbird
+import Logging
+import SigmarisAuth
+import SigmarisPostgres
+
+/// The one place where errors become HTTP responses. Anything not deliberately mapped is a 500 whose
+/// body says nothing about the cause; the cause goes to the log (descriptions are redacted by design).
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let apiError = Self.map(error, logger: context.logger)
+            var body: [String: Any] = ["error": apiError.message]
+            if let reason = apiError.reason { body["reason"] = reason }
+            if let detail = apiError.detail { body["detail"] = detail }
+            return JSONBody.response(object: body, status: apiError.status, headers: apiError.headers)
+        }
+    }
+
+    static func map(_ error: any Error, logger: Logger) -> APIError {
+        switch error {
+        case let error as APIError:
+            return error
+        case let failure as AuthFailure:
+            return APIError(
+                .unauthorized, "Unauthorized", reason: failure.rawValue,
+                headers: [.wwwAuthenticate: #"Bearer error="invalid_token""#])
+        case let error as PostgresError where error.isUnavailable:
+            logger.error("database unavailable", metadata: ["sigmaris.error": "\(error)"])
+            return .databaseUnavailable
+        case let error as HTTPError:
+            // Hummingbird's own errors: 413 for an oversized body, 404 for an unknown route, …
+            return APIError(error.status, error.body ?? error.status.reasonPhrase, headers: error.headers)
+        default:
+            logger.error("request failed", metadata: ["sigmaris.error": "\(error)"])
+            return .internalError
+        }
+    }
+}

@@ -1,0 +1,27 @@
+import ArgumentParser
+import Hummingbird
+import SigmarisApp
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Apply pending migrations, then serve HTTP until SIGINT or SIGTERM."
+    )
+
+    @OptionGroup var options: EnvironmentOptions
+
+    @Option(help: "Listen address (overrides HOST).") var host: String?
+    @Option(help: "Listen port (overrides PORT).") var port: Int?
+    @Flag(help: "Do not apply pending migrations before serving.") var skipMigrations = false
+
+    func run() async throws {
+        var configuration = try options.loadConfiguration()
+        if let host { configuration.host = host }
+        if let port { configuration.port = port }
+        let logger = options.logger(configuration)
+        let app = try buildApplication(
+            configuration: configuration, logger: logger, runMigrations: !skipMigrations)
+        // runService installs SIGINT/SIGTERM handlers and shuts every service down gracefully.
+        try await app.runService()
+    }
+}

@@ -1,0 +1,33 @@
+import Foundation
+import Logging
+import SigmarisApp
+import SigmarisTestSupport
+
+/// Configurations for driving the app in tests: the real test database, the local provider.
+enum TestConfiguration {
+    static let jwtSecret = "test-secret-for-hs256-tokens-0123456789abcdef"
+
+    static func database() throws -> SigmarisConfiguration {
+        var configuration = SigmarisConfiguration()
+        configuration.databaseURL = try TestDatabase.url()
+        configuration.databasePoolSize = 4
+        configuration.migrationsDirectory = TestDatabase.migrationsDirectory.path
+        configuration.supabaseJWTSecret = jwtSecret
+        return configuration
+    }
+
+    /// Nothing listens on port 1, so every connection attempt fails at once.
+    static func unreachableDatabase() -> SigmarisConfiguration {
+        var configuration = SigmarisConfiguration()
+        configuration.databaseURL = "postgresql://sigmaris:sigmaris@127.0.0.1:1/none"
+        configuration.databaseConnectTimeoutSeconds = 2
+        configuration.supabaseJWTSecret = jwtSecret
+        return configuration
+    }
+
+    static var logger: Logger {
+        var logger = Logger(label: "sigmaris.test")
+        logger.logLevel = .warning
+        return logger
+    }
+}

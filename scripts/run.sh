@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# `make run`: everything a newcomer needs to try Sigmaris on this machine.
+# Installs missing apt packages, starts a local Postgres under .data/ on 127.0.0.1:54329, builds,
+# migrates, prints a dev token and a ready-to-paste curl, then serves on 127.0.0.1:8000.
+# The local provider answers (no API key needed) unless OPENAI_API_KEY or .env says otherwise.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/deps.sh
+scripts/pg.sh start sigmaris 54329
+
+# A dev-only HS256 secret, made once and kept beside the local database (git-ignored).
+secret_file=.data/dev-jwt-secret
+[ -s "$secret_file" ] || { head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$secret_file"; }
+
+export DATABASE_URL="${DATABASE_URL:-$(scripts/pg.sh url sigmaris 54329)}"
+export SUPABASE_JWT_SECRET="${SUPABASE_JWT_SECRET:-$(cat "$secret_file")}"
+export HOST="${HOST:-127.0.0.1}" PORT="${PORT:-8000}"
+
+swift build --product sigmaris
+bin="$(swift build --show-bin-path)/sigmaris"
+"$bin" migrate
+
+user_id=00000000-0000-4000-8000-000000000001
+token=$("$bin" token --user "$user_id" --lifetime 86400)
+base="http://$HOST:$PORT"
+cat <<EOM
+
+  Sigmaris on $base  (database: 127.0.0.1:54329, provider: ${SIGMARIS_LLM_PROVIDER:-local unless OPENAI_API_KEY is set})
+
+  A dev token for user $user_id, valid 24 h:
+
+    export TOKEN=$token
+
+  Try it:
+
+    curl -s $base/readyz
+    curl -s $base/api/aei -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/json' \\
+         -d '{"message":"Hello, who are you?"}'
+    curl -s "$base/api/state/latest" -H "Authorization: Bearer \$TOKEN"
+
+  Dashboard: $base/status    psql: psql $DATABASE_URL
+
+EOM
+exec "$bin" serve
