@@ -43,7 +43,13 @@ start)
         touch "$log"; [ ${#as_owner[@]} -eq 0 ] || chown postgres: "$log"
     fi
     if ! pgctl status >/dev/null 2>&1; then
-        pgctl -w -o "-p $port -c listen_addresses=127.0.0.1 -k $data -c fsync=off" start >/dev/null
+        if ! pgctl -w -o "-p $port -c listen_addresses=127.0.0.1 -k $data -c fsync=off" start >/dev/null; then
+            tail -n 5 "$log" >&2
+            if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+                echo "port $port is already in use (another Postgres cluster?); stop it or choose another port" >&2
+            fi
+            exit 1
+        fi
     fi
     "${as_owner[@]}" "$bindir/psql" -h "$data" -p "$port" -U sigmaris -d postgres -Atq \
         -c "SELECT 1 FROM pg_database WHERE datname = '$name'" | grep -q 1 \

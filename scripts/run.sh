@@ -7,13 +7,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/deps.sh
-scripts/pg.sh start sigmaris 54329
+pg_port=${SIGMARIS_DEV_PG_PORT:-54329}   # change it when 54329 is taken
+scripts/pg.sh start sigmaris "$pg_port"
 
 # A dev-only HS256 secret, made once and kept beside the local database (git-ignored).
 secret_file=.data/dev-jwt-secret
 [ -s "$secret_file" ] || { head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$secret_file"; }
 
-export DATABASE_URL="${DATABASE_URL:-$(scripts/pg.sh url sigmaris 54329)}"
+export DATABASE_URL="${DATABASE_URL:-$(scripts/pg.sh url sigmaris "$pg_port")}"
 export SUPABASE_JWT_SECRET="${SUPABASE_JWT_SECRET:-$(cat "$secret_file")}"
 export HOST="${HOST:-127.0.0.1}" PORT="${PORT:-8000}"
 
@@ -26,7 +27,7 @@ token=$("$bin" token --user "$user_id" --lifetime 86400)
 base="http://$HOST:$PORT"
 cat <<EOM
 
-  Sigmaris on $base  (database: 127.0.0.1:54329, provider: ${SIGMARIS_LLM_PROVIDER:-local unless OPENAI_API_KEY is set})
+  Sigmaris on $base  (database: 127.0.0.1:$pg_port, provider: ${SIGMARIS_LLM_PROVIDER:-local unless OPENAI_API_KEY is set})
 
   A dev token for user $user_id, valid 24 h:
 
