@@ -74,12 +74,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: The data-access layer: every SQL statement of the service, over the libpq adapter.
+        .target(
+            name: "SigmarisStore",
+            dependencies: ["SigmarisEngine", "SigmarisPostgres"],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: The HTTP application that wires engine and adapters together.
         .target(
             name: "SigmarisApp",
             dependencies: [
                 "SigmarisEngine",
                 "SigmarisPostgres",
+                "SigmarisStore",
                 "SigmarisCurl",
                 "SigmarisAuth",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -105,6 +113,9 @@ let package = Package(
             dependencies: [
                 "SigmarisPostgres",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tests/SigmarisTestSupport",
             swiftSettings: swiftSettings
@@ -120,9 +131,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "SigmarisStoreTests",
+            dependencies: ["SigmarisStore", "SigmarisTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "SigmarisCurlTests",
             dependencies: [
                 "SigmarisCurl",
+                "SigmarisTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import SigmarisTestSupport
 import NIOPosix
 import SigmarisCurl
 import Testing

@@ -1,3 +1,4 @@
+import SigmarisTestSupport
 import Testing
 
 @testable import SigmarisCurl

@@ -1,3 +1,4 @@
+import SigmarisTestSupport
 import SigmarisCurl
 import Testing
 

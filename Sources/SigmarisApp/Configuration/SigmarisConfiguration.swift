@@ -23,6 +23,15 @@ public struct SigmarisConfiguration: Sendable {
     public var jwtAudience = "authenticated"
     public var jwtIssuer: String?
     public var authDisabled = false
+    /// Allowed disagreement between our clock and the token issuer's, for `exp` and `nbf`.
+    public var jwtClockSkewSeconds = 30
+    /// DEV ONLY: `POST /api/dev/token` hands out user tokens signed with the JWT secret.
+    public var devSignIn = false
+    // Dashboard
+    /// The chat and dashboard pages (HTML, JS, CSS).
+    public var publicDirectory = "Public"
+    /// Debian's libjs-chart.js, served at `/vendor/chart.js/`.
+    public var chartJSDirectory = "/usr/share/javascript/chart.js"
     // Persona core
     public var llmProvider: LLMProvider = .local
     public var openAIAPIKey: String?
@@ -58,6 +67,13 @@ public struct SigmarisConfiguration: Sendable {
         jwtIssuer = read.string("SIGMARIS_JWT_ISSUER")
             ?? supabaseURL.map { $0.absoluteString.trimmingSuffix("/") + "/auth/v1" }
         authDisabled = try read.bool("SIGMARIS_AUTH_DISABLED") ?? authDisabled
+        jwtClockSkewSeconds = try read.integer("SIGMARIS_JWT_CLOCK_SKEW", in: 0...3600) ?? jwtClockSkewSeconds
+        devSignIn = try read.bool("SIGMARIS_DEV_SIGNIN") ?? devSignIn
+        if devSignIn, supabaseJWTSecret == nil {
+            throw ConfigurationError(variable: "SIGMARIS_DEV_SIGNIN", expected: "used together with SUPABASE_JWT_SECRET (dev tokens are signed with it)")
+        }
+        publicDirectory = read.string("SIGMARIS_PUBLIC_DIR") ?? publicDirectory
+        chartJSDirectory = read.string("SIGMARIS_CHARTJS_DIR") ?? chartJSDirectory
 
         openAIAPIKey = read.string("OPENAI_API_KEY")
         // An API key alone selects the OpenAI-compatible provider; without one the local provider runs.
@@ -71,6 +87,9 @@ public struct SigmarisConfiguration: Sendable {
         traceText = try read.bool("SIGMARIS_TRACE_TEXT") ?? traceText
         raiseLLMErrors = try read.bool("SIGMARIS_RAISE_LLM_ERRORS") ?? raiseLLMErrors
 
+        if coreURL != nil, supabaseServiceRoleKey == nil, supabaseJWTSecret == nil {
+            throw ConfigurationError(variable: "SIGMARIS_CORE_URL", expected: "used with SUPABASE_SERVICE_ROLE_KEY or SUPABASE_JWT_SECRET (the remote core needs a service credential)")
+        }
         if llmProvider == .openai, openAIAPIKey == nil, openAIBaseURL.host == "api.openai.com" {
             throw ConfigurationError(variable: "OPENAI_API_KEY", expected: "set when SIGMARIS_LLM_PROVIDER=openai targets api.openai.com")
         }

@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import SigmarisAuth
+import SigmarisEngine
 import SigmarisPostgres
 
 /// The one place where errors become HTTP responses. Anything not deliberately mapped is a 500 whose
@@ -26,12 +27,19 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return APIError(
                 .unauthorized, "Unauthorized", reason: failure.rawValue,
                 headers: [.wwwAuthenticate: #"Bearer error="invalid_token""#])
+        case let error as PersonaEngineError:
+            // Only raised when SIGMARIS_RAISE_LLM_ERRORS is on; otherwise the fallback reply is used.
+            logger.error("persona provider failed", metadata: ["sigmaris.error": "\(error)"])
+            return APIError(.badGateway, "Sigmaris core request failed", detail: "LLM provider failed")
         case let error as PostgresError where error.isUnavailable:
             logger.error("database unavailable", metadata: ["sigmaris.error": "\(error)"])
             return .databaseUnavailable
         case let error as HTTPError:
-            // Hummingbird's own errors: 413 for an oversized body, 404 for an unknown route, …
+            // Hummingbird's own errors: 404 for an unknown route, …
             return APIError(error.status, error.body ?? error.status.reasonPhrase, headers: error.headers)
+        case let error as any HTTPResponseError:
+            // Errors Hummingbird gives a status to, such as 413 for a body over the upload limit.
+            return APIError(error.status, error.status.reasonPhrase)
         default:
             logger.error("request failed", metadata: ["sigmaris.error": "\(error)"])
             return .internalError

@@ -1,9 +1,13 @@
 import Hummingbird
+import SigmarisAuth
 
 /// Per-request state that handlers share: Hummingbird's core storage plus what middleware learns
 /// (the verified caller, once auth has run).
 public struct SigmarisRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
+
+    /// Set by the authentication middleware once the bearer token is verified.
+    public var caller: Caller?
 
     public init(source: Source) {
         self.coreContext = .init(source: source)
@@ -11,4 +15,13 @@ public struct SigmarisRequestContext: RequestContext {
 
     /// Bodies above this are refused with 413 before any handler reads them.
     public var maxUploadSize: Int { 64 * 1024 }
+}
+
+extension SigmarisRequestContext {
+    /// The signed-in user of a user route. The auth middleware has already refused anything else;
+    /// this is the type-level guarantee.
+    func requireUser() throws(AuthFailure) -> UserIdentity {
+        guard case .user(let identity) = caller else { throw AuthFailure.missingToken }
+        return identity
+    }
 }

@@ -4,42 +4,54 @@ import NIOPosix
 import Synchronization
 
 /// What the stub saw for one request.
-struct StubRequest: Sendable {
-    var method: String
-    var uri: String
-    var headers: [(name: String, value: String)]
-    var body: [UInt8]
+public struct StubRequest: Sendable {
+    public var method: String
+    public var uri: String
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
 
-    func header(_ name: String) -> String? {
+    public func header(_ name: String) -> String? {
         headers.first { $0.name.lowercased() == name.lowercased() }?.value
     }
 }
 
 /// What the stub answers. `nil` from the behaviour means "never answer".
-struct StubResponse: Sendable {
-    var status: Int = 200
-    var headers: [(name: String, value: String)] = []
-    var body: [UInt8] = []
+public struct StubResponse: Sendable {
+    public var status: Int = 200
+    public var headers: [(name: String, value: String)] = []
+    public var body: [UInt8] = []
     /// Omit Content-Length so NIO sends the body chunked: exercises the
     /// size cap in the write callback rather than libcurl's early check.
-    var chunked = false
+    public var chunked = false
+
+    public init(status: Int = 200, headers: [(name: String, value: String)] = [], body: [UInt8] = [], chunked: Bool = false) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.chunked = chunked
+    }
+
+    /// A JSON answer.
+    public static func json(_ text: String, status: Int = 200) -> StubResponse {
+        StubResponse(status: status, headers: [("Content-Type", "application/json")], body: Array(text.utf8))
+    }
 }
 
 /// A real HTTP/1.1 server on 127.0.0.1 with an ephemeral port, whose answers
 /// the test controls. Every request is recorded, and accepted connections are
 /// counted (to observe keep-alive reuse).
-final class StubHTTPServer: Sendable {
+public final class StubHTTPServer: Sendable {
     /// `(request, zero-based index of the request on this server)`.
-    typealias Behavior = @Sendable (StubRequest, Int) -> StubResponse?
+    public typealias Behavior = @Sendable (StubRequest, Int) -> StubResponse?
 
     private let group: MultiThreadedEventLoopGroup
     private let channel: any Channel
     private let state: StubServerState
 
-    var port: Int { channel.localAddress!.port! }
-    var baseURL: String { "http://127.0.0.1:\(port)" }
-    var requests: [StubRequest] { state.recorded.withLock { $0 } }
-    var connectionCount: Int { state.connections.load(ordering: .relaxed) }
+    public var port: Int { channel.localAddress!.port! }
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+    public var requests: [StubRequest] { state.recorded.withLock { $0 } }
+    public var connectionCount: Int { state.connections.load(ordering: .relaxed) }
 
     private init(group: MultiThreadedEventLoopGroup, channel: any Channel, state: StubServerState) {
         self.group = group
@@ -47,7 +59,7 @@ final class StubHTTPServer: Sendable {
         self.state = state
     }
 
-    static func start(_ behavior: @escaping Behavior) async throws -> StubHTTPServer {
+    public static func start(_ behavior: @escaping Behavior) async throws -> StubHTTPServer {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let state = StubServerState(behavior: behavior)
         let channel = try await ServerBootstrap(group: group)
@@ -64,13 +76,13 @@ final class StubHTTPServer: Sendable {
     }
 
     /// Closes the listener and every open connection.
-    func stop() async {
+    public func stop() async {
         try? await channel.close()
         try? await group.shutdownGracefully()
     }
 
     /// Runs `body` with a started server and always stops it afterwards.
-    static func with<T>(
+    public static func with<T>(
         _ behavior: @escaping Behavior,
         _ body: (StubHTTPServer) async throws -> T
     ) async throws -> T {

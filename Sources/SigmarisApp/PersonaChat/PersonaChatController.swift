@@ -1,0 +1,50 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+import SigmarisAuth
+import SigmarisEngine
+
+/// `POST /persona/chat` → `{reply, meta}`: the persona core API.
+///
+/// A service caller may name any `user_id`; a user caller is the user (another `user_id` is 403);
+/// without a caller (only when auth is disabled for development) the body must name the user.
+struct PersonaChatController {
+    let turns: TurnRunner
+
+    /// The reply's provider model, for a proxy in front of this core (`/api/aei`'s `model`).
+    static let modelHeader = HTTPField.Name("x-sigmaris-model")!
+
+    func addRoutes(to router: RouterGroup<SigmarisRequestContext>) {
+        router.post("chat", use: chat)
+    }
+
+    @Sendable func chat(_ request: Request, context: SigmarisRequestContext) async throws -> Response {
+        let body = try PersonaChatRequest(try await JSONRequest.object(request, context: context))
+        let userID = try Self.userID(caller: context.caller, requested: body.userID)
+        let turnContext = turns.newContext()
+        var logger = context.logger
+        logger[metadataKey: "sigmaris.trace_id"] = "\(turnContext.traceID)"
+
+        let result = try await turns.run(
+            TurnRequest(
+                userID: userID, sessionID: body.sessionID, message: body.message,
+                rewardSignal: body.rewardSignal, affectSignal: body.affectSignal),
+            context: turnContext, logger: logger)
+        let payload: JSONValue = ["reply": .string(result.reply), "meta": result.meta]
+        return JSONBody.response(payload.serialized(), headers: [Self.modelHeader: result.modelName])
+    }
+
+    static func userID(caller: Caller?, requested: String?) throws(APIError) -> String {
+        switch caller {
+        case .user(let identity):
+            let own = identity.id.uuidString.lowercased()
+            if let requested, requested.lowercased() != own {
+                throw APIError(.forbidden, "user_id does not match the token", reason: "user_mismatch")
+            }
+            return own
+        case .service, nil:
+            guard let requested else { throw APIError.badRequest("user_id is required", reason: "missing_user_id") }
+            return requested
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import Logging
+import SigmarisAuth
+import SigmarisCurl
+import SigmarisEngine
+
+/// A persona core in another process (`SIGMARIS_CORE_URL`), called like the reference frontend
+/// called its FastAPI backend: `POST {core}/persona/chat` with the service credential.
+struct RemoteCoreClient: Sendable {
+    struct Answer: Sendable {
+        var reply: String
+        var meta: JSONValue
+        var model: String
+    }
+
+    let baseURL: String
+    let http: CurlHTTPClient
+    let credential: ServiceCredential
+    static let timeout = Duration.seconds(90)
+
+    func chat(userID: String, sessionID: String, message: String, logger: Logger) async throws -> Answer {
+        let body: JSONValue = ["user_id": .string(userID), "session_id": .string(sessionID), "message": .string(message)]
+        let response: HTTPResponse
+        do {
+            // A turn is not idempotent (it stores rows), so it is sent once.
+            response = try await http.send(
+                HTTPRequest(
+                    method: .post, url: baseURL + "/persona/chat",
+                    headers: [("Content-Type", "application/json"), ("Authorization", "Bearer " + (try credential.token()))],
+                    body: Array(body.serialized().utf8), timeout: Self.timeout),
+                logger: logger)
+        } catch let error as OutboundHTTPError {
+            throw Self.failure("core unreachable (\(error.code))", logger: logger)
+        }
+        guard response.status == 200 else {
+            throw Self.failure("core answered \(response.status)", logger: logger)
+        }
+        guard let answer = try? JSONValue(parsing: response.body),
+              let reply = answer["reply"]?.stringValue,
+              let meta = answer["meta"], meta.objectValue != nil
+        else {
+            throw Self.failure("core answer is not {reply, meta}", logger: logger)
+        }
+        let model = response.headerValue(PersonaChatController.modelHeader.rawName) ?? "remote"
+        return Answer(reply: reply, meta: meta, model: model)
+    }
+
+    private static func failure(_ detail: String, logger: Logger) -> APIError {
+        logger.warning("remote persona core failed", metadata: ["sigmaris.detail": "\(detail)"])
+        return APIError(.badGateway, "Sigmaris core request failed", detail: detail)
+    }
+}
+
+/// How this service proves itself to a remote core: the project's service-role key when configured,
+/// else a short-lived `service_role` token signed with the JWT secret.
+struct ServiceCredential: Sendable {
+    let serviceRoleKey: String?
+    let signer: JWTSigner?
+
+    func token() throws -> String {
+        if let serviceRoleKey { return serviceRoleKey }
+        guard let signer else { throw APIError(.internalServerError, "No service credential configured") }
+        return try signer.sign(.service(lifetime: 300))
+    }
+}

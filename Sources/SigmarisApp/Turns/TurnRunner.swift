@@ -1,0 +1,60 @@
+import Foundation
+import Logging
+import SigmarisEngine
+import SigmarisPostgres
+import SigmarisStore
+
+/// Runs one persona turn in this process: read the user's state, run the engine, write every row.
+///
+/// No connection is held while the provider works: the state is read on one short lease, the engine
+/// runs with none, and the writes happen in one transaction that only commits if the user's
+/// `turn_count` is still the one the turn started from. Concurrency is therefore bounded by the
+/// database pool only for the milliseconds of those two steps; the provider calls are bounded by the
+/// HTTP server's connection limit and the provider's own timeouts.
+struct TurnRunner: Sendable {
+    let engine: PersonaEngine
+    let database: PostgresClient
+    let locks = UserTurnLock()
+    let tracing: Bool
+    let textTracing: Bool
+    let raiseProviderErrors: Bool
+
+    /// Another process can win the optimistic check; with the in-process lock that takes a second
+    /// process per retry, so a few attempts are plenty.
+    static let maxAttempts = 5
+
+    /// Extra writes in the turn's transaction (the `/api/aei` messages and snapshot).
+    typealias AlsoWrite = @Sendable (PostgresConnection, TurnResult) throws -> Void
+
+    func newContext() -> TurnContext {
+        .random(now: Date(), textTracing: textTracing, raiseProviderErrors: raiseProviderErrors)
+    }
+
+    func run(_ request: TurnRequest, context: TurnContext, logger: Logger, alsoWrite: AlsoWrite? = nil) async throws -> TurnResult {
+        try await locks.withLock(request.userID) {
+            for attempt in 1...Self.maxAttempts {
+                let userID = request.userID
+                let memory = try await database.withConnection { try PersonaStateStore.load(userID: userID, on: $0) }
+                var context = context
+                context.now = Date()
+                let result = try await engine.runTurn(request, state: memory.state, recentEpisodes: memory.recentEpisodes, context: context)
+                do {
+                    let tracing = self.tracing
+                    try await database.withTransaction { connection in
+                        try PersonaStateStore.commit(
+                            result, userID: userID, previousTurnCount: memory.state.turnCount, tracing: tracing, on: connection)
+                        try alsoWrite?(connection, result)
+                    }
+                    logger.debug("turn stored", metadata: [
+                        "sigmaris.global_state": "\(result.newState.globalState?.rawValue ?? "none")",
+                        "sigmaris.turn_count": "\(result.newState.turnCount)",
+                    ])
+                    return result
+                } catch StoreError.turnConflict {
+                    logger.info("turn raced another process; recomputing", metadata: ["sigmaris.attempt": "\(attempt)"])
+                }
+            }
+            throw APIError(.serviceUnavailable, "Persona is busy; retry", reason: "turn_conflict", headers: [.retryAfter: "1"])
+        }
+    }
+}
