@@ -16,7 +16,7 @@ struct AEIRequest: Sendable {
         guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw APIError.badRequest("Empty message", reason: "empty_message")
         }
-        guard text.count <= TurnLimits.maxMessageCharacters else {
+        guard text.unicodeScalars.count <= TurnLimits.maxMessageCharacters else {
             throw APIError(.badRequest, "text is longer than \(TurnLimits.maxMessageCharacters) characters", reason: "message_too_long")
         }
         _ = try JSONRequest.optionalString(body, "lang")

@@ -15,7 +15,7 @@ struct PersonaChatRequest: Sendable {
         guard let message = messageValue.stringValue else {
             throw APIError.badRequest("message must be a string", reason: "invalid_field")
         }
-        guard message.count <= TurnLimits.maxMessageCharacters else {
+        guard message.unicodeScalars.count <= TurnLimits.maxMessageCharacters else {
             throw APIError(.badRequest, "message is longer than \(TurnLimits.maxMessageCharacters) characters", reason: "message_too_long")
         }
         self.message = message

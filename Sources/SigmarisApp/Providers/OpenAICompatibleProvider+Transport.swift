@@ -1,0 +1,166 @@
+import Foundation
+import SigmarisCurl
+
+extension OpenAICompatibleProvider {
+    enum Endpoint {
+        case chat
+        case embeddings
+
+        var path: String {
+            switch self {
+            case .chat: "chat/completions"
+            case .embeddings: "embeddings"
+            }
+        }
+    }
+
+    /// A decoded answer and how many sends it took (for error reports made after decoding).
+    struct Answer<Value> {
+        let value: Value
+        let attempts: Int
+    }
+
+    /// POSTs `body` as JSON and decodes a 2xx answer; everything else becomes a `ProviderError`.
+    func post<Body: Encodable, Value: Decodable>(
+        _ endpoint: Endpoint,
+        body: Body,
+        timeout: Duration,
+        decoding: Value.Type
+    ) async throws(ProviderError) -> Answer<Value> {
+        let bytes: [UInt8]
+        do {
+            bytes = Array(try JSONEncoder().encode(body))
+        } catch {
+            throw ProviderError(code: .invalidRequest, endpoint: endpoint.path, attempts: 0, detail: "body not encodable")
+        }
+        let request = HTTPRequest(
+            method: .post, url: baseURL + "/" + endpoint.path, headers: headers, body: bytes, timeout: timeout
+        )
+        let (response, attempts) = try await sendRetrying(request, endpoint: endpoint)
+        guard (200..<300).contains(response.status) else {
+            throw ProviderError(
+                code: .http(status: response.status), endpoint: endpoint.path, attempts: attempts,
+                detail: errorExcerpt(response.body)
+            )
+        }
+        do {
+            return Answer(value: try JSONDecoder().decode(Value.self, from: Data(response.body)), attempts: attempts)
+        } catch {
+            throw ProviderError(
+                code: .malformedResponse, endpoint: endpoint.path, attempts: attempts,
+                detail: Self.decodingSummary(error)
+            )
+        }
+    }
+
+    private var headers: [(name: String, value: String)] {
+        var headers: [(name: String, value: String)] = [
+            ("Content-Type", "application/json"),
+            ("Accept", "application/json"),
+        ]
+        if let apiKey { headers.append(("Authorization", "Bearer " + apiKey)) }
+        return headers
+    }
+
+    /// Sends with backoff on 429/5xx and connection failures, up to the policy's attempts.
+    ///
+    /// Not `CurlHTTPClient.send(_:retry:)`: that one also re-sends after a timeout, and a model
+    /// that just used up the whole timeout would make the user wait a multiple of it before the
+    /// fallback reply. Here a timeout ends the request at once.
+    private func sendRetrying(
+        _ request: HTTPRequest,
+        endpoint: Endpoint
+    ) async throws(ProviderError) -> (HTTPResponse, attempts: Int) {
+        var attempt = 1
+        while true {
+            let delay: Duration
+            do {
+                let response = try await http.send(request, logger: logger)
+                guard
+                    retry.shouldRetry(status: response.status),
+                    retry.mayResend(request.method),
+                    let next = retry.delay(afterAttempt: attempt, retryAfter: response.headerValue("retry-after"))
+                else { return (response, attempt) }
+                delay = next
+            } catch {
+                guard
+                    isRetryable(error, method: request.method),
+                    let next = retry.delay(afterAttempt: attempt)
+                else {
+                    throw ProviderError(
+                        code: Self.code(for: error), endpoint: endpoint.path, attempts: attempt,
+                        detail: error.description
+                    )
+                }
+                delay = next
+            }
+            logger.debug(
+                "retrying persona provider request",
+                metadata: [
+                    "provider.endpoint": "\(endpoint.path)",
+                    "provider.attempt": "\(attempt)",
+                    "provider.retry_delay_ms": "\(Int((delay / .milliseconds(1)).rounded()))",
+                ]
+            )
+            do {
+                try await Task.sleep(for: delay)
+            } catch {
+                throw ProviderError(code: .cancelled, endpoint: endpoint.path, attempts: attempt)
+            }
+            attempt += 1
+        }
+    }
+
+    /// A refused connection never reached the server; a reset one may have, so it is re-sent
+    /// only when the policy allows re-sending the method.
+    private func isRetryable(_ error: OutboundHTTPError, method: HTTPMethod) -> Bool {
+        switch error.code {
+        case .couldNotConnect: true
+        case .transport: retry.mayResend(method)
+        case .timedOut, .invalidURL, .invalidRequest, .tls, .responseTooLarge, .cancelled, .shutdown: false
+        }
+    }
+
+    private static func code(for error: OutboundHTTPError) -> ProviderError.Code {
+        switch error.code {
+        case .timedOut: .timeout
+        case .cancelled: .cancelled
+        case .invalidURL, .invalidRequest: .invalidRequest
+        case .couldNotConnect, .tls, .responseTooLarge, .transport, .shutdown: .transport
+        }
+    }
+
+    /// The server's structured error (`{"error": {"type", "code", "message"}}`) cut short and
+    /// redacted; nil for any other body, which could hold anything (HTML from a proxy, echoes).
+    private func errorExcerpt(_ body: [UInt8]) -> String? {
+        guard let error = try? JSONDecoder().decode(APIErrorBody.self, from: Data(body)).error else { return nil }
+        let labels = [error.type.map { "type=\($0)" }, error.code.map { "code=\($0)" }].compactMap { $0 }
+        var text = labels.joined(separator: " ")
+        if let message = error.message, !message.isEmpty {
+            text += (text.isEmpty ? "" : ": ") + message
+        }
+        guard !text.isEmpty else { return nil }
+        return ProviderError.excerpt(text, removing: [apiKey].compactMap { $0 })
+    }
+
+    /// Where the JSON did not fit, named by our own coding keys only (never a value from the body).
+    private static func decodingSummary(_ error: any Error) -> String {
+        guard let error = error as? DecodingError else { return "undecodable body" }
+        func path(_ keys: [any CodingKey]) -> String {
+            let parts = keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            return parts.isEmpty ? "the top level" : String(parts.drop { $0 == "." })
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            return "missing \(path(context.codingPath + [key]))"
+        case .valueNotFound(_, let context):
+            return "null at \(path(context.codingPath))"
+        case .typeMismatch(_, let context):
+            return "wrong type at \(path(context.codingPath))"
+        case .dataCorrupted(let context):
+            return context.codingPath.isEmpty ? "body is not JSON" : "invalid value at \(path(context.codingPath))"
+        @unknown default:
+            return "undecodable body"
+        }
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import Logging
+import SigmarisCurl
+import SigmarisEngine
+
+/// A persona provider over any OpenAI-compatible server (OpenAI, Ollama, llama.cpp, vLLM ...):
+/// `chat/completions` for replies and `embeddings` for memory and safety vectors.
+///
+/// It only throws `ProviderError`; whether a failed reply becomes the fallback sentence or a
+/// failed request is the engine's decision.
+public struct OpenAICompatibleProvider: PersonaProvider {
+    /// Total time per attempt; the connect timeout is the shared HTTP client's.
+    public struct Timeouts: Sendable {
+        public var chat: Duration
+        public var embeddings: Duration
+
+        public init(chat: Duration = .seconds(60), embeddings: Duration = .seconds(30)) {
+            self.chat = chat
+            self.embeddings = embeddings
+        }
+    }
+
+    public let modelName: String
+    public let embeddingModel: String
+    /// Without a trailing slash, so endpoint paths append cleanly.
+    let baseURL: String
+    let apiKey: String?
+    let timeouts: Timeouts
+    let retry: RetryPolicy
+    let temperature: Double?
+    let http: CurlHTTPClient
+    let logger: Logger
+
+    /// A policy for model calls: completions and embeddings have no side effects beyond cost, so
+    /// POSTs may be re-sent; Retry-After is honoured up to 10 s, beyond which waiting would cost
+    /// the user more than the fallback reply does.
+    public static let defaultRetryPolicy = RetryPolicy(
+        maxAttempts: 3,
+        baseBackoff: .milliseconds(500),
+        multiplier: 2,
+        maxBackoff: .seconds(4),
+        maxRetryAfter: .seconds(10),
+        retriesNonIdempotentRequests: true
+    )
+
+    /// - Parameters:
+    ///   - baseURL: e.g. `https://api.openai.com/v1` or `http://127.0.0.1:11434/v1`.
+    ///   - apiKey: sent as a bearer token only when non-empty; local servers need none.
+    ///   - temperature: nil leaves sampling to the server (the spec fixes none).
+    public init(
+        baseURL: String,
+        apiKey: String?,
+        personaModel: String,
+        embeddingModel: String,
+        http: CurlHTTPClient,
+        logger: Logger,
+        timeouts: Timeouts = Timeouts(),
+        retry: RetryPolicy = Self.defaultRetryPolicy,
+        temperature: Double? = nil
+    ) {
+        var base = baseURL
+        while base.hasSuffix("/") { base.removeLast() }
+        self.baseURL = base
+        let key = apiKey?.trimmingCharacters(in: .whitespacesAndNewlines)
+        self.apiKey = (key?.isEmpty ?? true) ? nil : key
+        self.modelName = personaModel
+        self.embeddingModel = embeddingModel
+        self.http = http
+        self.logger = logger
+        self.timeouts = timeouts
+        self.retry = retry
+        self.temperature = temperature
+    }
+
+    public func embed(_ texts: [String]) async throws -> [[Float]] {
+        guard !texts.isEmpty else { return [] }
+        let endpoint = Endpoint.embeddings
+        let answer = try await post(
+            endpoint, body: EmbeddingRequest(model: embeddingModel, input: texts),
+            timeout: timeouts.embeddings, decoding: EmbeddingResponse.self
+        )
+        // The API documents `index` as the position in `input`; servers may answer out of order.
+        let sorted = answer.value.data.sorted { $0.index < $1.index }
+        guard sorted.map(\.index) == Array(texts.indices) else {
+            throw ProviderError(
+                code: .malformedResponse, endpoint: endpoint.path, attempts: answer.attempts,
+                detail: "expected \(texts.count) embeddings indexed 0..<\(texts.count), got \(sorted.count)"
+            )
+        }
+        return sorted.map(\.embedding)
+    }
+
+    public func reply(to request: ReplyRequest) async throws -> String {
+        let endpoint = Endpoint.chat
+        let body = ChatCompletionRequest(
+            model: modelName,
+            messages: [
+                .init(role: "system", content: request.systemPrompt),
+                .init(role: "user", content: request.userContent),
+            ],
+            temperature: temperature
+        )
+        let answer = try await post(endpoint, body: body, timeout: timeouts.chat, decoding: ChatCompletionResponse.self)
+        guard let content = answer.value.choices.first?.message.content else {
+            throw ProviderError(
+                code: .malformedResponse, endpoint: endpoint.path, attempts: answer.attempts,
+                detail: "no text content in choices[0].message"
+            )
+        }
+        return content
+    }
+}
+
+// The struct holds the API key: keep it out of `print`, string interpolation and `dump`.
+extension OpenAICompatibleProvider: CustomStringConvertible, CustomReflectable {
+    public var description: String {
+        "OpenAICompatibleProvider(model: \(modelName), embeddingModel: \(embeddingModel), authorized: \(apiKey != nil))"
+    }
+
+    public var customMirror: Mirror { Mirror(self, children: ["description": description]) }
+}

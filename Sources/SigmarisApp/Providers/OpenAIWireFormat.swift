@@ -1,0 +1,65 @@
+// The JSON bodies of the two OpenAI-compatible endpoints the persona provider calls. Only the
+// fields Sigmaris sends or reads are modelled, so extra fields from other servers (Ollama,
+// llama.cpp, vLLM) are ignored rather than rejected.
+
+/// `POST {base}/chat/completions`.
+struct ChatCompletionRequest: Encodable, Sendable {
+    struct Message: Encodable, Sendable {
+        var role: String
+        var content: String
+    }
+
+    var model: String
+    var messages: [Message]
+    /// Omitted when nil: the spec fixes no sampling parameters, so the server's default applies.
+    var temperature: Double?
+}
+
+struct ChatCompletionResponse: Decodable, Sendable {
+    struct Choice: Decodable, Sendable {
+        var message: Message
+    }
+
+    struct Message: Decodable, Sendable {
+        /// Null when the model answered with something other than text (a refusal, tool calls).
+        var content: String?
+    }
+
+    var choices: [Choice]
+}
+
+/// `POST {base}/embeddings`.
+struct EmbeddingRequest: Encodable, Sendable {
+    var model: String
+    var input: [String]
+}
+
+struct EmbeddingResponse: Decodable, Sendable {
+    struct Item: Decodable, Sendable {
+        var index: Int
+        var embedding: [Float]
+    }
+
+    var data: [Item]
+}
+
+/// The error body OpenAI and most compatible servers send with a 4xx/5xx.
+struct APIErrorBody: Decodable, Sendable {
+    struct Detail: Decodable, Sendable {
+        var message: String?
+        var type: String?
+        /// OpenAI sends a string, some servers a number; only a string is kept.
+        var code: String?
+
+        enum CodingKeys: String, CodingKey { case message, type, code }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            message = try? container.decodeIfPresent(String.self, forKey: .message)
+            type = try? container.decodeIfPresent(String.self, forKey: .type)
+            code = try? container.decodeIfPresent(String.self, forKey: .code)
+        }
+    }
+
+    var error: Detail
+}
