@@ -1,15 +1,50 @@
 import Hummingbird
 import Logging
+import NIOPosix
+import ServiceLifecycle
+import SigmarisAuth
+import SigmarisCurl
+import SigmarisEngine
 import SigmarisPostgres
 
 /// The long-lived parts of a running service, created once and shared by the routes.
 public struct AppServices: Sendable {
     public let configuration: SigmarisConfiguration
     public let database: PostgresClient
+    let outbound: OutboundHTTP
+    let verifier: JWTVerifier
+    let jwks: JWKSCache?
+    let turns: TurnRunner
+    let remoteCore: RemoteCoreClient?
 
-    public init(configuration: SigmarisConfiguration, logger: Logger) throws(ConfigurationError) {
+    public init(configuration: SigmarisConfiguration, logger: Logger) throws {
         self.configuration = configuration
         self.database = try makeDatabaseClient(configuration: configuration, logger: logger)
+        let outbound = OutboundHTTP()
+        self.outbound = outbound
+        (self.verifier, self.jwks) = makeJWTVerifier(configuration: configuration, http: outbound.client, logger: logger)
+        let provider = makePersonaProvider(configuration: configuration, http: outbound.client, logger: logger)
+        self.turns = TurnRunner(
+            engine: PersonaEngine(provider: provider, anchors: SafetyAnchorCache()),
+            database: database,
+            tracing: configuration.trace,
+            textTracing: configuration.traceText,
+            raiseProviderErrors: configuration.raiseLLMErrors)
+        self.remoteCore = try configuration.coreURL.map { url in
+            RemoteCoreClient(
+                baseURL: url.absoluteString.trimmingSuffix("/"),
+                http: outbound.client,
+                credential: ServiceCredential(
+                    serviceRoleKey: configuration.supabaseServiceRoleKey,
+                    signer: try configuration.supabaseJWTSecret.map { try JWTSigner(hmacSecret: $0) }))
+        }
+    }
+
+    /// Long-lived parts that start and stop with the server.
+    var lifecycleServices: [any Service] {
+        var services: [any Service] = [database, outbound]
+        if let jwks { services.append(JWKSRefresher(cache: jwks, logger: Logger(label: "sigmaris.jwks"))) }
+        return services
     }
 }
 
@@ -50,11 +85,12 @@ public func buildApplication(
     runMigrations: Bool = true
 ) throws -> some ApplicationProtocol {
     let services = try AppServices(configuration: configuration, logger: logger)
+    warnAboutDevelopmentSwitches(configuration, logger: logger)
     let router = buildRouter(services: services)
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "sigmaris"),
-        services: [services.database],
+        services: services.lifecycleServices,
         logger: logger)
     if runMigrations {
         app.beforeServerStarts {
@@ -66,11 +102,33 @@ public func buildApplication(
 
 /// The routes, in one place, so the whole HTTP surface reads top to bottom.
 func buildRouter(services: AppServices) -> Router<SigmarisRequestContext> {
+    let configuration = services.configuration
     let router = Router(context: SigmarisRequestContext.self)
     router.addMiddleware {
         RequestLogMiddleware()
         ErrorMiddleware()
     }
     HealthController(database: services.database).addRoutes(to: router)
+
+    // The persona core API: a service caller, the user themself, or (auth disabled) anyone.
+    let persona = router.group("persona")
+        .add(middleware: AuthMiddleware(
+            verifier: services.verifier, allowService: true, allowAnonymous: configuration.authDisabled))
+    PersonaChatController(turns: services.turns).addRoutes(to: persona)
+
+    // The proxy layer and the state APIs: signed-in users only, each seeing only their own rows.
+    let api = router.group("api")
+    let userAPI = api.group()
+        .add(middleware: AuthMiddleware(verifier: services.verifier, allowService: false, allowAnonymous: false))
+    let core: AEIExchange.Core = services.remoteCore.map { .remote($0) } ?? .inProcess(services.turns)
+    AEIController(exchange: AEIExchange(core: core, database: services.database)).addRoutes(to: userAPI)
+    StateController(database: services.database).addRoutes(to: userAPI)
+
     return router
+}
+
+private func warnAboutDevelopmentSwitches(_ configuration: SigmarisConfiguration, logger: Logger) {
+    if configuration.authDisabled {
+        logger.warning("SIGMARIS_AUTH_DISABLED is on: POST /persona/chat accepts requests WITHOUT credentials. Development only.")
+    }
 }

@@ -1,0 +1,132 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOPosix
+import SigmarisAuth
+import SigmarisCurl
+import Synchronization
+@testable import SigmarisApp
+
+/// A tiny application around `AuthMiddleware`: the same error mapping as the real router, and
+/// handlers that only say who the caller is.
+enum AuthTestApp {
+    static let secret = "auth-tests-hs256-secret-0123456789abcdef"
+    static let issuer = "https://example.supabase.co/auth/v1"
+    static let userID = UUID(uuidString: "3f0c2d4e-8a1b-4c5d-9e6f-7a8b9c0d1e2f")!
+
+    /// `/user` takes users only, `/service` users and the service key, `/open` also takes requests
+    /// without credentials when `allowAnonymous` is on.
+    static func make(
+        verifier: JWTVerifier,
+        allowAnonymous: Bool = false,
+        logger: Logger = quietLogger
+    ) -> some ApplicationProtocol {
+        let router = Router(context: SigmarisRequestContext.self)
+        router.add(middleware: ErrorMiddleware())
+        router.group("user").add(middleware: AuthMiddleware(verifier: verifier))
+            .get { _, context in describe(context.caller) }
+        router.group("service").add(middleware: AuthMiddleware(verifier: verifier, allowService: true))
+            .get { _, context in describe(context.caller) }
+        router.group("open").add(middleware: AuthMiddleware(verifier: verifier, allowAnonymous: allowAnonymous))
+            .get { _, context in describe(context.caller) }
+        return Application(router: router, logger: logger)
+    }
+
+    static func describe(_ caller: Caller?) -> String {
+        switch caller {
+        case .user(let identity): return "user:" + identity.id.uuidString.lowercased()
+        case .service: return "service"
+        case nil: return "anonymous"
+        }
+    }
+
+    static func hs256Verifier(now: @escaping @Sendable () -> Date = { Date() }) -> JWTVerifier {
+        JWTVerifier(configuration: JWTVerifierConfiguration(hmacSecret: secret, issuer: issuer), now: now)
+    }
+
+    static func userClaims(now: Date = Date(), audience: String = JWTVerifierConfiguration.defaultAudience) -> JWTClaimsBuilder {
+        .user(id: userID, issuer: issuer, audience: audience, now: now)
+    }
+
+    static func hs256(_ claims: JWTClaimsBuilder) throws -> String {
+        try JWTSigner(hmacSecret: secret).sign(claims)
+    }
+
+    static func bearer(_ token: String) -> HTTPFields {
+        [.authorization: "Bearer \(token)"]
+    }
+
+    static var quietLogger: Logger {
+        var logger = Logger(label: "sigmaris.test.auth")
+        logger.logLevel = .critical
+        return logger
+    }
+}
+
+/// The 401 body `ErrorMiddleware` writes, decoded.
+struct UnauthorizedBody: Decodable, Equatable {
+    let error: String
+    let reason: String
+
+    init(error: String = "Unauthorized", reason: String) {
+        self.error = error
+        self.reason = reason
+    }
+
+    init?(_ response: TestResponse) {
+        guard let body = try? JSONDecoder().decode(UnauthorizedBody.self, from: Data(buffer: response.body)) else { return nil }
+        self = body
+    }
+}
+
+/// Runs `body` with a curl client on its own started thread pool, shut down afterwards.
+func withHTTPClient<T>(_ body: (CurlHTTPClient) async throws -> T) async throws -> T {
+    let pool = NIOThreadPool(numberOfThreads: 4)
+    pool.start()
+    let client = CurlHTTPClient(
+        threadPool: pool,
+        configuration: CurlHTTPClientConfiguration(connectTimeout: .seconds(2), requestTimeout: .seconds(5)))
+    do {
+        let result = try await body(client)
+        try await pool.shutdownGracefully()
+        return result
+    } catch {
+        try? await pool.shutdownGracefully()
+        throw error
+    }
+}
+
+/// Keeps every log line (message and metadata, rendered) so tests can check what is never logged.
+final class LogRecorder: Sendable {
+    private let lines = Mutex<[(level: Logger.Level, text: String)]>([])
+
+    var logger: Logger {
+        var logger = Logger(label: "sigmaris.test.recorded", factory: { _ in Handler(recorder: self) })
+        logger.logLevel = .trace
+        return logger
+    }
+
+    var all: [(level: Logger.Level, text: String)] { lines.withLock { $0 } }
+
+    fileprivate func append(_ level: Logger.Level, _ text: String) {
+        lines.withLock { $0.append((level, text)) }
+    }
+
+    private struct Handler: LogHandler {
+        let recorder: LogRecorder
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+            let rendered = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            recorder.append(event.level, "\(event.message) \(rendered)")
+        }
+    }
+}
