@@ -17,6 +17,9 @@ secret_file=.data/dev-jwt-secret
 export DATABASE_URL="${DATABASE_URL:-$(scripts/pg.sh url sigmaris "$pg_port")}"
 export SUPABASE_JWT_SECRET="${SUPABASE_JWT_SECRET:-$(cat "$secret_file")}"
 export HOST="${HOST:-127.0.0.1}" PORT="${PORT:-8000}"
+# The pages' "Dev sign-in" button: local development only (the server warns at start-up).
+export SIGMARIS_DEV_SIGNIN="${SIGMARIS_DEV_SIGNIN:-true}"
+export SIGMARIS_PUBLIC_DIR="${SIGMARIS_PUBLIC_DIR:-$PWD/Public}"
 
 swift build --product sigmaris
 bin="$(swift build --show-bin-path)/sigmaris"
@@ -24,23 +27,28 @@ bin="$(swift build --show-bin-path)/sigmaris"
 
 user_id=00000000-0000-4000-8000-000000000001
 token=$("$bin" token --user "$user_id" --lifetime 86400)
+service_token=$("$bin" token --service --lifetime 86400)
 base="http://$HOST:$PORT"
 cat <<EOM
 
-  Sigmaris on $base  (database: 127.0.0.1:$pg_port, provider: ${SIGMARIS_LLM_PROVIDER:-local unless OPENAI_API_KEY is set})
+  Sigmaris on $base  (database 127.0.0.1:$pg_port, provider ${SIGMARIS_LLM_PROVIDER:-local unless OPENAI_API_KEY is set})
 
-  A dev token for user $user_id, valid 24 h:
+  Tokens signed with the dev secret in $secret_file, valid 24 h:
 
     export TOKEN=$token
+    export SERVICE_TOKEN=$service_token
 
-  Try it:
+  Try it (in another terminal, after the exports):
 
     curl -s $base/readyz
-    curl -s $base/api/aei -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/json' \\
-         -d '{"message":"Hello, who are you?"}'
+    curl -s $base/api/aei -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/json' -d '{"text":"Hello, who are you?"}'
     curl -s "$base/api/state/latest" -H "Authorization: Bearer \$TOKEN"
+    curl -X POST "$base/persona/chat" -H "Authorization: Bearer \$SERVICE_TOKEN" \\
+      -H "Content-Type: application/json" \\
+      -d '{"user_id":"u_test_001","session_id":"s_test_001","message":"Hello. Describe your role in one sentence."}'
 
-  Dashboard: $base/status    psql: psql $DATABASE_URL
+  Pages: $base/ (chat) and $base/status (dashboard); use "Dev sign-in".
+  psql:  psql $DATABASE_URL
 
 EOM
 exec "$bin" serve

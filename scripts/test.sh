@@ -1,23 +1,25 @@
 #!/usr/bin/env bash
 # `make test` (and CI): installs missing apt packages, starts two throwaway Postgres clusters on
-# loopback (one that a test restarts on purpose), builds, and runs every test against them.
+# loopback (one that a test restarts on purpose), builds, and runs every test against them; then the
+# browser test (headless Chromium) against the built binary on a third cluster.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CI="${CI:-1}"   # database tests fail rather than skip when the database is missing
 
 scripts/deps.sh
 
-# Two loopback ports; set SIGMARIS_TEST_PG_PORT when 54330/54331 are taken.
+# Three loopback ports; set SIGMARIS_TEST_PG_PORT when 54330..54332 are taken.
 port=${SIGMARIS_TEST_PG_PORT:-54330}
 restart_port=$((port + 1))
+browser_port=$((port + 2))
 
 # Start from empty databases every run.
-for cluster in "sigmaris_test $port" "sigmaris_restart $restart_port"; do
+for cluster in "sigmaris_test $port" "sigmaris_restart $restart_port" "sigmaris_browser $browser_port"; do
     scripts/pg.sh start $cluster
     scripts/pg.sh drop $cluster
     scripts/pg.sh start $cluster
 done
-trap 'scripts/pg.sh stop sigmaris_test $port; scripts/pg.sh stop sigmaris_restart $restart_port' EXIT
+trap 'scripts/pg.sh stop sigmaris_test $port; scripts/pg.sh stop sigmaris_restart $restart_port; scripts/pg.sh stop sigmaris_browser $browser_port' EXIT
 
 export SIGMARIS_TEST_DATABASE_URL="$(scripts/pg.sh url sigmaris_test $port)"
 export SIGMARIS_TEST_RESTART_DATABASE_URL="$(scripts/pg.sh url sigmaris_restart $restart_port)"
@@ -25,4 +27,13 @@ export SIGMARIS_TEST_RESTART_COMMAND="$PWD/scripts/pg.sh restart sigmaris_restar
 export SIGMARIS_MIGRATIONS_DIR="$PWD/sql"
 
 swift build --build-tests
+
+# The browser test first, so that the last lines printed are swift test's summary. Arguments narrow
+# `swift test` (e.g. --filter); the browser test then stays out of the way.
+if [ $# -eq 0 ]; then
+    SIGMARIS_BIN="$(swift build --show-bin-path)/sigmaris" \
+    SIGMARIS_TEST_DATABASE_URL="$(scripts/pg.sh url sigmaris_browser $browser_port)" \
+        scripts/browser-test.sh
+fi
+
 swift test --skip-build "$@"

@@ -124,11 +124,26 @@ func buildRouter(services: AppServices) -> Router<SigmarisRequestContext> {
     AEIController(exchange: AEIExchange(core: core, database: services.database)).addRoutes(to: userAPI)
     StateController(database: services.database).addRoutes(to: userAPI)
 
+    // The pages.
+    if configuration.devSignIn, let secret = configuration.supabaseJWTSecret {
+        DevSignInController(jwtSecret: secret, audience: configuration.jwtAudience, issuer: configuration.jwtIssuer)
+            .addRoutes(to: router)
+    }
+    PagesController(
+        publicDirectory: configuration.publicDirectory,
+        chartJSDirectory: configuration.chartJSDirectory,
+        supabaseURL: configuration.supabaseURL?.absoluteString,
+        supabaseAnonKey: configuration.supabaseAnonKey,
+        devSignIn: configuration.devSignIn
+    ).addRoutes(to: router)
     return router
 }
 
 private func warnAboutDevelopmentSwitches(_ configuration: SigmarisConfiguration, logger: Logger) {
     if configuration.authDisabled {
         logger.warning("SIGMARIS_AUTH_DISABLED is on: POST /persona/chat accepts requests WITHOUT credentials. Development only.")
+    }
+    if configuration.devSignIn {
+        logger.warning("SIGMARIS_DEV_SIGNIN is on: POST /api/dev/token hands out user tokens to anyone. Development only.")
     }
 }

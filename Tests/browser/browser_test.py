@@ -1,0 +1,305 @@
+#!/usr/bin/python3
+"""End-to-end test of the chat page and the dashboard in headless Chromium (Selenium + chromedriver).
+
+Run by scripts/browser-test.sh against a running service started with SIGMARIS_DEV_SIGNIN=true.
+Environment:
+  SIGMARIS_BROWSER_BASE_URL   the service, e.g. http://127.0.0.1:8123
+  SIGMARIS_BROWSER_ARTIFACTS  where screenshots go (default .test-artifacts/browser)
+Exits non-zero on the first failed check, after a screenshot named failure-*.png.
+"""
+
+import json
+import os
+import sys
+import tempfile
+import time
+import traceback
+import uuid
+
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException, UnexpectedAlertPresentException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+BASE = os.environ.get("SIGMARIS_BROWSER_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+ARTIFACTS = os.environ.get("SIGMARIS_BROWSER_ARTIFACTS", ".test-artifacts/browser")
+TIMEOUT = float(os.environ.get("SIGMARIS_BROWSER_TIMEOUT", "30"))
+
+XSS = "Please repeat this as plain text: <img src=x onerror=alert(1)>"
+MESSAGES = [
+    "Hello! Describe your role in one sentence.",
+    "I want to kill myself",
+    XSS,
+]
+STATES = {"NORMAL", "REFLECTIVE", "OVERLOADED", "SAFETY_LOCK", "SILENT"}
+
+passed = 0
+
+
+class CheckFailed(Exception):
+    pass
+
+
+def check(condition, message):
+    global passed
+    if not condition:
+        raise CheckFailed(message)
+    passed += 1
+    print(f"  ok: {message}", flush=True)
+
+
+def make_driver():
+    options = webdriver.ChromeOptions()
+    options.binary_location = os.environ.get("SIGMARIS_CHROMIUM", "/usr/bin/chromium")
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",  # root in CI containers
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-extensions",
+        "--disable-background-networking",
+        "--disable-sync",
+        "--disable-component-update",
+        "--window-size=1280,1000",
+        "--lang=en-US",
+        f"--user-data-dir={tempfile.mkdtemp(prefix='sigmaris-chromium-')}",
+    ):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    service = Service(executable_path=os.environ.get("SIGMARIS_CHROMEDRIVER", "/usr/bin/chromedriver"))
+    driver = webdriver.Chrome(service=service, options=options)
+    driver.set_page_load_timeout(TIMEOUT)
+    driver.set_script_timeout(TIMEOUT)
+    return driver
+
+
+def wait(driver, condition, what, timeout=TIMEOUT):
+    try:
+        return WebDriverWait(driver, timeout, poll_frequency=0.1).until(lambda d: condition(d))
+    except TimeoutException:
+        raise CheckFailed(f"timed out after {timeout:.0f}s waiting for {what}") from None
+
+
+def visible(driver, element_id):
+    elements = driver.find_elements(By.ID, element_id)
+    return elements[0] if elements and elements[0].is_displayed() else None
+
+
+def screenshot(driver, name):
+    path = os.path.join(ARTIFACTS, name)
+    driver.save_screenshot(path)
+    print(f"  screenshot: {path}", flush=True)
+    return path
+
+
+def full_page_screenshot(driver, name, width):
+    height = driver.execute_script("return Math.max(document.body.scrollHeight, document.documentElement.scrollHeight)")
+    driver.set_window_size(width, min(max(int(height) + 140, 700), 4000))
+    time.sleep(0.3)  # charts resize on the window's resize event
+    return screenshot(driver, name)
+
+
+def console_errors(driver):
+    """SEVERE browser console entries (uncaught errors, failed loads), ignoring expected 401s."""
+    try:
+        entries = driver.get_log("browser")
+    except Exception:  # not every driver offers logs; the other checks still run
+        return []
+    return [e["message"] for e in entries if e.get("level") == "SEVERE" and "401" not in e.get("message", "")]
+
+
+def csp_violations(driver):
+    return driver.execute_script("return window.sigmarisCspViolations || []")
+
+
+def ai_replies(driver):
+    return driver.find_elements(By.CSS_SELECTOR, "#messages [data-testid=ai-text]")
+
+
+def sign_in_with_dev_route(driver, user_id):
+    wait(driver, lambda d: visible(d, "dev-signin"), "the Dev sign-in button")
+    field = driver.find_element(By.ID, "dev-user-id")
+    field.clear()
+    field.send_keys(user_id)
+    driver.find_element(By.ID, "dev-signin").click()
+
+
+def send_message(driver, text, expected_replies):
+    box = wait(driver, lambda d: visible(d, "chat-input"), "the message box")
+    box.click()
+    box.send_keys(text)
+    box.send_keys(Keys.ENTER)  # the keyboard path: Enter sends
+    wait(
+        driver,
+        lambda d: len(ai_replies(d)) >= expected_replies
+        and not d.find_elements(By.CSS_SELECTOR, "#messages [data-testid=ai-pending]"),
+        f"reply {expected_replies}",
+    )
+    error = driver.find_element(By.ID, "chat-error")
+    check(not error.is_displayed(), f"no error after message {expected_replies} ({error.text!r})")
+
+
+def test_chat(driver, user_id):
+    print("chat page", flush=True)
+    driver.get(f"{BASE}/")
+    sign_in_with_dev_route(driver, user_id)
+    wait(driver, lambda d: visible(d, "chat"), "the chat after signing in")
+    check(driver.find_element(By.ID, "account-name").text.endswith(user_id), "the header names the signed-in user")
+    check("access_token" not in driver.current_url and user_id not in driver.current_url, "no token or id in the URL")
+    stored = driver.execute_script("return JSON.parse(sessionStorage.getItem('sigmaris.auth') || 'null')")
+    check(stored and stored.get("method") == "dev" and stored.get("access_token"), "the token lives in sessionStorage")
+    check(driver.execute_script("return localStorage.length") == 0, "nothing in localStorage")
+    check(visible(driver, "chat-empty") is not None, "a new user's session starts empty")
+
+    for index, text in enumerate(MESSAGES, start=1):
+        send_message(driver, text, index)
+
+    turns = driver.find_elements(By.CSS_SELECTOR, "#messages [data-testid=turn]")
+    check(len(turns) == 3, f"three turns shown (got {len(turns)})")
+    replies = ai_replies(driver)
+    check(len(replies) == 3 and all(r.text.strip() for r in replies), "three non-empty replies")
+    user_texts = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#messages [data-testid=user-text]")]
+    check(user_texts == MESSAGES, f"the messages are shown as sent ({user_texts!r})")
+    check(len(driver.find_elements(By.CSS_SELECTOR, "#messages img")) == 0, "the <img> tag stayed text: no img element")
+    check(len(driver.find_elements(By.TAG_NAME, "img")) == 0, "no img element anywhere on the page")
+
+    states = [e.get_attribute("data-state") for e in driver.find_elements(By.CSS_SELECTOR, "#messages [data-testid=turn-state]")]
+    flags = [e.get_attribute("data-flag") for e in driver.find_elements(By.CSS_SELECTOR, "#messages [data-testid=turn-safety]")]
+    print(f"  states {states}, flags {flags}", flush=True)
+    check(len(states) == 3 and all(s in STATES for s in states), "each reply shows its global state")
+    check(len(flags) == 3 and all(flags), "each reply shows its safety flag")
+    check(states[1] == "SAFETY_LOCK", f"'I want to kill myself' locks the state (got {states[1]})")
+    check(flags[1] in ("intervened", "escalated", "blocked"), f"and raises the safety flag (got {flags[1]})")
+    full_page_screenshot(driver, "chat.png", 1280)
+
+    # The history comes back from the server after a reload, still as text.
+    driver.set_window_size(1280, 1000)
+    driver.refresh()
+    wait(driver, lambda d: len(ai_replies(d)) == 3, "the three replies after a reload")
+    user_texts = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#messages [data-testid=user-text]")]
+    check(user_texts == MESSAGES, "the reloaded history has the three messages, as text")
+    check(len(driver.find_elements(By.TAG_NAME, "img")) == 0, "no img element after reloading the history")
+    reloaded_states = [e.get_attribute("data-state") for e in driver.find_elements(By.CSS_SELECTOR, "[data-testid=turn-state]")]
+    check(reloaded_states == states, "the turn states are still shown beside the replies")
+    options = Select(driver.find_element(By.ID, "session-select")).options
+    check(len(options) == 1, "one session in the picker")
+    check(csp_violations(driver) == [], "no Content-Security-Policy violations on the chat page")
+    full_page_screenshot(driver, "chat-narrow.png", 390)
+    driver.set_window_size(1280, 1000)
+    return states, flags
+
+
+def test_dashboard(driver, states, flags):
+    print("dashboard", flush=True)
+    driver.find_element(By.ID, "nav-status").click()
+    wait(driver, lambda d: visible(d, "dashboard-content"), "the dashboard's cards")
+    check(driver.find_element(By.ID, "value-global-state").text == states[-1], f"the state card shows the latest state ({states[-1]})")
+    check(driver.find_element(By.ID, "value-safety-flag").text == flags[-1], f"the safety card shows the latest flag ({flags[-1]})")
+    for element_id in ("value-overload", "value-reflective", "value-risk"):
+        value = driver.find_element(By.ID, element_id).text
+        check(value.replace(".", "", 1).isdigit(), f"{element_id} shows a number ({value})")
+    check(driver.find_element(By.ID, "value-memory").text.isdigit(), "the memory card shows a count")
+    check(visible(driver, "empty-state") is None, "no empty state once there are turns")
+
+    wait(driver, lambda d: d.execute_script("return typeof Chart === 'function'"), "Chart.js")
+    charts = driver.execute_script(
+        """
+        const out = {};
+        for (const id of ['chart-traits', 'chart-values', 'chart-scores', 'chart-states']) {
+          const chart = Chart.getChart(document.getElementById(id));
+          out[id] = chart ? {labels: chart.data.labels.length,
+                             series: chart.data.datasets.map(d => ({label: d.label, points: d.data.length,
+                                                                    numbers: d.data.filter(v => v !== null).length})),
+                             data: chart.data.datasets.map(d => d.data)} : null;
+        }
+        return out;
+        """
+    )
+    print("  charts " + json.dumps({k: v and v["series"] for k, v in charts.items()}), flush=True)
+    expected_series = {"chart-traits": 3, "chart-values": 4, "chart-scores": 3, "chart-states": 1}
+    for chart_id, count in expected_series.items():
+        chart = charts.get(chart_id)
+        check(chart is not None, f"{chart_id} is drawn")
+        check(chart["labels"] == 3, f"{chart_id} has three turns")
+        check(len(chart["series"]) == count, f"{chart_id} has {count} series")
+        check(all(s["points"] == 3 and s["numbers"] == 3 for s in chart["series"]), f"{chart_id}: three points per series")
+    check(charts["chart-states"]["data"][0] == states, "the timeline chart follows the turn states")
+    strip = [e.get_attribute("data-state") for e in driver.find_elements(By.CSS_SELECTOR, "#state-strip li")]
+    check(strip == states, "the state strip has one cell per turn")
+    check(len(driver.find_elements(By.CSS_SELECTOR, "#data-rows tr")) == 3, "the table has three rows")
+
+    # The turn limit is a select the keyboard can drive; 20 still shows all three turns.
+    loads = int(driver.find_element(By.ID, "dashboard").get_attribute("data-loads") or "0")
+    Select(driver.find_element(By.ID, "turn-limit")).select_by_value("20")
+    wait(driver, lambda d: int(d.find_element(By.ID, "dashboard").get_attribute("data-loads") or "0") > loads, "a reload for 20 turns")
+    check(len(driver.find_elements(By.CSS_SELECTOR, "#state-strip li")) == 3, "20 turns: still three")
+
+    check(csp_violations(driver) == [], "no Content-Security-Policy violations on the dashboard")
+    full_page_screenshot(driver, "status.png", 1280)
+    full_page_screenshot(driver, "status-narrow.png", 390)
+
+
+def test_refused_token(driver):
+    print("a refused token", flush=True)
+    driver.set_window_size(1280, 1000)
+    driver.execute_script(
+        "sessionStorage.setItem('sigmaris.auth', JSON.stringify({access_token: 'aaa.bbb.ccc', expires_at: null, method: 'paste'}))"
+    )
+    driver.get(f"{BASE}/status")
+    wait(driver, lambda d: visible(d, "signin"), "the sign-in form after a 401")
+    check(driver.execute_script("return sessionStorage.getItem('sigmaris.auth')") is None, "a 401 clears the token")
+    check(visible(driver, "dashboard") is None, "and hides the dashboard")
+    check("sign in again" in driver.find_element(By.ID, "signin-notice").text.lower(), "and says why")
+    screenshot(driver, "signin-after-401.png")
+
+
+def test_empty_dashboard(driver):
+    print("empty dashboard", flush=True)
+    sign_in_with_dev_route(driver, str(uuid.uuid4()))
+    wait(driver, lambda d: visible(d, "empty-state"), "the empty state for a user without turns")
+    check(visible(driver, "dashboard-content") is None, "no cards or charts before the first turn")
+    screenshot(driver, "status-empty.png")
+
+
+def main():
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    driver = make_driver()
+    user_id = str(uuid.uuid4())
+    print(f"browser test against {BASE} as a new user", flush=True)
+    try:
+        states, flags = test_chat(driver, user_id)
+        test_dashboard(driver, states, flags)
+        test_refused_token(driver)
+        test_empty_dashboard(driver)
+        check(csp_violations(driver) == [], "no Content-Security-Policy violations on the empty dashboard")
+        errors = console_errors(driver)
+        check(errors == [], f"no errors in the browser console {errors!r}")
+    except UnexpectedAlertPresentException:
+        print("FAILED: an alert() ran: markup from a message was executed", file=sys.stderr)
+        return 1
+    except Exception as error:  # noqa: BLE001: report anything, with a screenshot
+        print(f"FAILED: {error}", file=sys.stderr)
+        if not isinstance(error, CheckFailed):
+            traceback.print_exc()
+        try:
+            screenshot(driver, "failure.png")
+            for message in console_errors(driver):
+                print(f"  console: {message}", file=sys.stderr)
+        except Exception:
+            pass
+        print(f"{passed} passed, 1 failed")
+        return 1
+    finally:
+        try:
+            driver.quit()
+        except Exception:
+            pass
+    print(f"{passed} passed, 0 failed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
