@@ -16,7 +16,6 @@ public enum ChatStore {
         sessionID: String,
         message: String,
         reply: String,
-        traceID: String,
         snapshot: StateSnapshotFields,
         on connection: PostgresConnection
     ) throws(PostgresError) {
@@ -33,7 +32,7 @@ public enum ChatStore {
                  safety_flag, safety_risk_score, value_state, trait_state, meta, created_at)
             VALUES ($1, $2, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, now())
             """,
-            [.uuid(userID), .text(sessionID), .text(message), .text(reply), .text(traceID),
+            [.uuid(userID), .text(sessionID), .text(message), .text(reply), optional(snapshot.traceID, PostgresValue.text),
              optional(snapshot.globalState, PostgresValue.text), optional(snapshot.overloadScore, PostgresValue.double),
              optional(snapshot.reflectiveScore, PostgresValue.double), optional(snapshot.memoryPointerCount, PostgresValue.int),
              optional(snapshot.safetyFlag, PostgresValue.text), optional(snapshot.safetyRiskScore, PostgresValue.double),

@@ -13,6 +13,7 @@ struct StoreTests {
 
     static func snapshot(_ state: String) -> StateSnapshotFields {
         StateSnapshotFields(meta: [
+            "trace_id": .string("trace-\(state)"),
             "global_state": ["state": .string(state), "meta": ["reflective_score": 0.25]],
             "safety": ["flag": .null, "risk_score": 0.1],
             "value": ["state": ["stability": 0.5]],
@@ -27,7 +28,7 @@ struct StoreTests {
                 try await client.withTransaction { connection in
                     try UserScope.enter(claimsJSON: Self.claims(user), on: connection)
                     try ChatStore.insertExchange(
-                        userID: user, sessionID: "s", message: "hi from \(user)", reply: "hello", traceID: "t",
+                        userID: user, sessionID: "s", message: "hi from \(user)", reply: "hello",
                         snapshot: Self.snapshot("NORMAL"), on: connection)
                 }
             }
@@ -50,7 +51,7 @@ struct StoreTests {
                 try await client.withTransaction { connection in
                     try UserScope.enter(claimsJSON: Self.claims(alice), on: connection)
                     try ChatStore.insertExchange(
-                        userID: bob, sessionID: "s", message: "forged", reply: "x", traceID: "t",
+                        userID: bob, sessionID: "s", message: "forged", reply: "x",
                         snapshot: Self.snapshot("NORMAL"), on: connection)
                 }
             }
@@ -84,7 +85,7 @@ struct StoreTests {
                 try await client.withTransaction { connection in
                     try UserScope.enter(claimsJSON: Self.claims(user), on: connection)
                     try ChatStore.insertExchange(
-                        userID: user, sessionID: "s1", message: "q-\(state)", reply: "a-\(state)", traceID: state,
+                        userID: user, sessionID: "s1", message: "q-\(state)", reply: "a-\(state)",
                         snapshot: Self.snapshot(state), on: connection)
                 }
             }
@@ -101,6 +102,7 @@ struct StoreTests {
             #expect(latest["reflective_score"]?.doubleValue == 0.25)
             #expect(latest["safety_flag"]?.isNull == true)
             #expect(latest["trait_state"]?["calm"]?.doubleValue == 0.5)
+            #expect(latest["trace_id"]?.stringValue == "trace-SAFETY_LOCK")
             #expect(latest.objectValue?.keys.first == "id")
             let series = try JSONValue(parsing: result.2).arrayValue ?? []
             #expect(series.map { $0["global_state"]?.stringValue } == ["REFLECTIVE", "SAFETY_LOCK"])

@@ -37,21 +37,21 @@ struct AEIExchange: Sendable {
             ) { connection, result in
                 try UserScope.enter(claimsJSON: claims, on: connection)
                 try ChatStore.insertExchange(
-                    userID: userID, sessionID: sessionID, message: text, reply: result.reply, traceID: result.traceID,
+                    userID: userID, sessionID: sessionID, message: text, reply: result.reply,
                     snapshot: StateSnapshotFields(meta: result.meta), on: connection)
             }
             return Outcome(reply: result.reply, meta: result.meta, model: result.modelName)
 
         case .remote(let client):
             let answer = try await client.chat(userID: userID.uuidString.lowercased(), sessionID: sessionID, message: text, logger: logger)
-            let traceID = answer.meta["trace_id"]?.stringValue ?? ""
+            let snapshot = StateSnapshotFields(meta: answer.meta)
             var logger = logger
-            logger[metadataKey: "sigmaris.trace_id"] = "\(traceID)"
+            logger[metadataKey: "sigmaris.trace_id"] = "\(snapshot.traceID ?? "none")"
             try await database.withTransaction { connection in
                 try UserScope.enter(claimsJSON: claims, on: connection)
                 try ChatStore.insertExchange(
-                    userID: userID, sessionID: sessionID, message: text, reply: answer.reply, traceID: traceID,
-                    snapshot: StateSnapshotFields(meta: answer.meta), on: connection)
+                    userID: userID, sessionID: sessionID, message: text, reply: answer.reply,
+                    snapshot: snapshot, on: connection)
             }
             logger.debug("remote turn stored")
             return Outcome(reply: answer.reply, meta: answer.meta, model: answer.model)

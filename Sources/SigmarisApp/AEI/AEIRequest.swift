@@ -13,7 +13,8 @@ struct AEIRequest: Sendable {
     init(_ body: JSONObject, sessionHeader: String?) throws(APIError) {
         guard let value = body["text"], !value.isNull else { throw APIError.badRequest("Empty message", reason: "empty_message") }
         guard let text = value.stringValue else { throw APIError.badRequest("text must be a string", reason: "invalid_field") }
-        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        // The engine's own trim (Python's strip), so "empty" here means what the engine would see.
+        guard !TextRules.strip(text).isEmpty else {
             throw APIError.badRequest("Empty message", reason: "empty_message")
         }
         guard text.unicodeScalars.count <= TurnLimits.maxMessageCharacters else {

@@ -3,6 +3,8 @@
 /// Each field takes the first candidate path that is present and not null; a value of the wrong
 /// type is then nil (stored as SQL null), never an error.
 public struct StateSnapshotFields: Sendable, Equatable {
+    /// `meta.trace_id`; nil when a remote core sent none or not a string.
+    public var traceID: String?
     public var globalState: String?
     public var overloadScore: Double?
     public var reflectiveScore: Double?
@@ -18,10 +20,12 @@ public struct StateSnapshotFields: Sendable, Equatable {
 
     public init(meta: JSONValue) {
         self.meta = meta
+        traceID = Self.first(meta, ["trace_id"])?.stringValue
         globalState = Self.first(meta, ["global_state", "state"])?.stringValue
         overloadScore = Self.first(meta, ["controller_meta", "overload_score"], ["global_state", "meta", "overload_score"])?.doubleValue
         reflectiveScore = Self.first(meta, ["global_state", "meta", "reflective_score"])?.doubleValue
         memoryPointerCount = Self.first(meta, ["controller_meta", "memory", "pointer_count"], ["memory", "initial_pointer_count"])?.intValue
+            .flatMap(Self.postgresInteger)
         safetyFlag = Self.first(meta, ["safety", "flag"], ["controller_meta", "safety_flag"], ["global_state", "meta", "safety_flag"])?.stringValue
         safetyRiskScore = Self.first(meta, ["safety", "risk_score"])?.doubleValue
         valueState = Self.object(Self.first(meta, ["value", "state"]))
@@ -38,6 +42,11 @@ public struct StateSnapshotFields: Sendable, Equatable {
             if let current, !current.isNull { return current }
         }
         return nil
+    }
+
+    /// The column is a Postgres `integer`: a count outside it is a wrong value, stored as null.
+    private static func postgresInteger(_ value: Int) -> Int? {
+        Int(exactly: Int32(clamping: value)) == value ? value : nil
     }
 
     private static func object(_ value: JSONValue?) -> JSONValue? {

@@ -7,6 +7,7 @@ struct StateSnapshotFieldsTests {
     @Test("primary paths")
     func primary() {
         let meta: JSONValue = [
+            "trace_id": "0123456789abcdef0123456789abcdef",
             "safety": ["flag": "intervened", "risk_score": 0.4],
             "memory": ["initial_pointer_count": 3],
             "value": ["state": ["stability": 0.1]],
@@ -15,6 +16,7 @@ struct StateSnapshotFieldsTests {
             "controller_meta": ["memory": ["pointer_count": 2], "safety_flag": "escalated", "overload_score": 0.5],
         ]
         let fields = StateSnapshotFields(meta: meta)
+        #expect(fields.traceID == "0123456789abcdef0123456789abcdef")
         #expect(fields.globalState == "SAFETY_LOCK")
         #expect(fields.overloadScore == 0.5)
         #expect(fields.reflectiveScore == 0.3)
@@ -43,6 +45,7 @@ struct StateSnapshotFieldsTests {
     @Test("wrong types become nil, never an error")
     func wrongTypes() {
         let meta: JSONValue = [
+            "trace_id": 42,
             "safety": ["flag": 7, "risk_score": "high"],
             "global_state": ["state": ["nested": true], "meta": ["reflective_score": "x"]],
             "controller_meta": ["overload_score": false, "memory": ["pointer_count": 2.5]],
@@ -50,6 +53,7 @@ struct StateSnapshotFieldsTests {
             "trait": ["state": "calm"],
         ]
         let fields = StateSnapshotFields(meta: meta)
+        #expect(fields.traceID == nil)
         #expect(fields.globalState == nil)
         #expect(fields.overloadScore == nil)
         #expect(fields.reflectiveScore == nil)
@@ -59,5 +63,15 @@ struct StateSnapshotFieldsTests {
         #expect(fields.valueState == nil)
         #expect(fields.traitState == nil)
         #expect(StateSnapshotFields(meta: "not an object").globalState == nil)
+    }
+
+    @Test("a pointer count outside Postgres integer is a wrong value")
+    func pointerCountBeyondInteger() {
+        let count = { (n: Int) in
+            StateSnapshotFields(meta: ["controller_meta": ["memory": ["pointer_count": .number(Double(n))]]]).memoryPointerCount
+        }
+        #expect(count(Int(Int32.max)) == Int(Int32.max))
+        #expect(count(Int(Int32.max) + 1) == nil)
+        #expect(count(Int(Int32.min) - 1) == nil)
     }
 }
