@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import SigmarisAuth
+import SigmarisTestSupport
 import Testing
 @testable import SigmarisApp
 
@@ -111,21 +112,21 @@ struct AuthMiddlewareTests {
     }
 
     @Test func failuresAreLoggedAtDebugWithTheReasonOnly() async throws {
-        let recorder = LogRecorder()
-        let app = App.make(verifier: App.hs256Verifier(), logger: recorder.logger)
+        let capture = LogCapture()
+        let app = App.make(verifier: App.hs256Verifier(), logger: capture.logger)
         let expired = try App.hs256(JWTClaimsBuilder.user(id: App.userID, issuer: App.issuer, now: Date().addingTimeInterval(-7200)))
         let response = try await app.test(.router) { client in
             try await client.execute(uri: "/user", method: .get, headers: App.bearer(expired))
         }
         #expect(response.status == .unauthorized)
-        let authLines = recorder.all.filter { $0.text.contains("sigmaris.auth.reason") }
+        let authLines = capture.all.filter { $0.metadata["sigmaris.auth.reason"] != nil }
         #expect(authLines.count == 1)
         #expect(authLines.first?.level == .debug)
-        #expect(authLines.first?.text.contains("expired") == true)
-        for line in recorder.all {
-            #expect(!line.text.contains(expired))
-            #expect(!line.text.contains(App.secret))
-            #expect(!line.text.contains(App.userID.uuidString.lowercased()))
+        #expect(authLines.first?.metadata["sigmaris.auth.reason"] == AuthFailure.expired.rawValue)
+        for line in capture.all.map(\.rendered) {
+            #expect(!line.contains(expired))
+            #expect(!line.contains(App.secret))
+            #expect(!line.contains(App.userID.uuidString.lowercased()))
         }
     }
 }

@@ -5,7 +5,7 @@ import Logging
 import NIOPosix
 import SigmarisAuth
 import SigmarisCurl
-import Synchronization
+
 @testable import SigmarisApp
 
 /// A tiny application around `AuthMiddleware`: the same error mapping as the real router, and
@@ -94,39 +94,5 @@ func withHTTPClient<T>(_ body: (CurlHTTPClient) async throws -> T) async throws 
     } catch {
         try? await pool.shutdownGracefully()
         throw error
-    }
-}
-
-/// Keeps every log line (message and metadata, rendered) so tests can check what is never logged.
-final class LogRecorder: Sendable {
-    private let lines = Mutex<[(level: Logger.Level, text: String)]>([])
-
-    var logger: Logger {
-        var logger = Logger(label: "sigmaris.test.recorded", factory: { _ in Handler(recorder: self) })
-        logger.logLevel = .trace
-        return logger
-    }
-
-    var all: [(level: Logger.Level, text: String)] { lines.withLock { $0 } }
-
-    fileprivate func append(_ level: Logger.Level, _ text: String) {
-        lines.withLock { $0.append((level, text)) }
-    }
-
-    private struct Handler: LogHandler {
-        let recorder: LogRecorder
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-            let rendered = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            recorder.append(event.level, "\(event.message) \(rendered)")
-        }
     }
 }

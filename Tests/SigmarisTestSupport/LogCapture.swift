@@ -1,27 +1,28 @@
-import SigmarisTestSupport
 import Logging
 import Synchronization
 
 /// Collects every log line so tests can assert on what was logged and, more
 /// importantly, that secrets never reach the logs.
-final class LogCapture: Sendable {
-    struct Entry: Sendable {
-        var level: Logger.Level
-        var message: String
-        var metadata: [String: String]
+public final class LogCapture: Sendable {
+    public struct Entry: Sendable {
+        public var level: Logger.Level
+        public var message: String
+        public var metadata: [String: String]
 
         /// Everything in the entry as one string, for leak scanning.
-        var rendered: String {
+        public var rendered: String {
             "\(level) \(message) " + metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         }
     }
 
     private let entries = Mutex<[Entry]>([])
 
-    var all: [Entry] { entries.withLock { $0 } }
+    public var all: [Entry] { entries.withLock { $0 } }
 
-    var logger: Logger {
-        var logger = Logger(label: "sigmaris.curl.test") { _ in CapturingLogHandler(capture: self) }
+    public init() {}
+
+    public var logger: Logger {
+        var logger = Logger(label: "sigmaris.test.captured") { _ in CapturingLogHandler(capture: self) }
         logger.logLevel = .trace
         return logger
     }
