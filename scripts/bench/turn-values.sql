@@ -1,0 +1,78 @@
+-- Makes public.bench_turn_template: one row whose columns are the p_* variables of
+-- scripts/bench/turn.pgbench (each pgbench client loads it once with \gset), taken from the rows the
+-- service wrote for the template user's last turn, so pgbench writes values of the same size.
+--   psql -X -v template=UUID -f scripts/bench/turn-values.sql
+\set ON_ERROR_STOP on
+DROP TABLE IF EXISTS public.bench_turn_template;
+CREATE TABLE public.bench_turn_template AS
+WITH last_trace AS (
+    SELECT trace_id FROM public.sigmaris_turns WHERE user_id = :'template' ORDER BY id DESC LIMIT 1
+), state AS (
+    SELECT * FROM public.sigmaris_persona_state WHERE user_id = :'template'
+), episode AS (
+    SELECT * FROM public.sigmaris_episodes WHERE user_id = :'template' ORDER BY "timestamp" DESC, created_at DESC LIMIT 1
+), vs AS (
+    SELECT * FROM public.sigmaris_value_snapshots WHERE trace_id = (SELECT trace_id FROM last_trace)
+), ts AS (
+    SELECT * FROM public.sigmaris_trait_snapshots WHERE trace_id = (SELECT trace_id FROM last_trace)
+), safety AS (
+    SELECT * FROM public.sigmaris_safety_assessments WHERE trace_id = (SELECT trace_id FROM last_trace)
+), snap AS (
+    SELECT * FROM public.sigmaris_state_snapshots WHERE trace_id = (SELECT trace_id FROM last_trace)
+)
+SELECT
+    (SELECT value_state::text FROM state) AS p_value_state,
+    (SELECT trait_state::text FROM state) AS p_trait_state,
+    (SELECT global_state FROM state) AS p_global_state,
+    (SELECT summary FROM episode) AS p_ep_summary,
+    (SELECT emotion_hint FROM episode) AS p_ep_emotion_hint,
+    (SELECT traits_hint::text FROM episode) AS p_ep_traits_hint,
+    (SELECT raw_context FROM episode) AS p_ep_raw_context,
+    (SELECT '\x' || encode(embedding, 'hex') FROM episode) AS p_ep_embedding,
+    (SELECT meta::text FROM episode) AS p_ep_meta,
+    (SELECT jsonb_agg(jsonb_build_object(
+         'role', role, 'content', content, 'topic_hint', topic_hint, 'emotion_hint', emotion_hint,
+         'importance', importance, 'meta', meta) ORDER BY id)::text
+     FROM public.sigmaris_turns WHERE trace_id = (SELECT trace_id FROM last_trace)) AS p_turn_rows,
+    (SELECT state::text FROM vs) AS p_vs_state,
+    (SELECT delta::text FROM vs) AS p_vs_delta,
+    (SELECT meta::text FROM vs) AS p_vs_meta,
+    (SELECT state::text FROM ts) AS p_ts_state,
+    (SELECT delta::text FROM ts) AS p_ts_delta,
+    (SELECT meta::text FROM ts) AS p_ts_meta,
+    (SELECT safety_flag FROM safety) AS p_safety_flag,
+    (SELECT risk_score::text FROM safety) AS p_risk_score,
+    (SELECT categories::text FROM safety) AS p_categories,
+    (SELECT reasons::text FROM safety) AS p_reasons,
+    (SELECT meta::text FROM safety) AS p_safety_meta,
+    (SELECT jsonb_agg(jsonb_build_object('event', event, 'fields', fields) ORDER BY id)::text
+     FROM public.sigmaris_trace_events WHERE trace_id = (SELECT trace_id FROM last_trace)) AS p_events,
+    (SELECT content FROM public.messages WHERE user_id = :'template'::uuid AND role = 'user' ORDER BY id DESC LIMIT 1) AS p_user_text,
+    (SELECT content FROM public.messages WHERE user_id = :'template'::uuid AND role = 'ai' ORDER BY id DESC LIMIT 1) AS p_reply,
+    (SELECT global_state FROM snap) AS p_snap_global_state,
+    (SELECT overload_score::text FROM snap) AS p_snap_overload,
+    (SELECT reflective_score::text FROM snap) AS p_snap_reflective,
+    (SELECT memory_pointer_count::text FROM snap) AS p_snap_pointers,
+    (SELECT safety_flag FROM snap) AS p_snap_safety_flag,
+    (SELECT safety_risk_score::text FROM snap) AS p_snap_risk,
+    (SELECT value_state::text FROM snap) AS p_snap_value_state,
+    (SELECT trait_state::text FROM snap) AS p_snap_trait_state,
+    (SELECT meta::text FROM snap) AS p_snap_meta;
+
+-- Every value must be there; a missing one means the template turn did not write what a turn writes.
+DO $$
+DECLARE
+    missing text;
+BEGIN
+    SELECT string_agg(key, ', ') INTO missing
+    FROM public.bench_turn_template t, jsonb_each_text(to_jsonb(t))
+    WHERE value IS NULL AND key NOT IN ('p_safety_flag', 'p_snap_safety_flag', 'p_global_state', 'p_snap_global_state');
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION 'the template turn has no value for %', missing;
+    END IF;
+END
+$$;
+
+-- Sizes, for the record (bytes of text as sent).
+SELECT key AS value, octet_length(value) AS bytes
+FROM public.bench_turn_template t, jsonb_each_text(to_jsonb(t)) ORDER BY key;
