@@ -33,6 +33,17 @@ struct JSONSerializationTests {
         #expect(JSONValue.string(text).serialized() == #""a\"b\\c\nd\re\tf\bg\fh\u0001i\u001fj/k""#)
     }
 
+    @Test("escapes at the edges of a string and between multi-byte scalars")
+    func escapingAtEdges() {
+        #expect(JSONValue.string("").serialized() == #""""#)
+        #expect(JSONValue.string("\"").serialized() == #""\"""#)
+        #expect(JSONValue.string("\n過去\n").serialized() == "\"\\n過去\\n\"")
+        #expect(JSONValue.string("é\u{7F}\u{1F}😀").serialized() == "\"é\u{7F}\\u001f😀\"")
+        // A string made from a slice of a larger one.
+        let slice = "xx\"覚えて\"yy".dropFirst(2).dropLast(2)
+        #expect(JSONValue.string(String(slice)).serialized() == #""\"覚えて\"""#)
+    }
+
     @Test("non-ASCII text is written as UTF-8, not escaped")
     func unicode() {
         #expect(JSONValue.string("【関連する過去文脈】😀").serialized() == "\"【関連する過去文脈】😀\"")
