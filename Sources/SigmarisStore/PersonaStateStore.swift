@@ -25,9 +25,12 @@ public enum PersonaStateStore {
             state.turnCount = try row.decode(Int.self, "turn_count")
         }
 
+        // Only what a turn reads of an episode: `traits_hint` and `meta` are written for the audit
+        // trail and never used by recall, merge or identity, and parsing them for 50 episodes a turn
+        // was a visible cost in the benchmark's profile. The episodes keep their defaults (`{}`).
         let episodeRows = try connection.query(
             """
-            SELECT episode_id, "timestamp", summary, emotion_hint, traits_hint, raw_context, embedding, meta
+            SELECT episode_id, "timestamp", summary, emotion_hint, raw_context, embedding
             FROM public.sigmaris_episodes WHERE user_id = $1
             ORDER BY "timestamp" DESC, created_at DESC LIMIT $2
             """,
@@ -40,10 +43,8 @@ public enum PersonaStateStore {
                 timestamp: try row.decode(Date.self, "timestamp"),
                 summary: try row.decode(String.self, "summary"),
                 emotionHint: try row.decode(String.self, "emotion_hint"),
-                traitsHint: try json(row, "traits_hint"),
                 rawContext: try row.decode(String.self, "raw_context"),
-                embedding: try row.decode(PostgresBytes?.self, "embedding").flatMap { EmbeddingBytes.decode($0.bytes) } ?? [],
-                meta: try json(row, "meta")))
+                embedding: try row.decode(PostgresBytes?.self, "embedding").flatMap { EmbeddingBytes.decode($0.bytes) } ?? []))
         }
         return PersonaMemory(state: state, recentEpisodes: episodes)
     }
@@ -59,34 +60,7 @@ public enum PersonaStateStore {
         on connection: PostgresConnection
     ) throws {
         let state = turn.newState
-        // Insert for a new user, update otherwise; either way only from the state this turn read.
-        // A concurrent first turn blocks on the primary key, then sees the committed row and skips.
-        let updated = try connection.query(
-            """
-            INSERT INTO public.sigmaris_persona_state AS s (user_id, value_state, trait_state, global_state, turn_count, updated_at)
-            VALUES ($1, $2, $3, $4, $5, now())
-            ON CONFLICT (user_id) DO UPDATE
-                SET value_state = EXCLUDED.value_state, trait_state = EXCLUDED.trait_state,
-                    global_state = EXCLUDED.global_state, turn_count = EXCLUDED.turn_count, updated_at = now()
-                WHERE s.turn_count = $6
-            """,
-            [.text(userID), .jsonb(state.value.json.serialized()), .jsonb(state.trait.json.serialized()),
-             state.globalState.map { .text($0.rawValue) } ?? .null, .int(state.turnCount), .int(previousTurnCount)])
-        guard updated.affectedRows == 1 else { throw StoreError.turnConflict(userID: userID) }
-
         let episode = turn.episode
-        try connection.query(
-            """
-            INSERT INTO public.sigmaris_episodes
-                (episode_id, user_id, "timestamp", summary, emotion_hint, traits_hint, raw_context, embedding, meta)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-            """,
-            [.text(episode.episodeID), .text(userID), .timestamp(episode.timestamp), .text(episode.summary),
-             .text(episode.emotionHint), .jsonb(episode.traitsHint.serialized()), .text(episode.rawContext),
-             episode.embedding.isEmpty ? .null : .bytea(EmbeddingBytes.encode(episode.embedding)),
-             .jsonb(episode.meta.serialized())])
-
-        // Both turn rows, both snapshots and the assessment in one round trip.
         let rows = JSONValue.array(turn.turnRows.map { row in
             [
                 "role": .string(row.role), "content": .string(row.content),
@@ -94,39 +68,67 @@ public enum PersonaStateStore {
                 "importance": .number(orNull: row.importance), "meta": row.meta,
             ]
         })
-        try connection.query(
+        let events = JSONValue.array(tracing ? turn.traceEvents.map { ["event": .string($0.name), "fields": $0.fields] } : [])
+        // Every row of the turn in one statement (one round trip, one plan): the benchmark's Postgres
+        // is CPU-bound, and each statement costs it a parse, a plan and an executor start.
+        //
+        // The state is inserted for a new user and updated otherwise, either way only from the state
+        // this turn read (a concurrent first turn blocks on the primary key, then sees the committed
+        // row and skips). The other inserts run whatever the state did; when it did not move, the
+        // thrown conflict rolls the whole transaction back.
+        let updated = try connection.query(
             """
-            WITH turns AS (
+            WITH state AS (
+                INSERT INTO public.sigmaris_persona_state AS s (user_id, value_state, trait_state, global_state, turn_count, updated_at)
+                VALUES ($2, $4, $5, $6, $7, now())
+                ON CONFLICT (user_id) DO UPDATE
+                    SET value_state = EXCLUDED.value_state, trait_state = EXCLUDED.trait_state,
+                        global_state = EXCLUDED.global_state, turn_count = EXCLUDED.turn_count, updated_at = now()
+                    WHERE s.turn_count = $8
+                RETURNING 1
+            ), episode AS (
+                INSERT INTO public.sigmaris_episodes
+                    (episode_id, user_id, "timestamp", summary, emotion_hint, traits_hint, raw_context, embedding, meta)
+                VALUES ($9, $2, $10, $11, $12, $13, $14, $15, $16)
+            ), turns AS (
                 INSERT INTO public.sigmaris_turns (trace_id, user_id, session_id, role, content, topic_hint, emotion_hint, importance, meta)
                 SELECT $1, $2, $3, r->>'role', r->>'content', r->>'topic_hint', r->>'emotion_hint',
                        (r->>'importance')::double precision, r->'meta'
-                FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY AS t(r, n) ORDER BY n
+                FROM jsonb_array_elements($17::jsonb) WITH ORDINALITY AS t(r, n) ORDER BY n
             ), value_snapshot AS (
-                INSERT INTO public.sigmaris_value_snapshots (trace_id, user_id, state, delta, meta) VALUES ($1, $2, $5, $6, $7)
+                INSERT INTO public.sigmaris_value_snapshots (trace_id, user_id, state, delta, meta) VALUES ($1, $2, $18, $19, $20)
             ), trait_snapshot AS (
-                INSERT INTO public.sigmaris_trait_snapshots (trace_id, user_id, state, delta, meta) VALUES ($1, $2, $8, $9, $10)
+                INSERT INTO public.sigmaris_trait_snapshots (trace_id, user_id, state, delta, meta) VALUES ($1, $2, $21, $22, $23)
+            ), safety AS (
+                INSERT INTO public.sigmaris_safety_assessments (trace_id, user_id, session_id, safety_flag, risk_score, categories, reasons, meta)
+                VALUES ($1, $2, $3, $24, $25, $26, $27, $28)
+            ), trace AS (
+                INSERT INTO public.sigmaris_trace_events (trace_id, event, fields)
+                SELECT $1, e->>'event', e->'fields' FROM jsonb_array_elements($29::jsonb) WITH ORDINALITY AS t(e, n) ORDER BY n
             )
-            INSERT INTO public.sigmaris_safety_assessments (trace_id, user_id, session_id, safety_flag, risk_score, categories, reasons, meta)
-            VALUES ($1, $2, $3, $11, $12, $13, $14, $15)
+            SELECT count(*)::int AS updated FROM state
             """,
-            [.text(turn.traceID), .text(userID), .text(turn.sessionID), .jsonb(rows.serialized()),
+            [.text(turn.traceID), .text(userID), .text(turn.sessionID),
+             // $4...$8: the state
+             .jsonb(state.value.json.serialized()), .jsonb(state.trait.json.serialized()),
+             state.globalState.map { .text($0.rawValue) } ?? .null, .int(state.turnCount), .int(previousTurnCount),
+             // $9...$16: the episode
+             .text(episode.episodeID), .timestamp(episode.timestamp), .text(episode.summary),
+             .text(episode.emotionHint), .jsonb(episode.traitsHint.serialized()), .text(episode.rawContext),
+             episode.embedding.isEmpty ? .null : .bytea(EmbeddingBytes.encode(episode.embedding)),
+             .jsonb(episode.meta.serialized()),
+             // $17...$23: the turn rows and both snapshots
+             .jsonb(rows.serialized()),
              .jsonb(turn.valueSnapshot.state.serialized()), .jsonb(turn.valueSnapshot.delta.serialized()),
              .jsonb(turn.valueSnapshot.meta.serialized()),
              .jsonb(turn.traitSnapshot.state.serialized()), .jsonb(turn.traitSnapshot.delta.serialized()),
              .jsonb(turn.traitSnapshot.meta.serialized()),
+             // $24...$28: the safety assessment; $29: the trace events ([] without tracing)
              turn.safety.flag.map { .text($0.rawValue) } ?? .null, .double(turn.safety.riskScore),
              .jsonb(turn.safety.categoriesJSON.serialized()), .jsonb(JSONValue.strings(turn.safety.reasons).serialized()),
-             .jsonb(turn.safety.meta.serialized())])
-
-        if tracing, !turn.traceEvents.isEmpty {
-            let events = JSONValue.array(turn.traceEvents.map { ["event": .string($0.name), "fields": $0.fields] })
-            try connection.query(
-                """
-                INSERT INTO public.sigmaris_trace_events (trace_id, event, fields)
-                SELECT $1, e->>'event', e->'fields' FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS t(e, n) ORDER BY n
-                """,
-                [.text(turn.traceID), .jsonb(events.serialized())])
-        }
+             .jsonb(turn.safety.meta.serialized()),
+             .jsonb(events.serialized())])
+        guard try updated.first?.decode(Int.self, "updated") == 1 else { throw StoreError.turnConflict(userID: userID) }
     }
 
     private static func json(_ row: PostgresRow, _ column: String) throws(PostgresError) -> JSONValue {

@@ -33,6 +33,12 @@ struct ValueCodingTests {
         #expect(PostgresBytes(postgresText: Array(#"\x00ff10Ab"#.utf8), typeOID: 17)?.bytes == [0, 255, 16, 171])
         #expect(PostgresBytes(postgresText: Array(#"\x0"#.utf8), typeOID: 17) == nil)
         #expect(PostgresBytes(postgresText: Array("00ff".utf8), typeOID: 17) == nil)
+        #expect(PostgresBytes(postgresText: Array(#"\x"#.utf8), typeOID: 17)?.bytes == [])
+        #expect(PostgresBytes(postgresText: Array(#"\x0g"#.utf8), typeOID: 17) == nil)
+        #expect(PostgresBytes(postgresText: Array(#"\xg0"#.utf8), typeOID: 17) == nil)
+        let all = (0...255).map { UInt8($0) }
+        let hex = "\\x" + all.map { String(format: "%02x", $0) }.joined()
+        #expect(PostgresBytes(postgresText: Array(hex.utf8), typeOID: 17)?.bytes == all)
     }
 
     @Test func nonFiniteDoublesUsePostgresSpelling() {
