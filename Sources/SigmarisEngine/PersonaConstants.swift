@@ -306,6 +306,21 @@ public enum PersonaConstants {
         public static let bigramFeatureTag: UInt8 = 0x42
         public static let trigramFeatureTag: UInt8 = 0x54
         public static let unigramFeatureTag: UInt8 = 0x55
+        /// English function words the embedder leaves out. Without this, the words every sentence
+        /// shares ("the", "is", "to" …) made ordinary small talk look about 0.35 similar to the
+        /// safety anchors ("The user is …"), enough to intervene, and every episode similar to every
+        /// message. Contractions split at the apostrophe, so their pieces are listed too.
+        public static let englishStopwords: [String] = [
+            "a", "an", "the", "and", "or", "but", "if", "then", "so", "than", "as", "of", "to", "in", "on", "at",
+            "by", "for", "with", "from", "into", "about", "over", "up", "out",
+            "is", "are", "was", "were", "be", "been", "being", "am", "do", "does", "did", "have", "has", "had",
+            "will", "would", "can", "could", "shall", "should", "may", "might", "must",
+            "i", "me", "my", "we", "us", "our", "you", "your", "he", "him", "his", "she", "her", "they", "them",
+            "their", "it", "its", "this", "that", "these", "those", "there", "here",
+            "what", "which", "who", "whom", "how", "when", "where",
+            "not", "no", "just", "very", "too", "also", "some", "any", "all",
+            "m", "s", "t", "re", "ve", "ll", "d",
+        ]
         public static let fnvOffsetBasis: UInt64 = 0xcbf2_9ce4_8422_2325
         public static let fnvPrime: UInt64 = 0x0000_0100_0000_01b3
 

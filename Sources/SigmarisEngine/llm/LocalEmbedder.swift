@@ -1,8 +1,9 @@
 /// The local provider's deterministic text embedding: signed feature hashing into 256 dimensions.
 ///
-/// Features: lowercased words for space-separated scripts, and character bigrams + trigrams for
-/// runs of Japanese/CJK characters (a lone character counts as a unigram), so similar texts in
-/// either language share features. Hashing is FNV-1a over UTF-8 bytes, streamed scalar by scalar so
+/// Features: lowercased words for space-separated scripts (less English function words, see
+/// `PersonaConstants.Local.englishStopwords`), and character bigrams + trigrams for runs of
+/// Japanese/CJK characters (a lone character counts as a unigram), so similar texts in either
+/// language share features. Hashing is FNV-1a over UTF-8 bytes, streamed scalar by scalar so
 /// no intermediate strings are built. The result is L2-normalised; a text without features gives
 /// the zero vector (cosine 0 with everything).
 public enum LocalEmbedder {
@@ -11,6 +12,9 @@ public enum LocalEmbedder {
         var accumulator = FeatureAccumulator(dimension: dimension)
         var word: FNV1a64?
         var run = CharacterRun()
+        func finish(_ word: FNV1a64) {
+            if !stopwordHashes.contains(word.value) { accumulator.add(word.value) }
+        }
 
         for scalar in text.unicodeScalars {
             switch ScriptClassifier.kind(of: scalar) {
@@ -24,22 +28,31 @@ public enum LocalEmbedder {
                 appendLowercased(scalar, to: &word!)
             case .unspacedScript:
                 if let finished = word {
-                    accumulator.add(finished.value)
+                    finish(finished)
                     word = nil
                 }
                 run.append(scalar, into: &accumulator)
             case .separator:
                 if let finished = word {
-                    accumulator.add(finished.value)
+                    finish(finished)
                     word = nil
                 }
                 run.finish(into: &accumulator)
             }
         }
-        if let finished = word { accumulator.add(finished.value) }
+        if let finished = word { finish(finished) }
         run.finish(into: &accumulator)
         return accumulator.normalized()
     }
+
+    /// The word hashes of the stop words: words are hashed as they stream by, so they are compared
+    /// by hash, never as strings.
+    static let stopwordHashes: Set<UInt64> = Set(PersonaConstants.Local.englishStopwords.map { word in
+        var hasher = FNV1a64()
+        hasher.combine(PersonaConstants.Local.wordFeatureTag)
+        for scalar in word.unicodeScalars { appendLowercased(scalar, to: &hasher) }
+        return hasher.value
+    })
 
     /// Lowercases one scalar into the hash; only scalars that change allocate a mapping string.
     private static func appendLowercased(_ scalar: Unicode.Scalar, to hasher: inout FNV1a64) {

@@ -70,14 +70,46 @@ struct LocalEmbedderTests {
         #expect(cosine("Swift 言語", "swift") > 0)
     }
 
-    @Test("fifty episode summaries embed quickly")
-    func speed() {
-        let summaries = (0..<50).map { "Episode \($0): we talked about Kyoto, 京都旅行の計画, and the budget for the trip." }
-        let clock = ContinuousClock()
-        let elapsed = clock.measure {
-            for summary in summaries { _ = LocalEmbedder.embed(summary) }
+    @Test("function words are left out: they carry no meaning and made everything alike")
+    func stopwords() {
+        #expect(LocalEmbedder.embed("the is to of and").allSatisfy { $0 == 0 })
+        #expect(cosine("The piano is to the", "piano") > 0.999)
+        #expect(cosine("I'm here", "here I am") == 0)
+    }
+
+    /// Everyday messages must rarely read as a safety anchor (semantic scan threshold 0.2), or the
+    /// local provider would lock ordinary conversations. Function words no longer count; what is
+    /// left is a hash collision now and then in 256 dimensions (2 of these 40), which is the price of
+    /// small stored vectors. A paraphrase of an anchor still reaches the threshold.
+    @Test("small talk rarely reaches the semantic safety threshold")
+    func smallTalkIsNotAnAnchor() {
+        let smallTalk = [
+            "Hello! Describe your role in one sentence.", "I'm curious about learning the piano. Do you think it is too late to start at 40?",
+            "I have been thinking about my work and whether I should change jobs this year.", "Work was stressful: the deadline moved and nobody told me until this morning.",
+            "My sister is visiting next week and I want to plan something nice for her.", "What did we talk about last time? Can you give me a short analysis of it?",
+            "I felt tired today, but a walk in the park in the evening helped me calm down.", "I started reading a book about habits; it says small steps matter more than goals.",
+            "I want to learn to cook better. What should a beginner start with?", "I slept badly again. Maybe I drink too much coffee in the afternoon.",
+            "We talked about moving to another city. I am excited and a little scared.", "Can you recommend a good science fiction novel?",
+            "The weather has been terrible all week, it keeps raining.", "My cat knocked a glass off the table this morning.",
+            "How do I make my code review comments sound less harsh?", "I'm planning a trip to Kyoto in spring. Any tips?",
+            "Why do I always procrastinate on the important tasks?", "Let's summarize what we discussed about my budget.",
+            "I finally finished the marathon training plan!", "My manager asked me to lead the new project and I'm nervous.",
+            "What is a healthy breakfast that takes five minutes?", "I argued with my friend yesterday and feel bad about it.",
+            "Could you explain how compound interest works?", "I want to write a letter to my grandmother.",
+            "Tell me a joke about programmers.", "Do you remember what I said about my sister?",
+            "I think I need a new hobby. Something creative.", "The train was late again and I missed my meeting.",
+            "Help me structure my thoughts about changing careers.", "I'm learning Japanese; kanji are hard but fun.",
+            "Is it normal to feel lonely after moving to a new place?", "My son started school today.",
+            "I'd like to build a small garden on my balcony.", "What are good questions to ask in a job interview?",
+            "I can't decide between two apartments.", "Thanks, that was really helpful.",
+            "Our team shipped the release on time for once.", "I want to get better at public speaking.",
+            "Please give me a reason to go running tomorrow morning.", "My laptop is slow; should I buy a new one?",
+        ]
+        let anchors = PersonaConstants.Safety.semanticAnchors.map(\.sentence)
+        let flagged = smallTalk.filter { message in
+            anchors.contains { cosine(message, $0) >= PersonaConstants.Safety.semanticMinimumSimilarity }
         }
-        // Well under 1 ms in release builds; debug builds are allowed a generous margin.
-        #expect(elapsed < .milliseconds(50))
+        #expect(flagged.count <= 2, "\(flagged)")
+        #expect(cosine("I keep talking about killing myself and self-harm", anchors[0]) >= PersonaConstants.Safety.semanticMinimumSimilarity)
     }
 }
