@@ -2,9 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
-import NIOPosix
 import SigmarisAuth
-import SigmarisCurl
 
 @testable import SigmarisApp
 
@@ -77,22 +75,5 @@ struct UnauthorizedBody: Decodable, Equatable {
     init?(_ response: TestResponse) {
         guard let body = try? JSONDecoder().decode(UnauthorizedBody.self, from: Data(buffer: response.body)) else { return nil }
         self = body
-    }
-}
-
-/// Runs `body` with a curl client on its own started thread pool, shut down afterwards.
-func withHTTPClient<T>(_ body: (CurlHTTPClient) async throws -> T) async throws -> T {
-    let pool = NIOThreadPool(numberOfThreads: 4)
-    pool.start()
-    let client = CurlHTTPClient(
-        threadPool: pool,
-        configuration: CurlHTTPClientConfiguration(connectTimeout: .seconds(2), requestTimeout: .seconds(5)))
-    do {
-        let result = try await body(client)
-        try await pool.shutdownGracefully()
-        return result
-    } catch {
-        try? await pool.shutdownGracefully()
-        throw error
     }
 }

@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import NIOPosix
 import SigmarisApp
 import SigmarisCurl
 import SigmarisEngine
@@ -31,22 +30,11 @@ enum ProviderHarness {
         timeouts: OpenAICompatibleProvider.Timeouts = .init(chat: .seconds(5), embeddings: .seconds(5)),
         _ body: (OpenAICompatibleProvider) async throws -> T
     ) async throws -> T {
-        let pool = NIOThreadPool(numberOfThreads: 2)
-        pool.start()
-        let http = CurlHTTPClient(
-            threadPool: pool, configuration: .init(connectTimeout: .seconds(2), requestTimeout: .seconds(10))
-        )
-        let provider = OpenAICompatibleProvider(
-            baseURL: baseURL, apiKey: apiKey, personaModel: personaModel, embeddingModel: embeddingModel,
-            http: http, logger: logger, timeouts: timeouts, retry: fastRetry
-        )
-        do {
-            let result = try await body(provider)
-            try await pool.shutdownGracefully()
-            return result
-        } catch {
-            try? await pool.shutdownGracefully()
-            throw error
+        try await withHTTPClient(threads: 2, requestTimeout: .seconds(10)) { http in
+            try await body(OpenAICompatibleProvider(
+                baseURL: baseURL, apiKey: apiKey, personaModel: personaModel, embeddingModel: embeddingModel,
+                http: http, logger: logger, timeouts: timeouts, retry: fastRetry
+            ))
         }
     }
 
