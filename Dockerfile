@@ -19,8 +19,9 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
 WORKDIR /app
 COPY --from=build /out/sigmaris /usr/local/bin/sigmaris
 COPY sql ./sql
+COPY Public ./Public
 USER sigmaris
-ENV HOST=0.0.0.0 PORT=8000 SIGMARIS_MIGRATIONS_DIR=/app/sql
+ENV HOST=0.0.0.0 PORT=8000 SIGMARIS_MIGRATIONS_DIR=/app/sql SIGMARIS_PUBLIC_DIR=/app/Public
 EXPOSE 8000
 ENTRYPOINT ["sigmaris"]
 CMD ["serve"]
