@@ -46,7 +46,7 @@ public struct StateSnapshotFields: Sendable, Equatable {
 
     /// The column is a Postgres `integer`: a count outside it is a wrong value, stored as null.
     private static func postgresInteger(_ value: Int) -> Int? {
-        Int(exactly: Int32(clamping: value)) == value ? value : nil
+        Int32(exactly: value) == nil ? nil : value
     }
 
     private static func object(_ value: JSONValue?) -> JSONValue? {
