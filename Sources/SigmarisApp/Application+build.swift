@@ -16,9 +16,12 @@ public struct AppServices: Sendable {
     let jwks: JWKSCache?
     let turns: TurnRunner
     let remoteCore: RemoteCoreClient?
+    /// The application's logger, so long-lived services log at its level and with its metadata.
+    let logger: Logger
 
     public init(configuration: SigmarisConfiguration, logger: Logger) throws {
         self.configuration = configuration
+        self.logger = logger
         self.database = try makeDatabaseClient(configuration: configuration, logger: logger)
         let outbound = OutboundHTTP()
         self.outbound = outbound
@@ -43,7 +46,7 @@ public struct AppServices: Sendable {
     /// Long-lived parts that start and stop with the server.
     var lifecycleServices: [any Service] {
         var services: [any Service] = [database, outbound]
-        if let jwks { services.append(JWKSRefresher(cache: jwks, logger: Logger(label: "sigmaris.jwks"))) }
+        if let jwks { services.append(JWKSRefresher(cache: jwks, logger: logger)) }
         return services
     }
 }
