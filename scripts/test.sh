@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make test` (and CI): installs missing apt packages, starts two throwaway Postgres clusters on
-# loopback (one that a test restarts on purpose), builds, and runs every test against them; then the
-# browser test (headless Chromium) against the built binary on a third cluster.
+# loopback (one that a test restarts on purpose) and a third for the browser test, builds, runs the
+# browser test (headless Chromium) against the built binary, then every Swift test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CI="${CI:-1}"   # database tests fail rather than skip when the database is missing
