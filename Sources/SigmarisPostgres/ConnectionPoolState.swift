@@ -1,15 +1,17 @@
 /// The bookkeeping of a bounded connection pool, as a value type with no I/O: it decides, the client acts.
 ///
 /// Invariant: `open` counts idle connections, leased connections and connections being created;
-/// it never exceeds `maxConnections`. A waiter is only queued while `open == maxConnections`.
+/// it never exceeds `maxConnections`. A waiter is only queued while no idle connection exists and
+/// `open == maxConnections`, so a queued waiter is always served by the next `checkin` or
+/// `connectionClosed`.
 struct ConnectionPoolState<Connection> {
     enum CheckoutAction {
         /// Use this idle connection.
         case use(Connection)
         /// A slot is reserved: open a new connection (and report failure with `connectionClosed()`).
         case create
-        /// Wait until `checkin` or `connectionClosed` names this waiter.
-        case wait
+        /// Every slot is in use: `enqueue` the caller, then wait for `checkin` or `connectionClosed`.
+        case mustWait
         /// The pool is shut down.
         case fail
     }
@@ -34,7 +36,10 @@ struct ConnectionPoolState<Connection> {
         self.maxConnections = max(1, maxConnections)
     }
 
-    mutating func checkout(waiter: Int) -> CheckoutAction {
+    /// Connections out on lease or being opened right now.
+    var leased: Int { open - idle.count }
+
+    mutating func checkout() -> CheckoutAction {
         if isShutdown { return .fail }
         // Last in, first out: the most recently used connection is the one most likely still alive.
         if let connection = idle.popLast() { return .use(connection) }
@@ -42,8 +47,13 @@ struct ConnectionPoolState<Connection> {
             open += 1
             return .create
         }
+        return .mustWait
+    }
+
+    /// Queues a waiter; only right after `checkout()` answered `.mustWait`, in the same critical section.
+    mutating func enqueue(waiter: Int) {
+        precondition(!isShutdown && idle.isEmpty && open == maxConnections, "a waiter is queued only while every slot is in use")
         waiters.append(waiter)
-        return .wait
     }
 
     /// A leased connection comes back healthy.
@@ -74,7 +84,7 @@ struct ConnectionPoolState<Connection> {
         return drained
     }
 
-    /// A waiter gave up (its task was cancelled). False when it was already served.
+    /// A waiter gave up (cancelled or out of time). False when it was already served, or never queued.
     mutating func cancel(waiter: Int) -> Bool {
         guard let index = waiters.firstIndex(of: waiter) else { return false }
         waiters.remove(at: index)

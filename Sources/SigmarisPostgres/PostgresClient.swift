@@ -16,12 +16,21 @@ public final class PostgresClient: Sendable, Service {
     private let state: Mutex<PoolState>
     private let logger: Logger
 
+    /// The pool's decisions and the continuations of its waiters, changed together under one lock:
+    /// a waiter is in `pool.waiters` exactly when its continuation is in `continuations`.
     private struct PoolState: ~Copyable {
         var pool: ConnectionPoolState<ConnectionBox>
         var continuations: [Int: CheckedContinuation<Grant, any Error>] = [:]
-        /// Grants that arrived before their waiter registered its continuation.
-        var parkedGrants: [Int: Grant] = [:]
         var nextWaiter = 0
+        /// Threads start with the first connection, so a client that is built and dropped (a failing
+        /// `AppServices.init`, a `migrate` that never gets that far) leaves no thread behind.
+        var threadsStarted = false
+
+        mutating func startThreadsOnce(_ threadPool: NIOThreadPool) {
+            guard !threadsStarted else { return }
+            threadPool.start()
+            threadsStarted = true
+        }
     }
 
     private enum Grant: Sendable {
@@ -33,7 +42,6 @@ public final class PostgresClient: Sendable, Service {
         self.configuration = configuration
         self.logger = logger
         self.threadPool = NIOThreadPool(numberOfThreads: configuration.poolSize)
-        self.threadPool.start()
         self.state = Mutex(PoolState(pool: ConnectionPoolState(maxConnections: configuration.poolSize)))
     }
 
@@ -124,6 +132,21 @@ public final class PostgresClient: Sendable, Service {
         }
     }
 
+    /// The pool's accounting, for tests and metrics: every slot is idle, leased or free.
+    struct Accounting: Equatable, Sendable {
+        var open: Int
+        var idle: Int
+        var waiters: Int
+        var continuations: Int
+    }
+
+    var accounting: Accounting {
+        state.withLock { state in
+            Accounting(open: state.pool.open, idle: state.pool.idle.count, waiters: state.pool.waiters.count,
+                       continuations: state.continuations.count)
+        }
+    }
+
     // MARK: Lifecycle
 
     public func run() async throws {
@@ -132,6 +155,7 @@ public final class PostgresClient: Sendable, Service {
     }
 
     /// Closes idle connections, fails waiters and stops the threads. Leased connections close on return.
+    /// Call it once, after the last use; `run()` calls it on graceful shutdown.
     public func shutdown() async {
         let (idle, waiters) = state.withLock { state in
             let (idle, waiterIDs) = state.pool.shutdown()
@@ -146,13 +170,33 @@ public final class PostgresClient: Sendable, Service {
     // MARK: Leasing
 
     private func lease() async throws -> ConnectionBox {
-        switch try await grant() {
+        let immediate: Result<Grant, any Error>? = state.withLock { state in
+            switch state.pool.checkout() {
+            case .use(let box): return .success(.connection(box))
+            case .create:
+                state.startThreadsOnce(threadPool)
+                return .success(.create)
+            case .fail: return .failure(PostgresError(.clientClosed))
+            case .mustWait: return nil
+            }
+        }
+        let grant: Grant
+        if let immediate {
+            grant = try immediate.get()
+        } else {
+            grant = try await waitForGrant()
+        }
+        switch grant {
         case .connection(let box):
             return box
         case .create:
             do {
                 let configuration = self.configuration
                 return try await threadPool.runIfActive { ConnectionBox(try PostgresConnection(configuration: configuration)) }
+            } catch is CancellationError {
+                // `runIfActive` does not start work for a cancelled task: nothing was opened.
+                slotFreed()
+                throw CancellationError()
             } catch {
                 logger.warning("postgres connection failed", metadata: ["sigmaris.error": "\(error)"])
                 slotFreed()
@@ -161,48 +205,78 @@ public final class PostgresClient: Sendable, Service {
         }
     }
 
-    private func grant() async throws -> Grant {
-        enum Immediate { case grant(Grant), wait(Int), fail }
-        let immediate: Immediate = state.withLock { state in
-            let waiter = state.nextWaiter
-            state.nextWaiter += 1
-            switch state.pool.checkout(waiter: waiter) {
-            case .use(let box): return .grant(.connection(box))
-            case .create: return .grant(.create)
-            case .wait: return .wait(waiter)
-            case .fail: return .fail
-            }
+    /// Waits for a connection or a free slot, at most `configuration.leaseTimeout`.
+    ///
+    /// The deadline bounds the wait even if a slot were ever lost: a request then fails with a 503
+    /// instead of hanging. A grant that arrives while the timer fires is used, never dropped.
+    private func waitForGrant() async throws -> Grant {
+        let waiter = state.withLock { state in
+            defer { state.nextWaiter += 1 }
+            return state.nextWaiter
         }
-        switch immediate {
-        case .grant(let grant): return grant
-        case .fail: throw PostgresError(.clientClosed)
-        case .wait(let waiter):
-            // The waiter was queued under the lock above; the continuation is registered under the lock
-            // below. A hand-over in between finds no continuation yet and parks the grant instead.
-            return try await withTaskCancellationHandler {
-                try await withCheckedThrowingContinuation { continuation in
-                    let parked: Result<Grant, any Error>? = state.withLock { state in
-                        if let grant = state.parkedGrants.removeValue(forKey: waiter) { return .success(grant) }
-                        // Cancelled (or shut down) before we got here: nobody will resume us later.
-                        guard state.pool.waiters.contains(waiter) else { return .failure(CancellationError()) }
-                        state.continuations[waiter] = continuation
-                        return nil
-                    }
-                    if let parked { continuation.resume(with: parked) }
-                }
-            } onCancel: {
-                let continuation: CheckedContinuation<Grant, any Error>? = state.withLock { state in
-                    guard state.pool.cancel(waiter: waiter) else { return nil }
-                    return state.continuations.removeValue(forKey: waiter)
-                }
-                continuation?.resume(throwing: CancellationError())
+        let timeout = configuration.leaseTimeout
+        return try await withThrowingTaskGroup(of: Grant?.self) { group in
+            group.addTask { try await self.enqueue(waiter) }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            let first: Grant?
+            do {
+                first = try await group.next()!
+            } catch {
+                group.cancelAll()
+                throw error
+            }
+            group.cancelAll()
+            if let first { return first }
+            // The timer fired (or this task was cancelled); cancelling the group took the waiter out of
+            // the queue, unless it was served in the meantime.
+            do {
+                return try await group.next()!!
+            } catch is CancellationError where !Task.isCancelled {
+                logger.warning("no database connection became free in time", metadata: [
+                    "sigmaris.lease_timeout": "\(timeout)", "sigmaris.pool_size": "\(configuration.poolSize)",
+                ])
+                throw PostgresError(.leaseTimedOut)
             }
         }
     }
 
+    /// Queues `waiter` and suspends until a connection or slot is handed to it.
+    ///
+    /// The pool is asked again, the waiter queued and its continuation registered in one critical
+    /// section, so a hand-over always finds the continuation it serves.
+    private func enqueue(_ waiter: Int) async throws -> Grant {
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Grant, any Error>) in
+                let immediate: Result<Grant, any Error>? = state.withLock { state in
+                    // Cancelled before we got here: the cancellation handler found nothing to remove.
+                    if Task.isCancelled { return .failure(CancellationError()) }
+                    switch state.pool.checkout() {
+                    case .use(let box): return .success(.connection(box))
+                    case .create:
+                state.startThreadsOnce(threadPool)
+                return .success(.create)
+                    case .fail: return .failure(PostgresError(.clientClosed))
+                    case .mustWait:
+                        state.pool.enqueue(waiter: waiter)
+                        state.continuations[waiter] = continuation
+                        return nil
+                    }
+                }
+                if let immediate { continuation.resume(with: immediate) }
+            }
+        } onCancel: {
+            let continuation = state.withLock { state in
+                state.pool.cancel(waiter: waiter) ? state.continuations.removeValue(forKey: waiter) : nil
+            }
+            continuation?.resume(throwing: CancellationError())
+        }
+    }
+
     private func giveBack(_ box: ConnectionBox) {
-        let action = state.withLock { $0.pool.checkin(box) }
-        perform(action)
+        settle(.checkin(box))
     }
 
     private func discard(_ box: ConnectionBox) {
@@ -213,32 +287,45 @@ public final class PostgresClient: Sendable, Service {
     }
 
     private func slotFreed() {
-        let action = state.withLock { $0.pool.connectionClosed() }
-        perform(action)
+        settle(.slotFreed)
     }
 
-    private func perform(_ action: ConnectionPoolState<ConnectionBox>.ReturnAction) {
+    /// Applies a return to the pool and carries out its decision. A waiter it names leaves the queue
+    /// and hands over its continuation in the same critical section, so nothing can come in between.
+    private enum Return {
+        case checkin(ConnectionBox)
+        case slotFreed
+    }
+
+    private func settle(_ change: sending Return) {
+        let (action, continuation) = state.withLock { state in
+            let action = switch change {
+            case .checkin(let box): state.pool.checkin(box)
+            case .slotFreed: state.pool.connectionClosed()
+            }
+            switch action {
+            case .handOver(_, let waiter), .letCreate(let waiter):
+                return (action, state.continuations.removeValue(forKey: waiter))
+            case .none, .close:
+                return (action, nil)
+            }
+        }
         switch action {
         case .none:
             break
         case .close(let box):
             close([box])
-        case .handOver(let box, let waiter):
-            deliver(.connection(box), to: waiter)
-        case .letCreate(let waiter):
-            deliver(.create, to: waiter)
+        case .handOver(let box, _):
+            resume(continuation, with: .connection(box))
+        case .letCreate:
+            resume(continuation, with: .create)
         }
     }
 
-    private func deliver(_ grant: Grant, to waiter: Int) {
-        let continuation = state.withLock { state in
-            guard let continuation = state.continuations.removeValue(forKey: waiter) else {
-                state.parkedGrants[waiter] = grant
-                return nil as CheckedContinuation<Grant, any Error>?
-            }
-            return continuation
-        }
-        continuation?.resume(returning: grant)
+    private func resume(_ continuation: CheckedContinuation<Grant, any Error>?, with grant: Grant) {
+        // A queued waiter always has its continuation registered (see `enqueue`).
+        guard let continuation else { preconditionFailure("the pool named a waiter that has no continuation") }
+        continuation.resume(returning: grant)
     }
 
     private func close(_ boxes: [ConnectionBox]) {

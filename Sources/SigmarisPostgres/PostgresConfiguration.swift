@@ -9,16 +9,21 @@ public struct PostgresConfiguration: Sendable {
     public var connectTimeoutSeconds: Int
     /// Shown in `pg_stat_activity.application_name`.
     public var applicationName: String
+    /// How long a request may wait for a connection when every one is busy, before it fails as
+    /// unavailable (a 503) rather than queueing without end.
+    public var leaseTimeout: Duration
 
     public init(
         connectionString: String,
         poolSize: Int = 10,
         connectTimeoutSeconds: Int = 5,
-        applicationName: String = "sigmaris"
+        applicationName: String = "sigmaris",
+        leaseTimeout: Duration = .seconds(5)
     ) {
         self.connectionString = connectionString
         self.poolSize = max(1, poolSize)
         self.connectTimeoutSeconds = max(1, connectTimeoutSeconds)
         self.applicationName = applicationName
+        self.leaseTimeout = max(.milliseconds(1), leaseTimeout)
     }
 }

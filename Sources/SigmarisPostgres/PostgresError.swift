@@ -16,6 +16,8 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         case decodingFailed
         /// The client is shut down.
         case clientClosed
+        /// Every connection stayed busy for the whole lease timeout.
+        case leaseTimedOut
         /// A migration file could not be read or applied.
         case migrationFailed
     }
@@ -46,7 +48,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     /// True for errors where the database, not the request, is at fault: retrying later may work.
     public var isUnavailable: Bool {
         switch code {
-        case .connectionFailed, .connectionLost, .clientClosed: return true
+        case .connectionFailed, .connectionLost, .clientClosed, .leaseTimedOut: return true
         case .queryFailed:
             // Class 08 (connection exception), 57P0x (admin shutdown, crash shutdown, cannot connect now),
             // 53xxx (insufficient resources: too many connections, out of memory or disk).
