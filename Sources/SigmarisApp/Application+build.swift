@@ -6,11 +6,13 @@ import SigmarisAuth
 import SigmarisCurl
 import SigmarisEngine
 import SigmarisPostgres
+import SigmarisStore
 
 /// The long-lived parts of a running service, created once and shared by the routes.
 public struct AppServices: Sendable {
     public let configuration: SigmarisConfiguration
     public let database: PostgresClient
+    let store: SigmarisStore
     let outbound: OutboundHTTP
     let verifier: JWTVerifier
     let jwks: JWKSCache?
@@ -23,13 +25,14 @@ public struct AppServices: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.database = try makeDatabaseClient(configuration: configuration, logger: logger)
+        self.store = SigmarisStore(database: database)
         let outbound = OutboundHTTP()
         self.outbound = outbound
         (self.verifier, self.jwks) = makeJWTVerifier(configuration: configuration, http: outbound.client, logger: logger)
         let provider = makePersonaProvider(configuration: configuration, http: outbound.client, logger: logger)
         self.turns = TurnRunner(
             engine: PersonaEngine(provider: provider, anchors: SafetyAnchorCache()),
-            database: database,
+            store: store,
             tracing: configuration.trace,
             textTracing: configuration.traceText,
             raiseProviderErrors: configuration.raiseLLMErrors)
@@ -56,7 +59,8 @@ func makeDatabaseClient(configuration: SigmarisConfiguration, logger: Logger) th
         configuration: PostgresConfiguration(
             connectionString: try configuration.requireDatabaseURL(),
             poolSize: configuration.databasePoolSize,
-            connectTimeoutSeconds: configuration.databaseConnectTimeoutSeconds),
+            connectTimeoutSeconds: configuration.databaseConnectTimeoutSeconds,
+            leaseTimeout: .seconds(configuration.databasePoolTimeoutSeconds)),
         logger: logger)
 }
 
@@ -111,7 +115,7 @@ func buildRouter(services: AppServices) -> Router<SigmarisRequestContext> {
         RequestLogMiddleware()
         ErrorMiddleware()
     }
-    HealthController(database: services.database).addRoutes(to: router)
+    HealthController(store: services.store).addRoutes(to: router)
 
     // The persona core API: a service caller, the user themself, or (auth disabled) anyone.
     let persona = router.group("persona")
@@ -124,8 +128,8 @@ func buildRouter(services: AppServices) -> Router<SigmarisRequestContext> {
     let userAPI = api.group()
         .add(middleware: AuthMiddleware(verifier: services.verifier, allowService: false, allowAnonymous: false))
     let core: AEIExchange.Core = services.remoteCore.map { .remote($0) } ?? .inProcess(services.turns)
-    AEIController(exchange: AEIExchange(core: core, database: services.database)).addRoutes(to: userAPI)
-    StateController(database: services.database).addRoutes(to: userAPI)
+    AEIController(exchange: AEIExchange(core: core, store: services.store)).addRoutes(to: userAPI)
+    StateController(store: services.store).addRoutes(to: userAPI)
 
     // The pages.
     if configuration.devSignIn, let secret = configuration.supabaseJWTSecret {

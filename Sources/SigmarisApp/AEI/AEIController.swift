@@ -17,7 +17,7 @@ struct AEIController {
         let user = try context.requireUser()
         let body = try AEIRequest(
             try await JSONRequest.object(request, context: context), sessionHeader: request.headers[AEIRequest.sessionHeader])
-        let outcome = try await exchange.run(user: user, sessionID: body.sessionID, text: body.text, logger: context.logger)
+        let outcome = try await exchange.run(user: user.storeUser, sessionID: body.sessionID, text: body.text, logger: context.logger)
         let payload: JSONValue = [
             "success": true,
             "sessionId": .string(body.sessionID),
@@ -36,19 +36,8 @@ struct AEIController {
         guard let session = request.uri.queryParameters.get("session"), !session.isEmpty else {
             throw APIError.badRequest("session is required", reason: "missing_session")
         }
-        let userID = user.id
-        let claims = user.claimsJSON
-        let pairs = try await exchange.database.withTransaction { connection in
-            try UserScope.enter(claimsJSON: claims, on: connection)
-            return try ChatStore.pairedMessages(userID: userID, sessionID: session, on: connection)
-                .map { UserAndReply(user: $0.user, ai: $0.ai) }
-        }
+        let pairs = try await exchange.store.rows(of: user.storeUser).pairedMessages(sessionID: session)
         let messages = JSONValue.array(pairs.map { ["user": .string($0.user), "ai": .string($0.ai)] })
         return JSONBody.response((["messages": messages] as JSONValue).serialized())
-    }
-
-    private struct UserAndReply: Sendable {
-        var user: String
-        var ai: String
     }
 }

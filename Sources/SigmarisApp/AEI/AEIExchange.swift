@@ -2,7 +2,6 @@ import Foundation
 import Logging
 import SigmarisAuth
 import SigmarisEngine
-import SigmarisPostgres
 import SigmarisStore
 
 /// One `/api/aei` exchange: a persona turn plus the `messages` and snapshot rows, all or nothing.
@@ -21,38 +20,25 @@ struct AEIExchange: Sendable {
     }
 
     let core: Core
-    let database: PostgresClient
+    let store: SigmarisStore
 
-    func run(user: UserIdentity, sessionID: String, text: String, logger: Logger) async throws -> Outcome {
-        let userID = user.id
-        let claims = user.claimsJSON
+    func run(user: StoreUser, sessionID: String, text: String, logger: Logger) async throws -> Outcome {
+        let chat = ChatRecord(user: user, sessionID: sessionID, message: text)
         switch core {
         case .inProcess(let turns):
             let context = turns.newContext()
             var logger = logger
             logger[metadataKey: "sigmaris.trace_id"] = "\(context.traceID)"
             let result = try await turns.run(
-                TurnRequest(userID: userID.uuidString.lowercased(), sessionID: sessionID, message: text),
-                context: context, logger: logger
-            ) { connection, result in
-                try UserScope.enter(claimsJSON: claims, on: connection)
-                try ChatStore.insertExchange(
-                    userID: userID, sessionID: sessionID, message: text, reply: result.reply,
-                    snapshot: StateSnapshotFields(meta: result.meta), on: connection)
-            }
+                TurnRequest(userID: user.personaUserID, sessionID: sessionID, message: text),
+                context: context, logger: logger, chat: chat)
             return Outcome(reply: result.reply, meta: result.meta, model: result.modelName)
 
         case .remote(let client):
-            let answer = try await client.chat(userID: userID.uuidString.lowercased(), sessionID: sessionID, message: text, logger: logger)
-            let snapshot = StateSnapshotFields(meta: answer.meta)
+            let answer = try await client.chat(userID: user.personaUserID, sessionID: sessionID, message: text, logger: logger)
             var logger = logger
-            logger[metadataKey: "sigmaris.trace_id"] = "\(snapshot.traceID ?? "none")"
-            try await database.withTransaction { connection in
-                try UserScope.enter(claimsJSON: claims, on: connection)
-                try ChatStore.insertExchange(
-                    userID: userID, sessionID: sessionID, message: text, reply: answer.reply,
-                    snapshot: snapshot, on: connection)
-            }
+            logger[metadataKey: "sigmaris.trace_id"] = "\(StateSnapshotFields(meta: answer.meta).traceID ?? "none")"
+            try await store.rows(of: user).insert(chat, reply: answer.reply, meta: answer.meta)
             logger.debug("remote turn stored")
             return Outcome(reply: answer.reply, meta: answer.meta, model: answer.model)
         }

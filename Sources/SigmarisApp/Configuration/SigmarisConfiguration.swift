@@ -13,6 +13,8 @@ public struct SigmarisConfiguration: Sendable {
     public var databaseURL: String?
     public var databasePoolSize = 10
     public var databaseConnectTimeoutSeconds = 5
+    /// Seconds a request waits for a free pooled connection before it is answered 503.
+    public var databasePoolTimeoutSeconds = 5
     public var migrationsDirectory = "sql"
     // Auth (Supabase)
     public var supabaseURL: URL?
@@ -55,6 +57,7 @@ public struct SigmarisConfiguration: Sendable {
         databaseURL = try read.databaseURL("DATABASE_URL")
         databasePoolSize = try read.integer("DATABASE_POOL_SIZE", in: 1...500) ?? databasePoolSize
         databaseConnectTimeoutSeconds = try read.integer("DATABASE_CONNECT_TIMEOUT", in: 1...300) ?? databaseConnectTimeoutSeconds
+        databasePoolTimeoutSeconds = try read.integer("DATABASE_POOL_TIMEOUT", in: 1...300) ?? databasePoolTimeoutSeconds
         migrationsDirectory = read.string("SIGMARIS_MIGRATIONS_DIR") ?? migrationsDirectory
 
         supabaseURL = try read.url("SUPABASE_URL", schemes: ["http", "https"])

@@ -1,10 +1,9 @@
 import Hummingbird
-import SigmarisPostgres
 import SigmarisStore
 
 /// `/api/state/latest` and `/api/state/timeseries`: the stored snapshots the dashboard plots.
 struct StateController {
-    let database: PostgresClient
+    let store: SigmarisStore
 
     static let defaultLimit = 50
     static let limitRange = 1...200
@@ -16,22 +15,14 @@ struct StateController {
 
     @Sendable func latest(_ request: Request, context: SigmarisRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        let (userID, claims) = (user.id, user.claimsJSON)
-        let snapshot = try await database.withTransaction { connection in
-            try UserScope.enter(claimsJSON: claims, on: connection)
-            return try ChatStore.latestSnapshotJSON(userID: userID, on: connection)
-        }
+        let snapshot = try await store.rows(of: user.storeUser).latestSnapshotJSON()
         return JSONBody.response(#"{"ok":true,"snapshot":"# + (snapshot ?? "null") + "}")
     }
 
     @Sendable func timeseries(_ request: Request, context: SigmarisRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let limit = Self.limit(request.uri.queryParameters.get("limit"))
-        let (userID, claims) = (user.id, user.claimsJSON)
-        let snapshots = try await database.withTransaction { connection in
-            try UserScope.enter(claimsJSON: claims, on: connection)
-            return try ChatStore.timeseriesJSON(userID: userID, limit: limit, on: connection)
-        }
+        let snapshots = try await store.rows(of: user.storeUser).timeseriesJSON(limit: limit)
         return JSONBody.response(#"{"ok":true,"snapshots":"# + snapshots + "}")
     }
 

@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import SigmarisEngine
-import SigmarisPostgres
 import SigmarisStore
 
 /// Runs one persona turn in this process: read the user's state, run the engine, write every row.
@@ -13,7 +12,7 @@ import SigmarisStore
 /// HTTP server's connection limit and the provider's own timeouts.
 struct TurnRunner: Sendable {
     let engine: PersonaEngine
-    let database: PostgresClient
+    let store: SigmarisStore
     let locks = UserTurnLock()
     let tracing: Bool
     let textTracing: Bool
@@ -23,28 +22,22 @@ struct TurnRunner: Sendable {
     /// process per retry, so a few attempts are plenty.
     static let maxAttempts = 5
 
-    /// Extra writes in the turn's transaction (the `/api/aei` messages and snapshot).
-    typealias AlsoWrite = @Sendable (PostgresConnection, TurnResult) throws -> Void
-
     func newContext() -> TurnContext {
         .random(now: Date(), textTracing: textTracing, raiseProviderErrors: raiseProviderErrors)
     }
 
-    func run(_ request: TurnRequest, context: TurnContext, logger: Logger, alsoWrite: AlsoWrite? = nil) async throws -> TurnResult {
+    /// Runs one turn; `chat` names the `/api/aei` rows that commit in the turn's transaction.
+    func run(_ request: TurnRequest, context: TurnContext, logger: Logger, chat: ChatRecord? = nil) async throws -> TurnResult {
         try await locks.withLock(request.userID) {
             for attempt in 1...Self.maxAttempts {
                 let userID = request.userID
-                let memory = try await database.withConnection { try PersonaStateStore.load(userID: userID, on: $0) }
+                let memory = try await store.loadMemory(userID: userID)
                 var context = context
                 context.now = Date()
                 let result = try await engine.runTurn(request, state: memory.state, recentEpisodes: memory.recentEpisodes, context: context)
                 do {
-                    let tracing = self.tracing
-                    try await database.withTransaction { connection in
-                        try PersonaStateStore.commit(
-                            result, userID: userID, previousTurnCount: memory.state.turnCount, tracing: tracing, on: connection)
-                        try alsoWrite?(connection, result)
-                    }
+                    try await store.commitTurn(
+                        result, userID: userID, previousTurnCount: memory.state.turnCount, tracing: tracing, chat: chat)
                     logger.debug("turn stored", metadata: [
                         "sigmaris.global_state": "\(result.newState.globalState?.rawValue ?? "none")",
                         "sigmaris.turn_count": "\(result.newState.turnCount)",

@@ -1,0 +1,63 @@
+import SigmarisEngine
+import SigmarisPostgres
+
+/// One signed-in user's rows (`messages`, `sigmaris_state_snapshots`). Every call runs in a
+/// transaction that first enters the user's scope (`UserScope`), so row-level security holds as well
+/// as the explicit `user_id` filter in each statement.
+public struct UserRows: Sendable {
+    let database: PostgresClient
+    public let user: StoreUser
+
+    /// Runs `body` in a transaction under this user's scope.
+    func scoped<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+        let claims = user.claimsJSON
+        return try await database.withTransaction { connection in
+            try UserScope.enter(claimsJSON: claims, on: connection)
+            return try body(connection)
+        }
+    }
+
+    // MARK: Chat rows
+
+    /// Stores an exchange whose turn ran elsewhere (remote-core mode): both messages and the snapshot.
+    public func insert(_ chat: ChatRecord, reply: String, meta: JSONValue) async throws {
+        try await scoped { try Self.insert(chat, reply: reply, meta: meta, on: $0) }
+    }
+
+    /// The exchange's rows inside a transaction that is already open (the turn's own).
+    static func insert(_ chat: ChatRecord, reply: String, meta: JSONValue, on connection: PostgresConnection) throws(PostgresError) {
+        try UserScope.enter(claimsJSON: chat.user.claimsJSON, on: connection)
+        try ChatStore.insertExchange(
+            userID: chat.user.id, sessionID: chat.sessionID, message: chat.message, reply: reply,
+            snapshot: StateSnapshotFields(meta: meta), on: connection)
+    }
+
+    /// `(user, ai)` pairs of one session, oldest first.
+    public func pairedMessages(sessionID: String) async throws -> [MessagePair] {
+        let userID = user.id
+        return try await scoped { connection in
+            try ChatStore.pairedMessages(userID: userID, sessionID: sessionID, on: connection)
+                .map { MessagePair(user: $0.user, ai: $0.ai) }
+        }
+    }
+
+    // MARK: State snapshots
+
+    /// The newest snapshot as a JSON object, or nil before the first turn.
+    public func latestSnapshotJSON() async throws -> String? {
+        let userID = user.id
+        return try await scoped { try ChatStore.latestSnapshotJSON(userID: userID, on: $0) }
+    }
+
+    /// The newest `limit` snapshots as a JSON array, oldest first.
+    public func timeseriesJSON(limit: Int) async throws -> String {
+        let userID = user.id
+        return try await scoped { try ChatStore.timeseriesJSON(userID: userID, limit: limit, on: $0) }
+    }
+}
+
+/// One question and its reply; `""` where one side is missing.
+public struct MessagePair: Sendable, Equatable, Codable {
+    public var user: String
+    public var ai: String
+}
