@@ -6,8 +6,6 @@ import SigmarisPostgres
 /// `sigmaris_state_snapshots`. Every function here runs inside `UserScope`, so row-level security
 /// holds as well as the explicit `user_id` filter.
 ///
-/// Reads build their JSON in Postgres (`json_build_object` keeps the contract's key order), so a
-/// response is one row of text and nothing is decoded and re-encoded on the way.
 public enum ChatStore {
     /// One exchange of `/api/aei`: the user's message and the reply (same `created_at`, the
     /// transaction's timestamp) and the state snapshot extracted from the turn's meta.
@@ -67,40 +65,44 @@ public enum ChatStore {
         return pairs
     }
 
-    /// The newest snapshot as a JSON object, or nil before the first turn.
-    public static func latestSnapshotJSON(userID: UUID, on connection: PostgresConnection) throws(PostgresError) -> String? {
+    /// The newest `limit` snapshots, newest first.
+    static func newestSnapshots(userID: UUID, limit: Int, on connection: PostgresConnection) throws(PostgresError) -> [StateSnapshot] {
         let rows = try connection.query(
             """
-            SELECT json_build_object(
-                'id', id, 'session_id', session_id, 'trace_id', trace_id, 'global_state', global_state,
-                'overload_score', overload_score, 'reflective_score', reflective_score,
-                'memory_pointer_count', memory_pointer_count, 'safety_flag', safety_flag,
-                'safety_risk_score', safety_risk_score, 'value_state', value_state, 'trait_state', trait_state,
-                'created_at', \(isoTimestamp("created_at")))::text AS snapshot
+            SELECT id, session_id, trace_id, global_state, overload_score, reflective_score, memory_pointer_count,
+                   safety_flag, safety_risk_score, value_state, trait_state, \(isoTimestamp("created_at")) AS created_at
             FROM public.sigmaris_state_snapshots
-            WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1
-            """,
-            [.uuid(userID)])
-        return try rows.first?.decode(String.self, "snapshot")
-    }
-
-    /// The newest `limit` snapshots as a JSON array, oldest first.
-    public static func timeseriesJSON(userID: UUID, limit: Int, on connection: PostgresConnection) throws(PostgresError) -> String {
-        let rows = try connection.query(
-            """
-            SELECT coalesce(json_agg(json_build_object(
-                'id', id, 'global_state', global_state, 'overload_score', overload_score,
-                'reflective_score', reflective_score, 'memory_pointer_count', memory_pointer_count,
-                'safety_risk_score', safety_risk_score, 'safety_flag', safety_flag,
-                'value_state', value_state, 'trait_state', trait_state,
-                'created_at', \(isoTimestamp("created_at"))) ORDER BY created_at, id), '[]')::text AS snapshots
-            FROM (
-                SELECT * FROM public.sigmaris_state_snapshots
-                WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2
-            ) newest
+            WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2
             """,
             [.uuid(userID), .int(limit)])
-        return try rows.first?.decode(String.self, "snapshots") ?? "[]"
+        var snapshots = [StateSnapshot]()
+        snapshots.reserveCapacity(rows.count)
+        for row in rows {
+            snapshots.append(StateSnapshot(
+                id: try row.decode(Int.self, "id"),
+                sessionID: try row.decode(String?.self, "session_id"),
+                traceID: try row.decode(String?.self, "trace_id"),
+                globalState: try row.decode(String?.self, "global_state"),
+                overloadScore: try row.decode(Double?.self, "overload_score"),
+                reflectiveScore: try row.decode(Double?.self, "reflective_score"),
+                memoryPointerCount: try row.decode(Int?.self, "memory_pointer_count"),
+                safetyFlag: try row.decode(String?.self, "safety_flag"),
+                safetyRiskScore: try row.decode(Double?.self, "safety_risk_score"),
+                valueState: try json(row, "value_state"),
+                traitState: try json(row, "trait_state"),
+                createdAt: try row.decode(String.self, "created_at")))
+        }
+        return snapshots
+    }
+
+    /// A jsonb column as a value; a document Postgres accepted always parses.
+    private static func json(_ row: PostgresRow, _ column: String) throws(PostgresError) -> JSONValue? {
+        guard let text = try row.decode(PostgresJSON?.self, column)?.text else { return nil }
+        do {
+            return try JSONValue(parsing: Array(text.utf8))
+        } catch {
+            throw PostgresError(.decodingFailed, column: column, detail: "jsonb text did not parse")
+        }
     }
 
     /// ISO 8601 in UTC with microseconds, as Supabase's REST API writes timestamps; JavaScript's

@@ -43,16 +43,17 @@ public struct UserRows: Sendable {
 
     // MARK: State snapshots
 
-    /// The newest snapshot as a JSON object, or nil before the first turn.
-    public func latestSnapshotJSON() async throws -> String? {
+    /// The newest snapshot, or nil before the first turn.
+    public func latestSnapshot() async throws -> StateSnapshot? {
         let userID = user.id
-        return try await scoped { try ChatStore.latestSnapshotJSON(userID: userID, on: $0) }
+        return try await scoped { try ChatStore.newestSnapshots(userID: userID, limit: 1, on: $0) }.first
     }
 
-    /// The newest `limit` snapshots as a JSON array, oldest first.
-    public func timeseriesJSON(limit: Int) async throws -> String {
+    /// The newest `limit` snapshots, oldest first (the order a chart plots them).
+    public func timeseries(limit: Int) async throws -> [StateSnapshotPoint] {
         let userID = user.id
-        return try await scoped { try ChatStore.timeseriesJSON(userID: userID, limit: limit, on: $0) }
+        return try await scoped { try ChatStore.newestSnapshots(userID: userID, limit: limit, on: $0) }
+            .reversed().map(StateSnapshotPoint.init)
     }
 }
 

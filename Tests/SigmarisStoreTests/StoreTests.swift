@@ -89,23 +89,20 @@ struct StoreTests {
                         snapshot: Self.snapshot(state), on: connection)
                 }
             }
-            let result = try await client.withTransaction { connection in
-                try UserScope.enter(claimsJSON: Self.claims(user), on: connection)
-                return (
-                    try ChatStore.pairedMessages(userID: user, sessionID: "s1", on: connection).map { "\($0.user)|\($0.ai)" },
-                    try ChatStore.latestSnapshotJSON(userID: user, on: connection),
-                    try ChatStore.timeseriesJSON(userID: user, limit: 2, on: connection))
-            }
-            #expect(result.0 == ["q-NORMAL|a-NORMAL", "q-REFLECTIVE|a-REFLECTIVE", "q-SAFETY_LOCK|a-SAFETY_LOCK"])
-            let latest = try JSONValue(parsing: try #require(result.1))
-            #expect(latest["global_state"]?.stringValue == "SAFETY_LOCK")
-            #expect(latest["reflective_score"]?.doubleValue == 0.25)
-            #expect(latest["safety_flag"]?.isNull == true)
-            #expect(latest["trait_state"]?["calm"]?.doubleValue == 0.5)
-            #expect(latest["trace_id"]?.stringValue == "trace-SAFETY_LOCK")
-            #expect(latest.objectValue?.keys.first == "id")
-            let series = try JSONValue(parsing: result.2).arrayValue ?? []
-            #expect(series.map { $0["global_state"]?.stringValue } == ["REFLECTIVE", "SAFETY_LOCK"])
+            let rows = SigmarisStore(database: client).rows(of: StoreUser(id: user, claimsJSON: Self.claims(user)))
+            let pairs = try await rows.pairedMessages(sessionID: "s1").map { "\($0.user)|\($0.ai)" }
+            #expect(pairs == ["q-NORMAL|a-NORMAL", "q-REFLECTIVE|a-REFLECTIVE", "q-SAFETY_LOCK|a-SAFETY_LOCK"])
+            let latest = try #require(try await rows.latestSnapshot())
+            #expect(latest.globalState == "SAFETY_LOCK")
+            #expect(latest.reflectiveScore == 0.25)
+            #expect(latest.safetyFlag == nil)
+            #expect(latest.traitState?["calm"]?.doubleValue == 0.5)
+            #expect(latest.traceID == "trace-SAFETY_LOCK")
+            let encoded = try JSONValueEncoder().encode(latest)
+            #expect(encoded.objectValue?.keys.first == "id")
+            #expect(encoded["safety_flag"]?.isNull == true, "absent values are null, not left out")
+            let series = try await rows.timeseries(limit: 2)
+            #expect(series.map(\.globalState) == ["REFLECTIVE", "SAFETY_LOCK"])
         }
     }
 

@@ -1,8 +1,12 @@
 import HTTPTypes
+import Hummingbird
+import SigmarisEngine
 
 /// An error the service answers with on purpose: a status and a small JSON body
 /// `{"error": <message>, "reason"?: <machine code>, "detail"?: <text>}`.
-/// Every error type of the service becomes one of these in `ErrorMiddleware`, and only there.
+/// Every other error type of the service becomes one of these in `ErrorMiddleware`, and only there;
+/// an `APIError` renders itself (it is an `HTTPResponseError`), so its response does not depend on
+/// where a middleware sits.
 public struct APIError: Error, Sendable, Equatable {
     public var status: HTTPResponse.Status
     public var message: String
@@ -27,4 +31,26 @@ public struct APIError: Error, Sendable, Equatable {
         .serviceUnavailable, "Database unavailable", headers: [.retryAfter: "5"])
 
     public static let internalError = APIError(.internalServerError, "Internal server error")
+}
+
+extension APIError: HTTPResponseError {
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        JSONBody.response(try JSONValueEncoder().encode(Body(self)).serialized(), status: status, headers: headers)
+    }
+
+    /// `{"error", "reason"?, "detail"?}`: absent parts are left out, not null.
+    private struct Body: Encodable {
+        let error: APIError
+
+        init(_ error: APIError) { self.error = error }
+
+        enum CodingKeys: String, CodingKey { case error, reason, detail }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(error.message, forKey: .error)
+            if let reason = error.reason { try container.encode(reason, forKey: .reason) }
+            if let detail = error.detail { try container.encode(detail, forKey: .detail) }
+        }
+    }
 }

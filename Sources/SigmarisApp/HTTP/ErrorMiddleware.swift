@@ -11,11 +11,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
-            let apiError = Self.map(error, logger: context.logger)
-            var body: [String: Any] = ["error": apiError.message]
-            if let reason = apiError.reason { body["reason"] = reason }
-            if let detail = apiError.detail { body["detail"] = detail }
-            return JSONBody.response(object: body, status: apiError.status, headers: apiError.headers)
+            return try Self.map(error, logger: context.logger).response(from: request, context: context)
         }
     }
 

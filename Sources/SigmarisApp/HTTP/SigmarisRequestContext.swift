@@ -15,6 +15,9 @@ public struct SigmarisRequestContext: RequestContext {
 
     /// Bodies above this are refused with 413 before any handler reads them.
     public var maxUploadSize: Int { 64 * 1024 }
+
+    /// Typed bodies keep their declared key order (see `OrderedJSONResponseEncoder`).
+    public var responseEncoder: OrderedJSONResponseEncoder { OrderedJSONResponseEncoder() }
 }
 
 extension SigmarisRequestContext {

@@ -5,17 +5,30 @@ import SigmarisStore
 struct HealthController {
     let store: SigmarisStore
 
-    func addRoutes(to router: Router<some RequestContext>) {
-        router.get("healthz") { _, _ in
-            JSONBody.response(#"{"status":"ok"}"#)
+    struct Status: ResponseEncodable {
+        var status: String
+        var database: String?
+
+        enum CodingKeys: CodingKey { case status, database }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(status, forKey: .status)
+            if let database { try container.encode(database, forKey: .database) }
         }
-        router.get("readyz") { _, _ in
+    }
+
+    func addRoutes(to router: Router<SigmarisRequestContext>) {
+        router.get("healthz") { _, _ in
+            Status(status: "ok")
+        }
+        router.get("readyz") { _, _ -> EditedResponse<Status> in
             if await store.isReachable() {
-                return JSONBody.response(#"{"status":"ready","database":"ok"}"#)
+                return EditedResponse(response: Status(status: "ready", database: "ok"))
             }
-            return JSONBody.response(
-                #"{"status":"unavailable","database":"unreachable"}"#, status: .serviceUnavailable,
-                headers: [.retryAfter: "5"])
+            return EditedResponse(
+                status: .serviceUnavailable, headers: [.retryAfter: "5"],
+                response: Status(status: "unavailable", database: "unreachable"))
         }
     }
 }

@@ -29,13 +29,27 @@ struct DevSignInController: Sendable {
             let buffer = try await request.body.collect(upTo: context.maxUploadSize)
             let userID = try Self.userID(fromBody: Data(buffer.readableBytesView))
             let token = try mint(userID: userID)
-            let body: [String: Any] = [
-                "access_token": token,
-                "token_type": "bearer",
-                "expires_in": Self.lifetime,
-                "user_id": userID.uuidString.lowercased(),
-            ]
-            return JSONBody.response(object: body, headers: [.cacheControl: "no-store"])
+            return EditedResponse(
+                headers: [.cacheControl: "no-store"],
+                response: DevToken(accessToken: token, expiresIn: Self.lifetime, userID: userID.uuidString.lowercased()))
+        }
+    }
+
+    /// An OAuth-style token response, as Supabase's `/auth/v1/token` answers.
+    struct DevToken: ResponseEncodable {
+        var accessToken: String
+        var tokenType = "bearer"
+        var expiresIn: Int
+        var userID: String
+
+        init(accessToken: String, expiresIn: Int, userID: String) {
+            self.accessToken = accessToken
+            self.expiresIn = expiresIn
+            self.userID = userID
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case accessToken = "access_token", tokenType = "token_type", expiresIn = "expires_in", userID = "user_id"
         }
     }
 

@@ -57,16 +57,20 @@ struct PagesController: Sendable {
         }
         router.get("api/pages/config") { _, _ in
             // The anon key is public by design: Supabase's browser clients always carry it.
-            let body: [String: Any] = [
-                "supabaseUrl": supabaseURL.map { $0 as Any } ?? NSNull(),
-                "supabaseAnonKey": supabaseAnonKey.map { $0 as Any } ?? NSNull(),
-                "devSignIn": devSignIn,
-            ]
-            return JSONBody.response(object: body, headers: [.cacheControl: "no-store"])
+            EditedResponse(
+                headers: [.cacheControl: "no-store"],
+                response: PagesConfig(devSignIn: devSignIn, supabaseAnonKey: supabaseAnonKey, supabaseUrl: supabaseURL))
         }
     }
 
     // MARK: Responses
+
+    /// What the pages' scripts need to sign in.
+    struct PagesConfig: ResponseEncodable {
+        var devSignIn: Bool
+        var supabaseAnonKey: String?
+        var supabaseUrl: String?
+    }
 
     private func page(_ name: String, request: Request, context: SigmarisRequestContext) async throws -> Response {
         let headers: HTTPFields = [

@@ -18,7 +18,7 @@ struct PersonaChatController {
         router.post("chat", use: chat)
     }
 
-    @Sendable func chat(_ request: Request, context: SigmarisRequestContext) async throws -> Response {
+    @Sendable func chat(_ request: Request, context: SigmarisRequestContext) async throws -> EditedResponse<PersonaChatResponse> {
         let body = try PersonaChatRequest(try await JSONRequest.object(request, context: context))
         let userID = try Self.userID(caller: context.caller, requested: body.userID)
         let turnContext = turns.newContext()
@@ -30,8 +30,15 @@ struct PersonaChatController {
                 userID: userID, sessionID: body.sessionID, message: body.message,
                 rewardSignal: body.rewardSignal, affectSignal: body.affectSignal),
             context: turnContext, logger: logger)
-        let payload: JSONValue = ["reply": .string(result.reply), "meta": result.meta]
-        return JSONBody.response(payload.serialized(), headers: [Self.modelHeader: result.modelName])
+        return EditedResponse(
+            headers: [Self.modelHeader: result.modelName],
+            response: PersonaChatResponse(reply: result.reply, meta: result.meta))
+    }
+
+    /// `{reply, meta}`, the reference core's shape.
+    struct PersonaChatResponse: ResponseEncodable {
+        var reply: String
+        var meta: JSONValue
     }
 
     static func userID(caller: Caller?, requested: String?) throws(APIError) -> String {

@@ -13,17 +13,15 @@ struct StateController {
         router.get("state/timeseries", use: timeseries)
     }
 
-    @Sendable func latest(_ request: Request, context: SigmarisRequestContext) async throws -> Response {
+    @Sendable func latest(_ request: Request, context: SigmarisRequestContext) async throws -> LatestSnapshotResponse {
         let user = try context.requireUser()
-        let snapshot = try await store.rows(of: user.storeUser).latestSnapshotJSON()
-        return JSONBody.response(#"{"ok":true,"snapshot":"# + (snapshot ?? "null") + "}")
+        return LatestSnapshotResponse(snapshot: try await store.rows(of: user.storeUser).latestSnapshot())
     }
 
-    @Sendable func timeseries(_ request: Request, context: SigmarisRequestContext) async throws -> Response {
+    @Sendable func timeseries(_ request: Request, context: SigmarisRequestContext) async throws -> TimeseriesResponse {
         let user = try context.requireUser()
         let limit = Self.limit(request.uri.queryParameters.get("limit"))
-        let snapshots = try await store.rows(of: user.storeUser).timeseriesJSON(limit: limit)
-        return JSONBody.response(#"{"ok":true,"snapshots":"# + snapshots + "}")
+        return TimeseriesResponse(snapshots: try await store.rows(of: user.storeUser).timeseries(limit: limit))
     }
 
     /// Absent or not a number: 50. Otherwise clamped to 1...200.
