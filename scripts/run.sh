@@ -53,7 +53,7 @@ cat <<EOM
       -H "Content-Type: application/json" \\
       -d '{"user_id":"u_test_001","session_id":"s_test_001","message":"Hello. Describe your role in one sentence."}'
 
-  Pages: $base/ (chat) and $base/status (dashboard); use "Dev sign-in".
+  Pages: $base/ (chat) and $base/status (dashboard); use "Dev sign-in" (when on) or paste \$TOKEN.
   psql:  psql $DATABASE_URL
 
 EOM
