@@ -5,8 +5,8 @@
 # Usage: SIGMARIS_BIN=.build/debug/sigmaris \
 #        SIGMARIS_TEST_DATABASE_URL=postgresql://sigmaris:sigmaris@127.0.0.1:54350/sigmaris_browser \
 #        scripts/browser-test.sh
-# The service migrates the database itself; each run signs in as a new random user, so the database
-# need not be empty. Screenshots and the server log go to .test-artifacts/browser/ (git-ignored).
+# The service migrates the database itself; each run signs in with tokens for new random users
+# (minted below with `sigmaris token`), so the database need not be empty. Screenshots and the server log go to .test-artifacts/browser/ (git-ignored).
 # Installs what is missing from Debian: chromium, chromium-driver, python3-selenium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -83,5 +83,14 @@ for _ in $(seq 1 120); do
 done
 [ -n "$ready" ] || { echo "browser-test: /readyz did not answer within 60s" >&2; tail -n 30 "$artifacts/server.log" >&2; exit 1; }
 
+# Tokens for three new users, signed with this run's secret, as a person would mint them.
+mint_user_token() {
+    env -i PATH="$PATH" SUPABASE_JWT_SECRET="$secret" \
+        "$bin" token --env-file /dev/null --user "$(cat /proc/sys/kernel/random/uuid)" --lifetime 3600
+}
+
 SIGMARIS_BROWSER_BASE_URL="$base" SIGMARIS_BROWSER_ARTIFACTS="$artifacts" \
+SIGMARIS_BROWSER_CHAT_TOKEN="$(mint_user_token)" \
+SIGMARIS_BROWSER_EMPTY_TOKEN="$(mint_user_token)" \
+SIGMARIS_BROWSER_LINK_TOKEN="$(mint_user_token)" \
     timeout 150 "$python" Tests/browser/browser_test.py

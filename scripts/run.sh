@@ -17,8 +17,14 @@ secret_file=.data/dev-jwt-secret
 export DATABASE_URL="${DATABASE_URL:-$(scripts/pg.sh url sigmaris "$pg_port")}"
 export SUPABASE_JWT_SECRET="${SUPABASE_JWT_SECRET:-$(cat "$secret_file")}"
 export HOST="${HOST:-127.0.0.1}" PORT="${PORT:-8000}"
-# The pages' "Dev sign-in" button: local development only (the server warns at start-up).
-export SIGMARIS_DEV_SIGNIN="${SIGMARIS_DEV_SIGNIN:-true}"
+# The pages' "Dev sign-in" button: local development only. The server refuses it next to a Supabase
+# project (SUPABASE_URL) or on a non-loopback HOST, so it is only turned on when neither is the case.
+dev_signin_default=true
+if [ -n "${SUPABASE_URL:-}" ] || grep -Eq '^[[:space:]]*(export[[:space:]]+)?SUPABASE_URL[[:space:]]*=[[:space:]]*[^[:space:]#]' .env 2>/dev/null \
+    || ! case "$HOST" in 127.*|localhost|::1) true ;; *) false ;; esac; then
+    dev_signin_default=false
+fi
+export SIGMARIS_DEV_SIGNIN="${SIGMARIS_DEV_SIGNIN:-$dev_signin_default}"
 export SIGMARIS_PUBLIC_DIR="${SIGMARIS_PUBLIC_DIR:-$PWD/Public}"
 
 swift build --product sigmaris
@@ -47,7 +53,7 @@ cat <<EOM
       -H "Content-Type: application/json" \\
       -d '{"user_id":"u_test_001","session_id":"s_test_001","message":"Hello. Describe your role in one sentence."}'
 
-  Pages: $base/ (chat) and $base/status (dashboard); use "Dev sign-in".
+  Pages: $base/ (chat) and $base/status (dashboard); use "Dev sign-in" (when on) or paste \$TOKEN.
   psql:  psql $DATABASE_URL
 
 EOM

@@ -4,10 +4,18 @@
 // Supabase project; a pasted access token; and, on development servers, "Dev sign-in".
 // The session lives in sessionStorage only (this tab, gone when it closes), never in a URL, a cookie
 // or the console. Any 401 from the API forgets it and shows the sign-in form again.
+// Tokens arriving in the address bar (Google's redirect) are taken only when this tab started that
+// sign-in: otherwise a link could sign the reader in as someone else (login CSRF).
 
 import { h, replaceChildren, setMessage } from './dom.js';
 
 const SESSION_KEY = 'sigmaris.auth';
+/** The redirect sign-in this tab started: `{state, started}`, removed when the browser comes back. */
+const PENDING_KEY = 'sigmaris.pendingSignIn';
+/** The query parameter that carries the state through Supabase's redirect. */
+const STATE_PARAM = 'sigmaris_state';
+/** A redirect that takes longer than this is not trusted to be the one this tab started. */
+const PENDING_MAX_AGE_SECONDS = 15 * 60;
 /** Refresh a Supabase session this long before it expires. */
 const REFRESH_MARGIN_SECONDS = 60;
 
@@ -119,6 +127,34 @@ async function readJSON(response) {
 }
 
 /**
+ * The one way the pages call a server (this one or Supabase Auth): JSON in and out, no cookies, no
+ * cache. Resolves with the JSON body of a 2xx answer; rejects with an ApiError whose message is
+ * readable as is (status 0 when the server could not be reached).
+ */
+async function fetchJSON(url, { method = 'GET', body, headers = {}, unreachable = describeError(0, null) } = {}) {
+  const init = { method, headers: { Accept: 'application/json', ...headers }, cache: 'no-store', credentials: 'omit' };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(url, init);
+  } catch {
+    throw new ApiError(0, unreachable);
+  }
+  const data = await readJSON(response);
+  if (!response.ok) throw new ApiError(response.status, describeError(response.status, data), data);
+  return data;
+}
+
+/** A token endpoint's answer, or an ApiError when it holds no access token. */
+function requireAccessToken(data) {
+  if (!data || typeof data.access_token !== 'string') throw new ApiError(502, 'The sign-in answer held no access token.', data);
+  return data;
+}
+
+/**
  * Calls the API with the bearer token. Resolves with the JSON body of a 2xx answer; rejects with an
  * ApiError otherwise. A 401 signs out and shows the sign-in form.
  */
@@ -128,52 +164,23 @@ export async function api(path, { method = 'GET', body, headers = {} } = {}) {
     signOut('Please sign in again: your session has ended.');
     throw new ApiError(401, 'Not signed in.');
   }
-  const init = {
-    method,
-    headers: { Accept: 'application/json', Authorization: `Bearer ${token}`, ...headers },
-    cache: 'no-store',
-    credentials: 'omit',
-  };
-  if (body !== undefined) {
-    init.headers['Content-Type'] = 'application/json';
-    init.body = JSON.stringify(body);
-  }
-  let response;
   try {
-    response = await fetch(path, init);
-  } catch {
-    throw new ApiError(0, describeError(0, null));
+    return await fetchJSON(path, { method, body, headers: { ...headers, Authorization: `Bearer ${token}` } });
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) {
+      signOut('The server refused your sign-in (it may have expired). Please sign in again.');
+    }
+    throw error;
   }
-  const data = await readJSON(response);
-  if (response.status === 401) {
-    signOut('The server refused your sign-in (it may have expired). Please sign in again.');
-    throw new ApiError(401, describeError(401, data), data);
-  }
-  if (!response.ok) throw new ApiError(response.status, describeError(response.status, data), data);
-  return data;
 }
 
 // MARK: Ways to sign in
 
 async function supabaseToken(grantType, payload) {
   const url = `${config.supabaseUrl}/auth/v1/token?grant_type=${encodeURIComponent(grantType)}`;
-  let response;
-  try {
-    response = await fetch(url, {
-      method: 'POST',
-      headers: { apikey: config.supabaseAnonKey, 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: JSON.stringify(payload),
-      cache: 'no-store',
-      credentials: 'omit',
-    });
-  } catch {
-    throw new ApiError(0, 'Supabase Auth could not be reached.');
-  }
-  const data = await readJSON(response);
-  if (!response.ok || !data || typeof data.access_token !== 'string') {
-    throw new ApiError(response.status, describeError(response.status, data), data);
-  }
-  return data;
+  return requireAccessToken(await fetchJSON(url, {
+    method: 'POST', body: payload, headers: { apikey: config.supabaseAnonKey }, unreachable: 'Supabase Auth could not be reached.',
+  }));
 }
 
 async function signInWithPassword(email, password) {
@@ -183,8 +190,19 @@ async function signInWithPassword(email, password) {
   }));
 }
 
+/** A random value nobody outside this tab can guess. */
+function randomState() {
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 function signInWithGoogle() {
-  const redirectTo = `${window.location.origin}${window.location.pathname}`;
+  // The state goes out in the redirect address and stays in this tab; the tokens that come back are
+  // taken only when both agree (takeOAuthFragment).
+  const state = randomState();
+  sessionStorage.setItem(PENDING_KEY, JSON.stringify({ state, started: nowSeconds() }));
+  const redirectTo = `${window.location.origin}${window.location.pathname}?${STATE_PARAM}=${state}`;
   const url = `${config.supabaseUrl}/auth/v1/authorize?provider=google&redirect_to=${encodeURIComponent(redirectTo)}`;
   window.location.assign(url);
 }
@@ -205,24 +223,9 @@ async function refreshSession() {
   }
 }
 
-async function signInWithDevRoute(userID) {
-  const body = userID ? { user_id: userID } : {};
-  let response;
-  try {
-    response = await fetch('/api/dev/token', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: JSON.stringify(body),
-      cache: 'no-store',
-      credentials: 'omit',
-    });
-  } catch {
-    throw new ApiError(0, describeError(0, null));
-  }
-  const data = await readJSON(response);
-  if (!response.ok || !data || typeof data.access_token !== 'string') {
-    throw new ApiError(response.status, describeError(response.status, data), data);
-  }
+/** The server mints a token for its fixed dev user (development servers only). */
+async function signInWithDevRoute() {
+  const data = requireAccessToken(await fetchJSON('/api/dev/token', { method: 'POST', body: {} }));
   completeSignIn(makeSession(data.access_token, { expiresIn: data.expires_in, method: 'dev' }));
 }
 
@@ -238,14 +241,40 @@ function signInWithPastedToken(text) {
   completeSignIn(session);
 }
 
-/** The tokens Supabase puts in the fragment when it sends the browser back after OAuth. */
+/** The redirect sign-in this tab started, removed as it is read: it can be answered once only. */
+function takePendingSignIn() {
+  let pending = null;
+  try {
+    pending = JSON.parse(sessionStorage.getItem(PENDING_KEY) || 'null');
+  } catch {
+    pending = null;
+  }
+  sessionStorage.removeItem(PENDING_KEY);
+  if (!pending || typeof pending.state !== 'string' || !Number.isFinite(pending.started)) return null;
+  return nowSeconds() - pending.started <= PENDING_MAX_AGE_SECONDS ? pending : null;
+}
+
+/**
+ * The tokens Supabase puts in the fragment when it sends the browser back after OAuth. Returns a
+ * notice for the sign-in form when there was something to say (an error, or tokens refused).
+ */
 function takeOAuthFragment() {
   const hash = window.location.hash;
-  if (!hash || hash.length < 2) return null;
-  const params = new URLSearchParams(hash.slice(1));
-  if (!params.has('access_token') && !params.has('error') && !params.has('error_description')) return null;
-  // Whatever happens next, the tokens leave the address bar and the history entry at once.
-  history.replaceState(null, '', `${window.location.pathname}${window.location.search}`);
+  const query = new URLSearchParams(window.location.search);
+  const returnedState = query.get(STATE_PARAM);
+  const params = new URLSearchParams(hash && hash.length > 1 ? hash.slice(1) : '');
+  const answered = params.has('access_token') || params.has('error') || params.has('error_description');
+  if (!answered && returnedState === null) return null;
+  // Whatever happens next, the tokens and the state leave the address bar and the history entry at once.
+  query.delete(STATE_PARAM);
+  const search = query.toString();
+  history.replaceState(null, '', `${window.location.pathname}${search ? `?${search}` : ''}`);
+  if (!answered) return null;
+
+  const pending = takePendingSignIn();
+  if (!pending || pending.state !== returnedState) {
+    return 'A sign-in link was ignored: this tab did not start that sign-in. Sign in below.';
+  }
   if (params.has('access_token')) {
     writeSession(makeSession(params.get('access_token'), {
       refreshToken: params.get('refresh_token'), expiresIn: params.get('expires_in'), expiresAt: params.get('expires_at'),
@@ -253,7 +282,7 @@ function takeOAuthFragment() {
     }));
     return null;
   }
-  return params.get('error_description') || params.get('error') || 'Sign-in failed.';
+  return `Sign-in failed: ${params.get('error_description') || params.get('error') || 'unknown error'}`;
 }
 
 // MARK: Signed in / signed out
@@ -366,21 +395,16 @@ function buildSignInPanel(root) {
   }
 
   if (config.devSignIn) {
-    const userID = h('input', {
-      id: 'dev-user-id', type: 'text', inputmode: 'text', autocomplete: 'off', spellcheck: 'false',
-      placeholder: '00000000-0000-4000-8000-000000000001', 'aria-describedby': 'dev-hint',
-    });
     const button = h('button', { id: 'dev-signin', type: 'submit', class: supabaseConfigured() ? 'secondary' : 'primary', text: 'Dev sign-in' });
     parts.push(h('form', {
       id: 'dev-form', class: 'stack dev', 'aria-labelledby': 'dev-title',
       onsubmit: (event) => {
         event.preventDefault();
-        busy(button, () => signInWithDevRoute(userID.value.trim()));
+        busy(button, () => signInWithDevRoute());
       },
     },
     h('h2', { id: 'dev-title', text: 'Development sign-in' }),
-    h('p', { id: 'dev-hint', class: 'hint', text: 'This server hands out test tokens. Leave the user id empty for the default dev user.' }),
-    h('label', { for: 'dev-user-id', text: 'User id (optional UUID)' }), userID,
+    h('p', { id: 'dev-hint', class: 'hint', text: 'This development server signs you in as its dev user (00000000-0000-4000-8000-000000000001).' }),
     button));
   }
 
@@ -413,10 +437,9 @@ function buildSignInPanel(root) {
  */
 export async function startAuth({ root, account, accountName, signOutButton, onSignedIn, onSignedOut }) {
   hooks = { onSignedIn, onSignedOut };
-  const oauthError = takeOAuthFragment();
+  const redirectNotice = takeOAuthFragment();
   try {
-    const response = await fetch('/api/pages/config', { cache: 'no-store', credentials: 'omit' });
-    const data = response.ok ? await readJSON(response) : null;
+    const data = await fetchJSON('/api/pages/config');
     if (data && typeof data === 'object') {
       config = {
         supabaseUrl: typeof data.supabaseUrl === 'string' && data.supabaseUrl ? data.supabaseUrl.replace(/\/+$/, '') : null,
@@ -439,7 +462,7 @@ export async function startAuth({ root, account, accountName, signOutButton, onS
     showSignedIn();
   } else {
     clearSession();
-    pendingNotice = oauthError ? `Sign-in failed: ${oauthError}` : '';
+    pendingNotice = redirectNotice || '';
     showSignedOut();
   }
 }

@@ -97,8 +97,3 @@ export function writeStored(key, value) {
   }
 }
 
-// Content-Security-Policy violations, kept for the browser test and for anyone debugging the pages.
-window.sigmarisCspViolations = window.sigmarisCspViolations || [];
-document.addEventListener('securitypolicyviolation', (event) => {
-  window.sigmarisCspViolations.push(`${event.violatedDirective} ${event.blockedURI}`);
-});

@@ -43,12 +43,10 @@ const STATE_AXIS = ['SAFETY_LOCK', 'OVERLOADED', 'REFLECTIVE', 'NORMAL', 'SILENT
 
 let charts = null;
 let loading = false;
-let loads = 0;
 let timer = null;
 let signedIn = false;
-
-/** For the browser test and for debugging: the charts and the data they show. */
-window.sigmarisDashboard = { charts: {}, snapshots: [], latest: null, loads: 0 };
+/** The turns the charts show, oldest first, for the tooltips' titles. */
+let shownSnapshots = [];
 
 // MARK: Reading the API's values defensively
 
@@ -104,7 +102,7 @@ function baseOptions(yScale) {
       tooltip: {
         callbacks: {
           title: (items) => {
-            const snapshot = window.sigmarisDashboard.snapshots[items[0]?.dataIndex];
+            const snapshot = shownSnapshots[items[0]?.dataIndex];
             return snapshot ? `Turn ${items[0].dataIndex + 1} · ${formatTime(snapshot.created_at, true)}` : '';
           },
         },
@@ -153,7 +151,6 @@ function makeCharts() {
       },
     }),
   };
-  window.sigmarisDashboard.charts = created;
   return created;
 }
 
@@ -249,8 +246,7 @@ async function refresh() {
     const snapshot = latest && latest.snapshot && typeof latest.snapshot === 'object' ? latest.snapshot : null;
     const snapshots = series && Array.isArray(series.snapshots) ? series.snapshots.filter((s) => s && typeof s === 'object') : [];
     setMessage(ui.error, '');
-    window.sigmarisDashboard.latest = snapshot;
-    window.sigmarisDashboard.snapshots = snapshots;
+    shownSnapshots = snapshots;
     if (!snapshot && snapshots.length === 0) {
       ui.empty.hidden = false;
       ui.content.hidden = true;
@@ -262,7 +258,8 @@ async function refresh() {
       renderTable(snapshots);
       updateCharts(snapshots);
     }
-    ui.updated.textContent = `Updated ${new Date().toLocaleTimeString()} · ${snapshots.length} turn${snapshots.length === 1 ? '' : 's'} shown`;
+    const turns = `${snapshots.length} turn${snapshots.length === 1 ? '' : 's'}`;
+    ui.updated.textContent = `Updated ${new Date().toLocaleTimeString()} · ${turns} of the last ${limit} shown`;
   } catch (error) {
     if (!(error instanceof ApiError && error.status === 401)) {
       setMessage(ui.error, `Could not load the state: ${error instanceof ApiError ? error.message : 'unexpected error'}`);
@@ -271,9 +268,6 @@ async function refresh() {
     loading = false;
     ui.refresh.disabled = false;
     ui.dashboard.removeAttribute('aria-busy');
-    loads += 1;
-    window.sigmarisDashboard.loads = loads;
-    ui.dashboard.dataset.loads = String(loads);
   }
 }
 

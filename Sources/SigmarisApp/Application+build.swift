@@ -91,6 +91,8 @@ public func buildApplication(
     logger: Logger,
     runMigrations: Bool = true
 ) throws -> some ApplicationProtocol {
+    // The executable checks this too (exit 78); here it also binds every other caller.
+    try configuration.validateForServing()
     let services = try AppServices(configuration: configuration, logger: logger)
     warnAboutDevelopmentSwitches(configuration, logger: logger)
     let router = buildRouter(services: services)
@@ -148,9 +150,9 @@ func buildRouter(services: AppServices) -> Router<SigmarisRequestContext> {
 
 private func warnAboutDevelopmentSwitches(_ configuration: SigmarisConfiguration, logger: Logger) {
     if configuration.authDisabled {
-        logger.warning("SIGMARIS_AUTH_DISABLED is on: POST /persona/chat accepts requests WITHOUT credentials. Development only.")
+        logger.warning("SIGMARIS_AUTH_DISABLED is on: POST /persona/chat accepts requests WITHOUT credentials from anyone on this machine. Development only.")
     }
     if configuration.devSignIn {
-        logger.warning("SIGMARIS_DEV_SIGNIN is on: POST /api/dev/token hands out user tokens to anyone. Development only.")
+        logger.warning("SIGMARIS_DEV_SIGNIN is on: POST /api/dev/token hands out tokens for the dev user to anyone on this machine. Development only.")
     }
 }

@@ -9,12 +9,26 @@ struct EnvironmentOptions: ParsableArguments {
     var envFile: String = ".env"
 
     /// The configuration, or an exit with a message that names the offending variable.
-    func loadConfiguration() throws -> SigmarisConfiguration {
+    ///
+    /// `overrides` (command-line options such as `serve --host`) replace variables before the rules
+    /// are checked, so an option cannot slip past a rule its variable would have met; `forServing`
+    /// adds the rules of a running server (`validateForServing()`).
+    func loadConfiguration(overrides: [String: String] = [:], forServing: Bool = false) throws -> SigmarisConfiguration {
         let environment = DotEnv.merged(environment: ProcessInfo.processInfo.environment, dotEnvPath: envFile)
+            .merging(overrides) { _, override in override }
+        return try Self.exitingOnConfigurationError {
+            let configuration = try SigmarisConfiguration(environment: environment)
+            if forServing { try configuration.validateForServing() }
+            return configuration
+        }
+    }
+
+    /// Runs `body`; a `ConfigurationError` becomes exit code 78 (EX_CONFIG) with a line naming the
+    /// variable. Not a usage error, so no usage text.
+    static func exitingOnConfigurationError<T>(_ body: () throws -> T) throws -> T {
         do {
-            return try SigmarisConfiguration(environment: environment)
-        } catch {
-            // Not a usage error, so no usage text: just the variable and what it must be.
+            return try body()
+        } catch let error as ConfigurationError {
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
             throw ExitCode(78)  // EX_CONFIG
         }

@@ -15,12 +15,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Do not apply pending migrations before serving.") var skipMigrations = false
 
     func run() async throws {
-        var configuration = try options.loadConfiguration()
-        if let host { configuration.host = host }
-        if let port { configuration.port = port }
+        var overrides = [String: String]()
+        if let host { overrides["HOST"] = host }
+        if let port { overrides["PORT"] = String(port) }
+        let configuration = try options.loadConfiguration(overrides: overrides, forServing: true)
         let logger = options.logger(configuration)
-        let app = try buildApplication(
-            configuration: configuration, logger: logger, runMigrations: !skipMigrations)
+        let app = try EnvironmentOptions.exitingOnConfigurationError {
+            try buildApplication(configuration: configuration, logger: logger, runMigrations: !skipMigrations)
+        }
         // runService installs SIGINT/SIGTERM handlers and shuts every service down gracefully.
         try await app.runService()
     }

@@ -18,12 +18,12 @@ struct ConfigurationTests {
         let configuration = try SigmarisConfiguration(environment: [
             "DATABASE_URL": "postgresql://u:p@db.example.com:6543/postgres?sslmode=require",
             "HOST": "0.0.0.0", "PORT": "9000", "DATABASE_POOL_SIZE": "7",
-            "SUPABASE_URL": "https://abc.supabase.co", "SUPABASE_JWT_SECRET": "s",
+            "SUPABASE_URL": "https://abc.supabase.co", "SUPABASE_JWT_SECRET": String(repeating: "s", count: 32),
             "SUPABASE_JWKS_URL": "https://abc.supabase.co/auth/v1/.well-known/jwks.json",
             "SUPABASE_SERVICE_ROLE_KEY": "k", "SIGMARIS_JWT_AUDIENCE": "aud",
-            "SIGMARIS_AUTH_DISABLED": "true", "SIGMARIS_LLM_PROVIDER": "openai", "OPENAI_API_KEY": "sk",
+            "SIGMARIS_AUTH_DISABLED": "false", "SIGMARIS_LLM_PROVIDER": "openai", "OPENAI_API_KEY": "sk",
             "OPENAI_BASE_URL": "http://127.0.0.1:9999/v1", "SIGMARIS_PERSONA_MODEL": "m",
-            "SIGMARIS_EMBEDDING_MODEL": "e", "SIGMARIS_CORE_URL": "http://core:8001",
+            "SIGMARIS_EMBEDDING_MODEL": "e", "SIGMARIS_CORE_URL": "https://core:8001",
             "SIGMARIS_TRACE": "0", "SIGMARIS_TRACE_TEXT": "yes", "SIGMARIS_RAISE_LLM_ERRORS": "on",
         ])
         #expect(configuration.host == "0.0.0.0")
@@ -32,10 +32,10 @@ struct ConfigurationTests {
         // The issuer follows from the project URL unless set.
         #expect(configuration.jwtIssuer == "https://abc.supabase.co/auth/v1")
         #expect(configuration.jwtAudience == "aud")
-        #expect(configuration.authDisabled)
+        #expect(configuration.authDisabled == false)
         #expect(configuration.llmProvider == .openai)
         #expect(configuration.openAIBaseURL.absoluteString == "http://127.0.0.1:9999/v1")
-        #expect(configuration.coreURL?.absoluteString == "http://core:8001")
+        #expect(configuration.coreURL?.absoluteString == "https://core:8001")
         #expect(configuration.trace == false)
         #expect(configuration.traceText)
         #expect(configuration.raiseLLMErrors)

@@ -24,6 +24,20 @@ struct DockerComposeTests {
         #expect(environment["SUPABASE_JWT_SECRET"] != nil)
     }
 
+    /// A default in `${NAME:-default}` is in the repository for anyone to read; for a secret or a key it
+    /// would be a credential everyone knows (and `:-` also replaces a value left empty on purpose).
+    @Test func suppliesNoSecretOrKey() throws {
+        let text = try String(contentsOf: Self.root.appendingPathComponent("docker-compose.yml"), encoding: .utf8)
+        let document = try #require(try Yams.load(yaml: text) as? [String: Any])
+        let services = try #require(document["services"] as? [String: Any])
+        let sigmaris = try #require(services["sigmaris"] as? [String: Any])
+        let environment = try #require(sigmaris["environment"] as? [String: Any])
+        for (name, value) in environment where name.contains("SECRET") || name.hasSuffix("_KEY") {
+            let text = "\(value)"
+            #expect(text == "${\(name):-}" || text == "${\(name)}", "\(name) must come from .env or the shell, got \(text)")
+        }
+    }
+
     @Test func dockerfileBuildsTheBinary() throws {
         let text = try String(contentsOf: Self.root.appendingPathComponent("Dockerfile"), encoding: .utf8)
         #expect(text.contains("swift build -c release --product sigmaris"))

@@ -2,19 +2,23 @@
 """End-to-end test of the chat page and the dashboard in headless Chromium (Selenium + chromedriver).
 
 Run by scripts/browser-test.sh against a running service started with SIGMARIS_DEV_SIGNIN=true.
-Environment:
-  SIGMARIS_BROWSER_BASE_URL   the service, e.g. http://127.0.0.1:8123
-  SIGMARIS_BROWSER_ARTIFACTS  where screenshots go (default .test-artifacts/browser)
+The test drives the pages as a person would (pasting tokens, pressing buttons, following links); the
+pages ship no hooks for it. Environment:
+  SIGMARIS_BROWSER_BASE_URL      the service, e.g. http://127.0.0.1:8123
+  SIGMARIS_BROWSER_ARTIFACTS     where screenshots go (default .test-artifacts/browser)
+  SIGMARIS_BROWSER_CHAT_TOKEN    a user token (`sigmaris token --user …`) for a user without turns
+  SIGMARIS_BROWSER_EMPTY_TOKEN   another, for the empty dashboard
+  SIGMARIS_BROWSER_LINK_TOKEN    another, put in a link's #access_token= as an attacker would
 Exits non-zero on the first failed check, after a screenshot named failure-*.png.
 """
 
+import base64
 import json
 import os
 import sys
 import tempfile
 import time
 import traceback
-import uuid
 
 from selenium import webdriver
 from selenium.common.exceptions import TimeoutException, UnexpectedAlertPresentException
@@ -27,6 +31,7 @@ BASE = os.environ.get("SIGMARIS_BROWSER_BASE_URL", "http://127.0.0.1:8000").rstr
 ARTIFACTS = os.environ.get("SIGMARIS_BROWSER_ARTIFACTS", ".test-artifacts/browser")
 TIMEOUT = float(os.environ.get("SIGMARIS_BROWSER_TIMEOUT", "30"))
 
+DEV_USER_ID = "00000000-0000-4000-8000-000000000001"
 XSS = "Please repeat this as plain text: <img src=x onerror=alert(1)>"
 MESSAGES = [
     "Hello! Describe your role in one sentence.",
@@ -102,29 +107,59 @@ def full_page_screenshot(driver, name, width):
     return screenshot(driver, name)
 
 
+console_seen = []
+
+
+def console_entries(driver):
+    """Every browser console entry so far (Chromium hands each one out once, so they are kept)."""
+    try:
+        console_seen.extend(driver.get_log("browser"))
+    except Exception:  # not every driver offers logs; the other checks still run
+        pass
+    return console_seen
+
+
 def console_errors(driver):
     """SEVERE browser console entries (uncaught errors, failed loads), ignoring expected 401s."""
-    try:
-        entries = driver.get_log("browser")
-    except Exception:  # not every driver offers logs; the other checks still run
-        return []
-    return [e["message"] for e in entries if e.get("level") == "SEVERE" and "401" not in e.get("message", "")]
+    return [e["message"] for e in console_entries(driver) if e.get("level") == "SEVERE" and "401" not in e.get("message", "")]
 
 
 def csp_violations(driver):
-    return driver.execute_script("return window.sigmarisCspViolations || []")
+    """Chromium reports every Content-Security-Policy violation in the console."""
+    return [e["message"] for e in console_entries(driver) if "Content Security Policy" in e.get("message", "")]
+
+
+def user_of(token):
+    """The `sub` of a token (no verification: the server does that)."""
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["sub"]
+
+
+def required_env(name):
+    value = os.environ.get(name, "")
+    if not value:
+        raise CheckFailed(f"{name} is not set (scripts/browser-test.sh mints it)")
+    return value
 
 
 def ai_replies(driver):
     return driver.find_elements(By.CSS_SELECTOR, "#messages [data-testid=ai-text]")
 
 
-def sign_in_with_dev_route(driver, user_id):
-    wait(driver, lambda d: visible(d, "dev-signin"), "the Dev sign-in button")
-    field = driver.find_element(By.ID, "dev-user-id")
+def sign_in_with_token(driver, token):
+    """Opens "Paste an access token", pastes, and presses "Use this token"."""
+    wait(driver, lambda d: d.find_elements(By.ID, "token-details"), "the sign-in form")
+    if not driver.find_element(By.ID, "token-details").get_attribute("open"):
+        driver.find_element(By.CSS_SELECTOR, "#token-details summary").click()
+    field = wait(driver, lambda d: visible(d, "token-input"), "the token field")
     field.clear()
-    field.send_keys(user_id)
-    driver.find_element(By.ID, "dev-signin").click()
+    field.send_keys(token)
+    driver.find_element(By.ID, "token-signin").click()
+
+
+def sign_out(driver):
+    wait(driver, lambda d: visible(d, "sign-out"), "the sign-out button").click()
+    wait(driver, lambda d: visible(d, "signin"), "the sign-in form after signing out")
 
 
 def send_message(driver, text, expected_replies):
@@ -142,15 +177,29 @@ def send_message(driver, text, expected_replies):
     check(not error.is_displayed(), f"no error after message {expected_replies} ({error.text!r})")
 
 
-def test_chat(driver, user_id):
+def test_link_with_a_token(driver, token):
+    """Login CSRF: a link carrying someone's token must not sign this tab in, since it started no sign-in."""
+    print("a link with #access_token= that this tab did not ask for", flush=True)
+    driver.get(f"{BASE}/#access_token={token}&refresh_token=r&expires_in=3600&token_type=bearer")
+    wait(driver, lambda d: visible(d, "signin"), "the sign-in form")
+    check(visible(driver, "chat") is None, "the chat stays hidden")
+    check(driver.execute_script("return sessionStorage.getItem('sigmaris.auth')") is None, "no session was stored")
+    check("access_token" not in driver.current_url, "the token left the address bar")
+    notice = driver.find_element(By.ID, "signin-notice").text.lower()
+    check("ignored" in notice, f"the page says the link was ignored ({notice!r})")
+    screenshot(driver, "signin-link-ignored.png")
+
+
+def test_chat(driver, token):
     print("chat page", flush=True)
+    user_id = user_of(token)
     driver.get(f"{BASE}/")
-    sign_in_with_dev_route(driver, user_id)
+    sign_in_with_token(driver, token)
     wait(driver, lambda d: visible(d, "chat"), "the chat after signing in")
     check(driver.find_element(By.ID, "account-name").text.endswith(user_id), "the header names the signed-in user")
     check("access_token" not in driver.current_url and user_id not in driver.current_url, "no token or id in the URL")
     stored = driver.execute_script("return JSON.parse(sessionStorage.getItem('sigmaris.auth') || 'null')")
-    check(stored and stored.get("method") == "dev" and stored.get("access_token"), "the token lives in sessionStorage")
+    check(stored and stored.get("method") == "paste" and stored.get("access_token"), "the token lives in sessionStorage")
     check(driver.execute_script("return localStorage.length") == 0, "nothing in localStorage")
     check(visible(driver, "chat-empty") is not None, "a new user's session starts empty")
 
@@ -232,9 +281,8 @@ def test_dashboard(driver, states, flags):
     check(len(driver.find_elements(By.CSS_SELECTOR, "#data-rows tr")) == 3, "the table has three rows")
 
     # The turn limit is a select the keyboard can drive; 20 still shows all three turns.
-    loads = int(driver.find_element(By.ID, "dashboard").get_attribute("data-loads") or "0")
     Select(driver.find_element(By.ID, "turn-limit")).select_by_value("20")
-    wait(driver, lambda d: int(d.find_element(By.ID, "dashboard").get_attribute("data-loads") or "0") > loads, "a reload for 20 turns")
+    wait(driver, lambda d: "of the last 20" in d.find_element(By.ID, "dash-updated").text, "a reload for 20 turns")
     check(len(driver.find_elements(By.CSS_SELECTOR, "#state-strip li")) == 3, "20 turns: still three")
 
     check(csp_violations(driver) == [], "no Content-Security-Policy violations on the dashboard")
@@ -245,36 +293,50 @@ def test_dashboard(driver, states, flags):
 def test_refused_token(driver):
     print("a refused token", flush=True)
     driver.set_window_size(1280, 1000)
-    driver.execute_script(
-        "sessionStorage.setItem('sigmaris.auth', JSON.stringify({access_token: 'aaa.bbb.ccc', expires_at: null, method: 'paste'}))"
+    sign_out(driver)
+    sign_in_with_token(driver, "aaa.bbb.ccc")  # shaped like a token; the server refuses it
+    wait(
+        driver,
+        lambda d: visible(d, "signin") and "sign in again" in d.find_element(By.ID, "signin-notice").text.lower(),
+        "the sign-in form after a 401, saying why",
     )
-    driver.get(f"{BASE}/status")
-    wait(driver, lambda d: visible(d, "signin"), "the sign-in form after a 401")
     check(driver.execute_script("return sessionStorage.getItem('sigmaris.auth')") is None, "a 401 clears the token")
     check(visible(driver, "dashboard") is None, "and hides the dashboard")
-    check("sign in again" in driver.find_element(By.ID, "signin-notice").text.lower(), "and says why")
     screenshot(driver, "signin-after-401.png")
 
 
-def test_empty_dashboard(driver):
+def test_empty_dashboard(driver, token):
     print("empty dashboard", flush=True)
-    sign_in_with_dev_route(driver, str(uuid.uuid4()))
+    sign_in_with_token(driver, token)
     wait(driver, lambda d: visible(d, "empty-state"), "the empty state for a user without turns")
     check(visible(driver, "dashboard-content") is None, "no cards or charts before the first turn")
     screenshot(driver, "status-empty.png")
 
 
+def test_dev_sign_in(driver):
+    print("dev sign-in", flush=True)
+    sign_out(driver)
+    wait(driver, lambda d: visible(d, "dev-signin"), "the Dev sign-in button").click()
+    wait(driver, lambda d: visible(d, "dashboard"), "the dashboard after Dev sign-in")
+    check(driver.find_element(By.ID, "account-name").text.endswith(DEV_USER_ID), "Dev sign-in signs in the dev user")
+    check(not driver.find_elements(By.ID, "dev-user-id"), "and offers no other user id")
+
+
 def main():
     os.makedirs(ARTIFACTS, exist_ok=True)
     driver = make_driver()
-    user_id = str(uuid.uuid4())
     print(f"browser test against {BASE} as a new user", flush=True)
     try:
-        states, flags = test_chat(driver, user_id)
+        chat_token = required_env("SIGMARIS_BROWSER_CHAT_TOKEN")
+        empty_token = required_env("SIGMARIS_BROWSER_EMPTY_TOKEN")
+        link_token = required_env("SIGMARIS_BROWSER_LINK_TOKEN")
+        test_link_with_a_token(driver, link_token)
+        states, flags = test_chat(driver, chat_token)
         test_dashboard(driver, states, flags)
         test_refused_token(driver)
-        test_empty_dashboard(driver)
+        test_empty_dashboard(driver, empty_token)
         check(csp_violations(driver) == [], "no Content-Security-Policy violations on the empty dashboard")
+        test_dev_sign_in(driver)
         errors = console_errors(driver)
         check(errors == [], f"no errors in the browser console {errors!r}")
     except UnexpectedAlertPresentException:

@@ -24,10 +24,12 @@ public struct SigmarisConfiguration: Sendable {
     public var supabaseAnonKey: String?
     public var jwtAudience = "authenticated"
     public var jwtIssuer: String?
+    /// DEV ONLY: `/persona/chat` without credentials; the same conditions as `devSignIn`.
     public var authDisabled = false
     /// Allowed disagreement between our clock and the token issuer's, for `exp` and `nbf`.
     public var jwtClockSkewSeconds = 30
-    /// DEV ONLY: `POST /api/dev/token` hands out user tokens signed with the JWT secret.
+    /// DEV ONLY: `POST /api/dev/token` hands out tokens for the fixed dev user, signed with the JWT
+    /// secret; refused unless `host` is loopback and no `supabaseURL` is set (see `validate()`).
     public var devSignIn = false
     // Dashboard
     /// The chat and dashboard pages (HTML, JS, CSS).
@@ -48,6 +50,7 @@ public struct SigmarisConfiguration: Sendable {
     /// Defaults only; for tests and for building a configuration in code.
     public init() {}
 
+    /// Reads and validates (`validate()`); `serve` checks `validateForServing()` on top.
     public init(environment env: [String: String]) throws(ConfigurationError) {
         let read = VariableReader(env)
         host = read.string("HOST") ?? host
@@ -72,9 +75,6 @@ public struct SigmarisConfiguration: Sendable {
         authDisabled = try read.bool("SIGMARIS_AUTH_DISABLED") ?? authDisabled
         jwtClockSkewSeconds = try read.integer("SIGMARIS_JWT_CLOCK_SKEW", in: 0...3600) ?? jwtClockSkewSeconds
         devSignIn = try read.bool("SIGMARIS_DEV_SIGNIN") ?? devSignIn
-        if devSignIn, supabaseJWTSecret == nil {
-            throw ConfigurationError(variable: "SIGMARIS_DEV_SIGNIN", expected: "used together with SUPABASE_JWT_SECRET (dev tokens are signed with it)")
-        }
         publicDirectory = read.string("SIGMARIS_PUBLIC_DIR") ?? publicDirectory
         chartJSDirectory = read.string("SIGMARIS_CHARTJS_DIR") ?? chartJSDirectory
 
@@ -90,12 +90,7 @@ public struct SigmarisConfiguration: Sendable {
         traceText = try read.bool("SIGMARIS_TRACE_TEXT") ?? traceText
         raiseLLMErrors = try read.bool("SIGMARIS_RAISE_LLM_ERRORS") ?? raiseLLMErrors
 
-        if coreURL != nil, supabaseServiceRoleKey == nil, supabaseJWTSecret == nil {
-            throw ConfigurationError(variable: "SIGMARIS_CORE_URL", expected: "used with SUPABASE_SERVICE_ROLE_KEY or SUPABASE_JWT_SECRET (the remote core needs a service credential)")
-        }
-        if llmProvider == .openai, openAIAPIKey == nil, openAIBaseURL.host == "api.openai.com" {
-            throw ConfigurationError(variable: "OPENAI_API_KEY", expected: "set when SIGMARIS_LLM_PROVIDER=openai targets api.openai.com")
-        }
+        try validate()
     }
 
     /// The migrations folder as a URL (relative paths resolve against the working directory).

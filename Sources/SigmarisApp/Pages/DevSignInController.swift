@@ -2,16 +2,24 @@ import Foundation
 import Hummingbird
 import SigmarisAuth
 
-/// DEV ONLY: `POST /api/dev/token` hands out a user access token signed with the project's HS256
-/// secret, shaped like Supabase's, so the pages can be used without a Supabase project.
+/// DEV ONLY: `POST /api/dev/token` hands out an access token for the fixed dev user
+/// `00000000-0000-4000-8000-000000000001`, signed with the HS256 secret and shaped like Supabase's,
+/// so the pages can be used without a Supabase project.
 ///
-/// Body: nothing, `{}`, or `{"user_id": "<uuid>"}`; without a user id the fixed dev user
-/// `00000000-0000-4000-8000-000000000001` signs in. Anyone who can reach this route can act as any
-/// user, so it is only mounted when `SIGMARIS_DEV_SIGNIN` is on, and says so in the log.
+/// Body: nothing, `{}`, or `{"user_id": <the dev user's id or null>}`; any other user id is a 403, so
+/// the route cannot be used to act as someone else. It is mounted only when `SIGMARIS_DEV_SIGNIN` is
+/// on, which configuration allows only on a loopback listener with no `SUPABASE_URL`. Even there a
+/// web page in the developer's browser can reach it, so the request must name a loopback `Host`
+/// (a rebound DNS name does not) and, when the browser sends one, an `Origin` of that same host.
 struct DevSignInController: Sendable {
-    static let defaultUserID = UUID(uuidString: "00000000-0000-4000-8000-000000000001")!
+    static let devUserID = UUID(uuidString: "00000000-0000-4000-8000-000000000001")!
     /// 24 hours, as `sigmaris token` issues.
     static let lifetime = 86_400
+
+    static let foreignHost = APIError(.forbidden, "Dev sign-in answers only requests addressed to a loopback host", reason: "forbidden_host")
+    static let foreignOrigin = APIError(.forbidden, "Dev sign-in answers only pages of this server", reason: "forbidden_origin")
+    static let otherUser = APIError(
+        .forbidden, "Dev sign-in only signs in the dev user \(devUserID.uuidString.lowercased())", reason: "forbidden_user")
 
     let jwtSecret: String
     let audience: String
@@ -26,6 +34,7 @@ struct DevSignInController: Sendable {
     /// `buildApplication` warns about the route at start-up, next to the other development switches.
     func addRoutes(to router: Router<SigmarisRequestContext>) {
         router.post("api/dev/token") { request, context in
+            try Self.checkAddressing(authority: request.head.authority, origin: request.headers[.origin])
             let buffer = try await request.body.collect(upTo: context.maxUploadSize)
             let userID = try Self.userID(fromBody: Data(buffer.readableBytesView))
             let token = try mint(userID: userID)
@@ -53,20 +62,48 @@ struct DevSignInController: Sendable {
         }
     }
 
-    /// The user id a body asks for: none (empty body, `{}`, `"user_id": null`) means the dev user.
+    /// The `Host` must be a loopback name (DNS rebinding points a foreign name at 127.0.0.1), and an
+    /// `Origin`, when present, must be this same host over http (another local app's page is not).
+    static func checkAddressing(authority: String?, origin: String?) throws(APIError) {
+        guard let authority, let host = hostName(ofAuthority: authority),
+              SigmarisConfiguration.isLoopback(host: host)
+        else { throw foreignHost }
+        if let origin, origin.lowercased() != "http://" + authority.lowercased() {
+            throw foreignOrigin
+        }
+    }
+
+    /// `host`, `host:port`, `[v6]` or `[v6]:port` → the host; nil for anything else.
+    static func hostName(ofAuthority authority: String) -> String? {
+        if authority.hasPrefix("[") {
+            guard let close = authority.firstIndex(of: "]") else { return nil }
+            let rest = authority[authority.index(after: close)...]
+            guard rest.isEmpty || (rest.hasPrefix(":") && UInt16(rest.dropFirst()) != nil) else { return nil }
+            return String(authority[...close])
+        }
+        let parts = authority.split(separator: ":", omittingEmptySubsequences: false)
+        switch parts.count {
+        case 1: return parts[0].isEmpty ? nil : String(parts[0])
+        case 2: return parts[0].isEmpty || UInt16(parts[1]) == nil ? nil : String(parts[0])
+        default: return nil
+        }
+    }
+
+    /// The user id a body asks for: none (empty body, `{}`, `"user_id": null`) or the dev user's own.
     static func userID(fromBody body: Data) throws(APIError) -> UUID {
         let text = String(decoding: body, as: UTF8.self)
-        if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return defaultUserID }
+        if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return devUserID }
         guard let json = try? JSONSerialization.jsonObject(with: body), let object = json as? [String: Any] else {
             throw .badRequest("Body must be a JSON object", reason: "invalid_body")
         }
         switch object["user_id"] {
         case nil, is NSNull:
-            return defaultUserID
+            return devUserID
         case let value as String:
             guard let id = UUID(uuidString: value.trimmingCharacters(in: .whitespaces)) else {
                 throw .badRequest("user_id must be a UUID", reason: "invalid_user_id")
             }
+            guard id == devUserID else { throw otherUser }
             return id
         default:
             throw .badRequest("user_id must be a UUID", reason: "invalid_user_id")

@@ -51,15 +51,38 @@ struct RemoteCoreClient: Sendable {
     }
 }
 
-/// How this service proves itself to a remote core: the project's service-role key when configured,
-/// else a short-lived `service_role` token signed with the JWT secret.
+/// How this service proves itself to a remote core.
+///
+/// With the JWT secret, each call carries a freshly minted `service_role` token that expires in
+/// `mintedLifetime`: one that leaks (a core's log, a proxy) is worthless minutes later. The project's
+/// `SUPABASE_SERVICE_ROLE_KEY` never expires and also opens Supabase's own APIs, so it is sent only
+/// when no secret is configured (a project on asymmetric keys cannot mint).
 struct ServiceCredential: Sendable {
-    let serviceRoleKey: String?
-    let signer: JWTSigner?
+    enum Source: Sendable {
+        case minted(JWTSigner)
+        case serviceRoleKey(String)
+    }
 
-    func token() throws -> String {
-        if let serviceRoleKey { return serviceRoleKey }
-        guard let signer else { throw APIError(.internalServerError, "No service credential configured") }
-        return try signer.sign(.service(lifetime: 300))
+    static let mintedLifetime: TimeInterval = 300
+
+    let source: Source?
+
+    init(serviceRoleKey: String?, signer: JWTSigner?) {
+        if let signer {
+            source = .minted(signer)
+        } else {
+            source = serviceRoleKey.map(Source.serviceRoleKey)
+        }
+    }
+
+    func token(now: Date = Date()) throws -> String {
+        switch source {
+        case .minted(let signer):
+            return try signer.sign(.service(now: now, lifetime: Self.mintedLifetime))
+        case .serviceRoleKey(let key):
+            return key
+        case nil:
+            throw APIError(.internalServerError, "No service credential configured")
+        }
     }
 }

@@ -2,7 +2,9 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import Logging
 import SigmarisAuth
+import SigmarisCurl
 import Testing
 
 @testable import SigmarisApp
@@ -40,29 +42,89 @@ struct DevSignInControllerTests {
                     #expect(object["expires_in"] as? Int == 86_400)
                     #expect(object["user_id"] as? String == "00000000-0000-4000-8000-000000000001")
                     let caller = try await verify(try #require(object["access_token"] as? String))
-                    #expect(caller.userID == DevSignInController.defaultUserID)
+                    #expect(caller.userID == DevSignInController.devUserID)
                 }
             }
         }
     }
 
-    @Test func aChosenUserGetsAVerifiableToken() async throws {
-        let id = UUID()
+    @Test func theDevUsersOwnIDIsAccepted() async throws {
         try await app().test(.router) { client in
-            let body = ByteBuffer(string: #"{"user_id": "\#(id.uuidString)"}"#)
-            try await client.execute(uri: "/api/dev/token", method: .post, headers: [.contentType: "application/json"], body: body) { response in
+            let body = ByteBuffer(string: #"{"user_id": "00000000-0000-4000-8000-000000000001"}"#)
+            try await client.execute(uri: "/api/dev/token", method: .post, body: body) { response in
                 #expect(response.status == .ok)
-                let object = try json(response.body)
-                #expect(object["user_id"] as? String == id.uuidString.lowercased())
-                let token = try #require(object["access_token"] as? String)
+                let token = try #require(try json(response.body)["access_token"] as? String)
                 guard case .user(let identity) = try await verify(token) else {
                     Issue.record("expected a user token")
                     return
                 }
-                #expect(identity.id == id)
+                #expect(identity.id == DevSignInController.devUserID)
                 #expect(identity.role == "authenticated")
                 // About a day to live.
                 #expect(abs(identity.expiresAt.timeIntervalSinceNow - 86_400) < 120)
+            }
+        }
+    }
+
+    @Test func anotherUserIDIsRefused() async throws {
+        try await app().test(.router) { client in
+            let body = ByteBuffer(string: #"{"user_id": "\#(UUID().uuidString)"}"#)
+            try await client.execute(uri: "/api/dev/token", method: .post, headers: [.contentType: "application/json"], body: body) { response in
+                #expect(response.status == .forbidden)
+                let object = try json(response.body)
+                #expect(object["reason"] as? String == "forbidden_user")
+                #expect(object["access_token"] == nil)
+            }
+        }
+    }
+
+    @Test func aForeignOriginIsRefused() async throws {
+        try await app().test(.router) { client in
+            // The router test client addresses every request to `localhost`.
+            for origin in ["http://evil.example", "http://localhost:3000", "null", "https://localhost"] {
+                try await client.execute(uri: "/api/dev/token", method: .post, headers: [.origin: origin]) { response in
+                    #expect(response.status == .forbidden, "\(origin)")
+                    let object = try json(response.body)
+                    #expect(object["reason"] as? String == "forbidden_origin")
+                }
+            }
+            try await client.execute(uri: "/api/dev/token", method: .post, headers: [.origin: "http://localhost"]) { response in
+                #expect(response.status == .ok)
+            }
+        }
+    }
+
+    @Test(arguments: [
+        ("127.0.0.1:8000", true), ("localhost", true), ("LOCALHOST:1", true), ("[::1]:8000", true), ("127.1.2.3", true),
+        ("evil.example", false), ("evil.example:8000", false), ("127.0.0.1.nip.io:8000", false), ("0.0.0.0:8000", false),
+        ("192.168.1.10:8000", false), ("[::2]:8000", false), ("127.0.0.1:notaport", false), ("", false),
+    ])
+    func onlyALoopbackHostIsAnswered(authority: String, allowed: Bool) {
+        do {
+            try DevSignInController.checkAddressing(authority: authority, origin: nil)
+            #expect(allowed, "\(authority) was answered")
+        } catch {
+            #expect(!allowed, "\(authority) was refused")
+            #expect(error == DevSignInController.foreignHost)
+        }
+    }
+
+    /// DNS rebinding: a page on attacker.example whose name now resolves to 127.0.0.1 sends its own
+    /// name as `Host`. Over a real connection, as a browser would.
+    @Test func aForeignHostHeaderIsRefusedOverTheWire() async throws {
+        try await app().test(.live) { client in
+            let port = try #require(client.port)
+            try await withHTTPClient { http in
+                let url = "http://127.0.0.1:\(port)/api/dev/token"
+                let foreign = try await http.send(
+                    SigmarisCurl.HTTPRequest(method: .post, url: url, headers: [("Host", "attacker.example:\(port)")], body: Array("{}".utf8)),
+                    logger: Logger(label: "test"))
+                #expect(foreign.status == 403)
+                #expect(String(decoding: foreign.body, as: UTF8.self).contains("forbidden_host"))
+                #expect(!String(decoding: foreign.body, as: UTF8.self).contains("access_token"))
+                let local = try await http.send(
+                    SigmarisCurl.HTTPRequest(method: .post, url: url, body: Array("{}".utf8)), logger: Logger(label: "test"))
+                #expect(local.status == 200)
             }
         }
     }
