@@ -57,7 +57,8 @@ struct JWKSRefresherTests {
         }
     }
 
-    /// The sleep between refreshes is cut short, so shutdown does not wait half a TTL.
+    /// The sleep between refreshes is cut short, so shutdown does not wait half a TTL (300 s by default).
+    /// The bound is far below that and far above any scheduling delay of a loaded machine.
     @Test func gracefulShutdownIsPrompt() async throws {
         let (calls, fetch) = try Self.endpoint()
         let cache = JWKSCache(logger: AuthTestApp.quietLogger, fetch: fetch)
@@ -65,6 +66,6 @@ struct JWKSRefresherTests {
         let shutdown = try await run(refresher) {
             #expect(await eventually { calls.value == 1 })
         }
-        #expect(shutdown < .seconds(1))
+        #expect(shutdown < .seconds(30))
     }
 }
