@@ -2,6 +2,10 @@ import Foundation
 
 /// Reads a `.env` file: `KEY=value` lines, `#` comments, an optional `export ` prefix, and values in
 /// single or double quotes (double quotes understand `\n`, `\"` and `\\`).
+///
+/// Not Hummingbird's `Environment.dotEnv()`: it lower-cases names, reads `KEY=   # note` (the
+/// `.env.example` style for "empty, with a comment") as the value `#`, and knows neither `export` nor
+/// single quotes, so a copied `.env.example` would configure the wrong things.
 public enum DotEnv {
     public static func parse(_ text: String) -> [String: String] {
         var values = [String: String]()

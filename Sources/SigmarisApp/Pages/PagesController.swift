@@ -165,6 +165,11 @@ private enum PageHeaderName {
 /// touched. The file's real path (symbolic links resolved) must still lie inside the folder's real path,
 /// so a link that points elsewhere is not followed out of it. Only regular files of known types and at
 /// most `maxFileSize` bytes are served.
+///
+/// Not Hummingbird's `FileMiddleware`: it serves hidden files (a stray `.env` beside the pages) and any
+/// extension, and follows symbolic links out of its folder; it also cannot give the HTML pages their
+/// own security headers. What it does better (ranges, streaming large files) these small files do not
+/// need.
 struct StaticFileFolder: Sendable {
     let root: String
     let maxFileSize: Int
