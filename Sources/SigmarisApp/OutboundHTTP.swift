@@ -1,4 +1,3 @@
-import NIOPosix
 import ServiceLifecycle
 import SigmarisCurl
 
@@ -6,19 +5,19 @@ import SigmarisCurl
 /// threads its blocking transfers run on, stopped with the server.
 ///
 /// An LLM call blocks its thread for seconds, so the pool is sized for concurrent calls, not cores.
+/// The threads start with the first transfer (see `CurlThreads`), so building this costs nothing.
 final class OutboundHTTP: Service, Sendable {
     static let threads = 32
     let client: CurlHTTPClient
-    private let threadPool: NIOThreadPool
+    private let threads: CurlThreads
 
     init() {
-        threadPool = NIOThreadPool(numberOfThreads: Self.threads)
-        threadPool.start()
-        client = CurlHTTPClient(threadPool: threadPool)
+        threads = CurlThreads(count: Self.threads)
+        client = CurlHTTPClient(threads: threads)
     }
 
     func run() async throws {
         try? await gracefulShutdown()
-        try await threadPool.shutdownGracefully()
+        await threads.shutdown()
     }
 }

@@ -11,15 +11,20 @@ import NIOPosix
 /// All stored state is immutable or itself `Sendable`, so the client can be
 /// shared freely between tasks.
 public struct CurlHTTPClient: Sendable {
-    private let threadPool: NIOThreadPool
+    private let threads: CurlThreads
     private let configuration: CurlHTTPClientConfiguration
     private let handles: CurlHandlePool
 
-    /// - Parameter threadPool: must be started; the client does not own it.
-    public init(threadPool: NIOThreadPool, configuration: CurlHTTPClientConfiguration = .init()) {
-        self.threadPool = threadPool
+    /// - Parameter threads: where transfers run; their owner shuts them down.
+    public init(threads: CurlThreads, configuration: CurlHTTPClientConfiguration = .init()) {
+        self.threads = threads
         self.configuration = configuration
         self.handles = CurlHandlePool(capacity: configuration.maxIdleHandles)
+    }
+
+    /// - Parameter threadPool: must be started; the client does not own it.
+    public init(threadPool: NIOThreadPool, configuration: CurlHTTPClientConfiguration = .init()) {
+        self.init(threads: CurlThreads(running: threadPool), configuration: configuration)
     }
 
     /// Sends `request` once (no retries) and buffers the whole response.
@@ -70,7 +75,7 @@ public struct CurlHTTPClient: Sendable {
         let configuration = self.configuration
         do {
             return try await withTaskCancellationHandler {
-                try await threadPool.runIfActive {
+                try await threads.run {
                     // Runs on one pool thread from checkOut to checkIn; see
                     // CurlHandlePool for why this is the only user of `handle`.
                     let handle: CurlEasyHandle
