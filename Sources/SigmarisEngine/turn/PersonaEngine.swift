@@ -1,4 +1,4 @@
-/// Runs one persona turn (section 1) from a request, the user's state and recent episodes.
+/// Runs one persona turn (docs/engine.md §1) from a request, the user's state and recent episodes.
 ///
 /// Pure apart from the provider calls: the caller loads the state and episodes, passes ids and time
 /// in `TurnContext`, and persists what `TurnResult` hands back.
