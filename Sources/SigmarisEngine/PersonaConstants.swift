@@ -1,5 +1,5 @@
 // Every number, threshold, keyword list, anchor sentence and label string of the persona engine
-// specification (docs/persona-engine.md) lives here, once. The rest of the module only refers to
+// specification (docs/engine.md) lives here, once. The rest of the module only refers to
 // these names, so a reviewer can compare this one file against the spec line by line.
 //
 // The two state-like enums `GlobalState` and `SafetyFlag` carry their spec labels as raw values;
@@ -7,7 +7,7 @@
 
 public enum PersonaConstants {
 
-    // MARK: - Section 1: one turn
+    // MARK: - docs/engine.md §1: one turn
 
     public enum Turn {
         /// `overload_score = clamp(length(message) / 800, 0, 1)`.
@@ -24,7 +24,7 @@ public enum PersonaConstants {
         public static let ioPreviewLength = 200
         /// Separator between user id and the random suffix of a default session id.
         public static let defaultSessionSeparator = ":"
-        /// The reply used when the provider fails and failures are not raised (section 8).
+        /// The reply used when the provider fails and failures are not raised (docs/engine.md §8).
         public static let providerFallbackReply =
             "I'm sorry, I couldn't generate a reply just now. Please try again in a moment."
         /// Longest provider error text kept (after redaction) in errors and trace events.
@@ -37,7 +37,7 @@ public enum PersonaConstants {
         public static let bearerWord = "bearer"
     }
 
-    // MARK: - Section 2.2: selective recall
+    // MARK: - docs/engine.md §2.2: selective recall
 
     public enum Recall {
         public static let recencyWeight = 0.03
@@ -47,7 +47,7 @@ public enum PersonaConstants {
         public static let pointerSource = "episodic"
     }
 
-    // MARK: - Section 2.3: ambiguity resolution
+    // MARK: - docs/engine.md §2.3: ambiguity resolution
 
     public enum Ambiguity {
         public static let tokens = [
@@ -64,7 +64,7 @@ public enum PersonaConstants {
         public static let reasonResolved = "ambiguity resolved by semantic reranking"
     }
 
-    // MARK: - Section 2.4: episode merge
+    // MARK: - docs/engine.md §2.4: episode merge
 
     public enum Merge {
         public static let maxSegments = 5
@@ -77,14 +77,14 @@ public enum PersonaConstants {
         public static let segmentPreviewCount = 3
     }
 
-    // MARK: - Section 2.5: the turn's own episode
+    // MARK: - docs/engine.md §2.5: the turn's own episode
 
     public enum EpisodeStorage {
         public static let summaryLength = 120
         public static let emotionHint = ""
     }
 
-    // MARK: - Section 2.6: the memory meta record and the past-question search
+    // MARK: - docs/engine.md §2.6: the memory meta record and the past-question search
 
     public enum MemoryRecord {
         public static let infoNoPointers = "no memory pointers selected by SelectiveRecall"
@@ -121,7 +121,7 @@ public enum PersonaConstants {
         public static let previewLength = 240
     }
 
-    // MARK: - Section 3: identity context
+    // MARK: - docs/engine.md §3: identity context
 
     public enum Identity {
         public static let pastContextTopicLabel = "過去の会話の続き（自動推定）"
@@ -132,7 +132,7 @@ public enum PersonaConstants {
         public static let ellipsis = "…"
     }
 
-    // MARK: - Section 4: value drift
+    // MARK: - docs/engine.md §4: value drift
 
     public enum ValueDrift {
         public static let learningRate = 0.03
@@ -153,7 +153,7 @@ public enum PersonaConstants {
         public static let negativeRewardSafetyBias = 0.6
     }
 
-    // MARK: - Section 5: trait drift
+    // MARK: - docs/engine.md §5: trait drift
 
     public enum TraitDrift {
         public static let learningRate = 0.01
@@ -173,7 +173,7 @@ public enum PersonaConstants {
         public static let curiositySignalCuriosity = 0.7
     }
 
-    // MARK: - Section 6: safety assessment
+    // MARK: - docs/engine.md §6: safety assessment
 
     public enum Safety {
         /// Categories in scan order; JSON `categories` keeps this order.
@@ -235,7 +235,7 @@ public enum PersonaConstants {
         public static func noFlagReason(_ risk: String) -> String { "risk_score=\(risk) below all thresholds → no safety_flag" }
     }
 
-    // MARK: - Section 7: global state machine
+    // MARK: - docs/engine.md §7: global state machine
 
     public enum GlobalStateRules {
         public static let manyPointersMinimum = 5
@@ -271,7 +271,7 @@ public enum PersonaConstants {
         public static func overloadReason(_ score: String, _ threshold: String) -> String { "overload_score=\(score) >= \(threshold)" }
     }
 
-    // MARK: - Section 8: reply generation (system prompt for remote providers)
+    // MARK: - docs/engine.md §8: reply generation (system prompt for remote providers)
 
     public enum Prompt {
         public static let role =
@@ -296,7 +296,7 @@ public enum PersonaConstants {
         public static let silentUserPrefix = "[Answer with the minimum necessary: one short sentence at most.]\n\n"
     }
 
-    // MARK: - Local deterministic provider
+    // MARK: - docs/engine.md §13: the local deterministic provider
 
     public enum Local {
         public static let modelName = "sigmaris-local-v1"
@@ -375,7 +375,7 @@ public enum PersonaConstants {
         }
     }
 
-    // MARK: - Trace events (one per pipeline step)
+    // MARK: - docs/engine.md §12: trace events (one per pipeline step)
 
     public enum Trace {
         public static let start = "start"
@@ -390,7 +390,7 @@ public enum PersonaConstants {
         public static let completed = "persona_chat.completed"
     }
 
-    // MARK: - Turn log rows
+    // MARK: - docs/engine.md §11: turn log rows
 
     public enum TurnRows {
         public static let userRole = "user"

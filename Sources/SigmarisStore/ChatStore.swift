@@ -7,6 +7,20 @@ import SigmarisPostgres
 /// holds as well as the explicit `user_id` filter.
 ///
 public enum ChatStore {
+    /// The two messages and the state snapshot of one exchange (`insertExchange`).
+    public static let insertExchangeSQL = """
+    WITH exchange AS (
+        -- One INSERT with two VALUES rows: ids follow the listed order, so the user's message
+        -- sorts before the reply even though both carry the same created_at.
+        INSERT INTO public.messages (user_id, session_id, role, content, created_at)
+        VALUES ($1, $2, 'user', $3, now()), ($1, $2, 'ai', $4, now())
+    )
+    INSERT INTO public.sigmaris_state_snapshots
+        (user_id, session_id, trace_id, global_state, overload_score, reflective_score, memory_pointer_count,
+         safety_flag, safety_risk_score, value_state, trait_state, meta, created_at)
+    VALUES ($1, $2, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, now())
+    """
+
     /// One exchange of `/api/aei`: the user's message and the reply (same `created_at`, the
     /// transaction's timestamp) and the state snapshot extracted from the turn's meta.
     public static func insertExchange(
@@ -18,18 +32,7 @@ public enum ChatStore {
         on connection: PostgresConnection
     ) throws(PostgresError) {
         try connection.query(
-            """
-            WITH exchange AS (
-                -- One INSERT with two VALUES rows: ids follow the listed order, so the user's message
-                -- sorts before the reply even though both carry the same created_at.
-                INSERT INTO public.messages (user_id, session_id, role, content, created_at)
-                VALUES ($1, $2, 'user', $3, now()), ($1, $2, 'ai', $4, now())
-            )
-            INSERT INTO public.sigmaris_state_snapshots
-                (user_id, session_id, trace_id, global_state, overload_score, reflective_score, memory_pointer_count,
-                 safety_flag, safety_risk_score, value_state, trait_state, meta, created_at)
-            VALUES ($1, $2, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, now())
-            """,
+            insertExchangeSQL,
             [.uuid(userID), .text(sessionID), .text(message), .text(reply), optional(snapshot.traceID, PostgresValue.text),
              optional(snapshot.globalState, PostgresValue.text), optional(snapshot.overloadScore, PostgresValue.double),
              optional(snapshot.reflectiveScore, PostgresValue.double), optional(snapshot.memoryPointerCount, PostgresValue.int),

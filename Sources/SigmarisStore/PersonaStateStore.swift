@@ -13,10 +13,52 @@ public struct PersonaMemory: Sendable {
 /// and writing everything a turn produced. These tables belong to the service's own role; user
 /// routes never write them under the `authenticated` role.
 public enum PersonaStateStore {
+    /// The user's persisted state (`load`); `$1` the user id.
+    public static let loadStateSQL =
+        "SELECT value_state, trait_state, global_state, turn_count FROM public.sigmaris_persona_state WHERE user_id = $1"
+
+    /// The user's recent episodes, newest first (`load`); `$1` the user id, `$2` the limit.
+    public static let loadEpisodesSQL = """
+    SELECT episode_id, "timestamp", summary, emotion_hint, raw_context, embedding
+    FROM public.sigmaris_episodes WHERE user_id = $1
+    ORDER BY "timestamp" DESC, created_at DESC LIMIT $2
+    """
+
+    /// Every row of one turn (`commit`); the parameters are listed where it binds them.
+    public static let commitTurnSQL = """
+    WITH state AS (
+        INSERT INTO public.sigmaris_persona_state AS s (user_id, value_state, trait_state, global_state, turn_count, updated_at)
+        VALUES ($2, $4, $5, $6, $7, now())
+        ON CONFLICT (user_id) DO UPDATE
+            SET value_state = EXCLUDED.value_state, trait_state = EXCLUDED.trait_state,
+                global_state = EXCLUDED.global_state, turn_count = EXCLUDED.turn_count, updated_at = now()
+            WHERE s.turn_count = $8
+        RETURNING 1
+    ), episode AS (
+        INSERT INTO public.sigmaris_episodes
+            (episode_id, user_id, "timestamp", summary, emotion_hint, traits_hint, raw_context, embedding, meta)
+        VALUES ($9, $2, $10, $11, $12, $13, $14, $15, $16)
+    ), turns AS (
+        INSERT INTO public.sigmaris_turns (trace_id, user_id, session_id, role, content, topic_hint, emotion_hint, importance, meta)
+        SELECT $1, $2, $3, r->>'role', r->>'content', r->>'topic_hint', r->>'emotion_hint',
+               (r->>'importance')::double precision, r->'meta'
+        FROM jsonb_array_elements($17::jsonb) WITH ORDINALITY AS t(r, n) ORDER BY n
+    ), value_snapshot AS (
+        INSERT INTO public.sigmaris_value_snapshots (trace_id, user_id, state, delta, meta) VALUES ($1, $2, $18, $19, $20)
+    ), trait_snapshot AS (
+        INSERT INTO public.sigmaris_trait_snapshots (trace_id, user_id, state, delta, meta) VALUES ($1, $2, $21, $22, $23)
+    ), safety AS (
+        INSERT INTO public.sigmaris_safety_assessments (trace_id, user_id, session_id, safety_flag, risk_score, categories, reasons, meta)
+        VALUES ($1, $2, $3, $24, $25, $26, $27, $28)
+    ), trace AS (
+        INSERT INTO public.sigmaris_trace_events (trace_id, event, fields)
+        SELECT $1, e->>'event', e->'fields' FROM jsonb_array_elements($29::jsonb) WITH ORDINALITY AS t(e, n) ORDER BY n
+    )
+    SELECT count(*)::int AS updated FROM state
+    """
+
     public static func load(userID: String, on connection: PostgresConnection) throws(PostgresError) -> PersonaMemory {
-        let stateRows = try connection.query(
-            "SELECT value_state, trait_state, global_state, turn_count FROM public.sigmaris_persona_state WHERE user_id = $1",
-            [.text(userID)])
+        let stateRows = try connection.query(loadStateSQL, [.text(userID)])
         var state = PersonaState.initial
         if let row = stateRows.first {
             state.value = ValueState(json: try json(row, "value_state"))
@@ -29,11 +71,7 @@ public enum PersonaStateStore {
         // trail and never used by recall, merge or identity, and parsing them for 50 episodes a turn
         // was a visible cost in the benchmark's profile. The episodes keep their defaults (`{}`).
         let episodeRows = try connection.query(
-            """
-            SELECT episode_id, "timestamp", summary, emotion_hint, raw_context, embedding
-            FROM public.sigmaris_episodes WHERE user_id = $1
-            ORDER BY "timestamp" DESC, created_at DESC LIMIT $2
-            """,
+            loadEpisodesSQL,
             [.text(userID), .int(PersonaConstants.Turn.recentEpisodeLimit)])
         var episodes = [Episode]()
         episodes.reserveCapacity(episodeRows.count)
@@ -77,37 +115,7 @@ public enum PersonaStateStore {
         // row and skips). The other inserts run whatever the state did; when it did not move, the
         // thrown conflict rolls the whole transaction back.
         let updated = try connection.query(
-            """
-            WITH state AS (
-                INSERT INTO public.sigmaris_persona_state AS s (user_id, value_state, trait_state, global_state, turn_count, updated_at)
-                VALUES ($2, $4, $5, $6, $7, now())
-                ON CONFLICT (user_id) DO UPDATE
-                    SET value_state = EXCLUDED.value_state, trait_state = EXCLUDED.trait_state,
-                        global_state = EXCLUDED.global_state, turn_count = EXCLUDED.turn_count, updated_at = now()
-                    WHERE s.turn_count = $8
-                RETURNING 1
-            ), episode AS (
-                INSERT INTO public.sigmaris_episodes
-                    (episode_id, user_id, "timestamp", summary, emotion_hint, traits_hint, raw_context, embedding, meta)
-                VALUES ($9, $2, $10, $11, $12, $13, $14, $15, $16)
-            ), turns AS (
-                INSERT INTO public.sigmaris_turns (trace_id, user_id, session_id, role, content, topic_hint, emotion_hint, importance, meta)
-                SELECT $1, $2, $3, r->>'role', r->>'content', r->>'topic_hint', r->>'emotion_hint',
-                       (r->>'importance')::double precision, r->'meta'
-                FROM jsonb_array_elements($17::jsonb) WITH ORDINALITY AS t(r, n) ORDER BY n
-            ), value_snapshot AS (
-                INSERT INTO public.sigmaris_value_snapshots (trace_id, user_id, state, delta, meta) VALUES ($1, $2, $18, $19, $20)
-            ), trait_snapshot AS (
-                INSERT INTO public.sigmaris_trait_snapshots (trace_id, user_id, state, delta, meta) VALUES ($1, $2, $21, $22, $23)
-            ), safety AS (
-                INSERT INTO public.sigmaris_safety_assessments (trace_id, user_id, session_id, safety_flag, risk_score, categories, reasons, meta)
-                VALUES ($1, $2, $3, $24, $25, $26, $27, $28)
-            ), trace AS (
-                INSERT INTO public.sigmaris_trace_events (trace_id, event, fields)
-                SELECT $1, e->>'event', e->'fields' FROM jsonb_array_elements($29::jsonb) WITH ORDINALITY AS t(e, n) ORDER BY n
-            )
-            SELECT count(*)::int AS updated FROM state
-            """,
+            commitTurnSQL,
             [.text(turn.traceID), .text(userID), .text(turn.sessionID),
              // $4...$8: the state
              .jsonb(state.value.json.serialized()), .jsonb(state.trait.json.serialized()),

@@ -62,52 +62,38 @@ extension OpenAICompatibleProvider {
         return headers
     }
 
-    /// Sends with backoff on 429/5xx and connection failures, up to the policy's attempts.
+    /// Sends with backoff on 429/5xx and connection failures, up to the policy's attempts, through
+    /// the shared retry loop (`CurlHTTPClient.sendRetrying`).
     ///
-    /// Not `CurlHTTPClient.send(_:retry:)`: that one also re-sends after a timeout, and a model
-    /// that just used up the whole timeout would make the user wait a multiple of it before the
-    /// fallback reply. Here a timeout ends the request at once.
+    /// Unlike `CurlHTTPClient.send(_:retry:)`, a timeout is not retried: a model that just used up
+    /// the whole timeout would make the user wait a multiple of it before the fallback reply.
     private func sendRetrying(
         _ request: HTTPRequest,
         endpoint: Endpoint
     ) async throws(ProviderError) -> (HTTPResponse, attempts: Int) {
-        var attempt = 1
-        while true {
-            let delay: Duration
-            do {
-                let response = try await http.send(request, logger: logger)
-                guard
-                    retry.shouldRetry(status: response.status),
-                    retry.mayResend(request.method),
-                    let next = retry.delay(afterAttempt: attempt, retryAfter: response.headerValue("retry-after"))
-                else { return (response, attempt) }
-                delay = next
-            } catch {
-                guard
-                    isRetryable(error, method: request.method),
-                    let next = retry.delay(afterAttempt: attempt)
-                else {
-                    throw ProviderError(
-                        code: Self.code(for: error), endpoint: endpoint.path, attempts: attempt,
-                        detail: error.description
+        do {
+            return try await http.sendRetrying(
+                request, policy: retry, logger: logger,
+                isRetryable: { isRetryable($0, method: request.method) },
+                onRetry: { attempt, delay in
+                    logger.debug(
+                        "retrying persona provider request",
+                        metadata: [
+                            "provider.endpoint": "\(endpoint.path)",
+                            "provider.attempt": "\(attempt)",
+                            "provider.retry_delay_ms": "\(Int((delay / .milliseconds(1)).rounded()))",
+                        ]
                     )
                 }
-                delay = next
-            }
-            logger.debug(
-                "retrying persona provider request",
-                metadata: [
-                    "provider.endpoint": "\(endpoint.path)",
-                    "provider.attempt": "\(attempt)",
-                    "provider.retry_delay_ms": "\(Int((delay / .milliseconds(1)).rounded()))",
-                ]
             )
-            do {
-                try await Task.sleep(for: delay)
-            } catch {
-                throw ProviderError(code: .cancelled, endpoint: endpoint.path, attempts: attempt)
+        } catch {
+            if error.cancelledWhileWaiting {
+                throw ProviderError(code: .cancelled, endpoint: endpoint.path, attempts: error.attempts)
             }
-            attempt += 1
+            throw ProviderError(
+                code: Self.code(for: error.error), endpoint: endpoint.path, attempts: error.attempts,
+                detail: error.error.description
+            )
         }
     }
 

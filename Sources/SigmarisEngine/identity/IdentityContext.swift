@@ -1,4 +1,4 @@
-/// Section 3: what the persona believes the conversation is about, and whether it continues the past.
+/// docs/engine.md §3: what the persona believes the conversation is about, and whether it continues the past.
 public struct IdentityContext: Sendable, Equatable {
     public var topicLabel: String
     public var hasPastContext: Bool

@@ -1,4 +1,4 @@
-/// Everything a provider may use to answer one turn (section 8).
+/// Everything a provider may use to answer one turn (docs/engine.md §8).
 ///
 /// A remote chat model only needs `systemPrompt` and `userContent`, already composed by the engine;
 /// the structured fields are there for providers that compose the answer themselves.

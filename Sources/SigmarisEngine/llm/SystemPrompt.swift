@@ -1,4 +1,4 @@
-/// Section 8: the two chat messages an OpenAI-compatible provider sends.
+/// docs/engine.md §8: the two chat messages an OpenAI-compatible provider sends.
 public enum SystemPrompt {
 
     /// The system prompt: role, global state (with prev state and reasons), internal axes (not to

@@ -1,4 +1,4 @@
-/// The outcome of section 2.3.
+/// The outcome of docs/engine.md §2.3.
 public struct AmbiguityResolution: Sendable, Equatable {
     public var resolved: [MemoryPointer]
     public var discarded: [MemoryPointer]
@@ -7,7 +7,7 @@ public struct AmbiguityResolution: Sendable, Equatable {
     public var notes: JSONValue
 }
 
-/// Section 2.3: when the message refers vaguely to "that" / 「それ」, keep only the recalled
+/// docs/engine.md §2.3: when the message refers vaguely to "that" / 「それ」, keep only the recalled
 /// episodes that are actually close to the message.
 public enum AmbiguityResolver {
 

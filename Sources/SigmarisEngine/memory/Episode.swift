@@ -1,6 +1,6 @@
 import Foundation
 
-/// One remembered exchange (section 2.1): what recall searches and merge quotes.
+/// One remembered exchange (docs/engine.md §2.1): what recall searches and merge quotes.
 ///
 /// `embedding` is empty when none is stored; recall then embeds the summary on the fly.
 public struct Episode: Sendable, Equatable {

@@ -1,4 +1,4 @@
-/// The outcome of section 2.4.
+/// The outcome of docs/engine.md §2.4.
 public struct EpisodeMergeResult: Sendable, Equatable {
     /// `【関連する過去文脈】\n[1] ...`, or nil when no episode had text.
     public var summary: String?
@@ -7,7 +7,7 @@ public struct EpisodeMergeResult: Sendable, Equatable {
     public var notes: JSONValue
 }
 
-/// Section 2.4: turns the final pointers into one "related past context" block for the prompt.
+/// docs/engine.md §2.4: turns the final pointers into one "related past context" block for the prompt.
 public enum EpisodeMerger {
 
     public static func merge(message: String, pointers: [MemoryPointer], episodes: [Episode]) -> EpisodeMergeResult {

@@ -1,4 +1,4 @@
-/// A reference from the current turn to one past episode, with how relevant it looked (section 2.2).
+/// A reference from the current turn to one past episode, with how relevant it looked (docs/engine.md §2.2).
 public struct MemoryPointer: Sendable, Equatable {
     public var episodeID: String
     public var source: String

@@ -1,4 +1,4 @@
-/// The memory part of a turn: the final pointers, the merged summary and the raw record (section 2.6).
+/// The memory part of a turn: the final pointers, the merged summary and the raw record (docs/engine.md §2.6).
 public struct MemorySelection: Sendable, Equatable {
     public var pointers: [MemoryPointer]
     public var mergedSummary: String?
@@ -11,7 +11,7 @@ public struct MemorySelection: Sendable, Equatable {
     public var raw: JSONValue
 }
 
-/// Sections 2.3, 2.4 and 2.6 after recall: ambiguity, merge, the optional past search, and the record.
+/// docs/engine.md §2.3, §2.4 and §2.6 after recall: ambiguity, merge, the optional past search, and the record.
 public enum MemorySelector {
 
     /// - Parameters:

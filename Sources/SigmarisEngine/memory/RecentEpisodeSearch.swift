@@ -1,4 +1,4 @@
-/// What the past-question search found (the `memory_search` record of section 2.6).
+/// What the past-question search found (the `memory_search` record of docs/engine.md §2.6).
 public struct MemorySearchResult: Sendable, Equatable {
     public var hitCount: Int
     public var topicLabel: String?
@@ -15,7 +15,7 @@ public struct MemorySearchResult: Sendable, Equatable {
     }
 }
 
-/// Section 2.6's long-term search, run only when the message asks about the past.
+/// docs/engine.md §2.6's long-term search, run only when the message asks about the past.
 ///
 /// The engine has no I/O, so "the user's own history" is the recent episodes handed to the turn
 /// (engine name "recent_episodes"). It reuses the recall vectors, so it never embeds anything, and

@@ -1,4 +1,4 @@
-/// Section 2.2: picks the past episodes most similar to the message, with a small bonus for recency.
+/// docs/engine.md §2.2: picks the past episodes most similar to the message, with a small bonus for recency.
 public enum SelectiveRecall {
 
     /// Texts recall needs embedded: the message and the summaries of episodes without a stored embedding.

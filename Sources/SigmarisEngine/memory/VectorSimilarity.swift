@@ -4,13 +4,13 @@
 /// computes with Python floats (to well within the 1e-6 conformance tolerance).
 public enum VectorSimilarity {
 
-    /// Section 2.2: cosine similarity; 0 when the lengths differ, either vector is empty, or a norm is 0.
+    /// docs/engine.md §2.2: cosine similarity; 0 when the lengths differ, either vector is empty, or a norm is 0.
     public static func cosine(_ a: [Float], _ b: [Float]) -> Double {
         guard !a.isEmpty, a.count == b.count else { return 0 }
         return cosine(a, b, count: a.count)
     }
 
-    /// Section 2.3: cosine over the first min(len) components (norms too); 0 when either is empty
+    /// docs/engine.md §2.3: cosine over the first min(len) components (norms too); 0 when either is empty
     /// or a norm is 0.
     public static func prefixCosine(_ a: [Float], _ b: [Float]) -> Double {
         let count = min(a.count, b.count)

@@ -9,7 +9,7 @@ public struct SafetyCategoryScore: Sendable, Equatable {
     }
 }
 
-/// The outcome of section 6, persisted to the audit table and summarised in `meta.safety`.
+/// The outcome of docs/engine.md §6, persisted to the audit table and summarised in `meta.safety`.
 public struct SafetyAssessment: Sendable, Equatable {
     public var flag: SafetyFlag?
     public var riskScore: Double

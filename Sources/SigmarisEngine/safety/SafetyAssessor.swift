@@ -1,4 +1,4 @@
-/// Section 6: rule scan + semantic scan + state modulation → risk score and flag.
+/// docs/engine.md §6: rule scan + semantic scan + state modulation → risk score and flag.
 ///
 /// Pure: the caller supplies the message embedding and the anchor embeddings (see
 /// `SafetyAnchorCache`); a nil vector just skips the semantic part.
@@ -133,7 +133,7 @@ public enum SafetyAssessor {
     }
 }
 
-/// The keyword part of section 6.
+/// The keyword part of docs/engine.md §6.
 struct RuleScan {
     /// `category:keyword` for every hit, in scan order.
     private(set) var hits: [String] = []

@@ -1,4 +1,4 @@
-/// The persona's global mode (section 7). Raw values are the spec's labels.
+/// The persona's global mode (docs/engine.md §7). Raw values are the spec's labels.
 ///
 /// `silent` is never chosen by the machine, only by an explicit command.
 public enum GlobalState: String, Sendable, Codable, CaseIterable {

@@ -23,7 +23,7 @@ public struct GlobalStateContext: Sendable, Equatable {
         ]
     }
 
-    /// Section 7's meta: `reflective_score, safety_flag, overload_score, value_state, trait_state,
+    /// docs/engine.md §7's meta: `reflective_score, safety_flag, overload_score, value_state, trait_state,
     /// memory_pointer_count, identity_topic_label, has_past_context, identity_context, request_preview`.
     public static func meta(
         decision: GlobalStateDecision,

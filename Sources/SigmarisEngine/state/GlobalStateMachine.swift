@@ -1,4 +1,4 @@
-/// What the state machine looked at (section 7's inputs, already reduced to numbers and labels).
+/// What the state machine looked at (docs/engine.md §7's inputs, already reduced to numbers and labels).
 public struct GlobalStateInput: Sendable, Equatable {
     public var messageLength: Int
     public var finalPointerCount: Int
@@ -38,7 +38,7 @@ public struct GlobalStateDecision: Sendable, Equatable {
     public var reasons: [String]
 }
 
-/// Section 7: a pure function from the turn's numbers to a global state.
+/// docs/engine.md §7: a pure function from the turn's numbers to a global state.
 public struct GlobalStateMachine: Sendable {
 
     public init() {}

@@ -1,4 +1,4 @@
-/// The spec's text conventions, in one place.
+/// The text conventions of docs/engine.md §0, in one place.
 ///
 /// The spec was written against Python strings: lengths and slices count Unicode scalars (code
 /// points), "trim" is `str.strip()`, line splitting is `str.splitlines()`. Swift's `String` counts

@@ -1,4 +1,4 @@
-/// The optional affect hint of a request (section 1): how tense, warm and curious the user seems.
+/// The optional affect hint of a request (docs/engine.md §1): how tense, warm and curious the user seems.
 public struct AffectSignal: Sendable, Equatable {
     public var tension: Double?
     public var warmth: Double?

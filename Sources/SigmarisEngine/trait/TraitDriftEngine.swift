@@ -5,7 +5,7 @@ public struct TraitDriftResult: Sendable, Equatable {
     public var delta: TraitState
 }
 
-/// Section 5: nudges calm / empathy / curiosity, more slowly than values, partly from the new values.
+/// docs/engine.md §5: nudges calm / empathy / curiosity, more slowly than values, partly from the new values.
 ///
 /// Operand order follows the reference (`lr * 0.5 * v` is `(lr * 0.5) * v`) so results match it exactly.
 public enum TraitDriftEngine {

@@ -1,4 +1,4 @@
-/// The three trait axes of section 5, each in [-1, 1].
+/// The three trait axes of docs/engine.md §5, each in [-1, 1].
 ///
 /// The same shape carries a turn's `delta` (the unclipped sum of the changes).
 public struct TraitState: Sendable, Equatable, Codable {

@@ -1,4 +1,4 @@
-/// Section 10: the columns `/api/aei` extracts from a turn's meta into `sigmaris_state_snapshots`.
+/// docs/engine.md §10: the columns `/api/aei` extracts from a turn's meta into `sigmaris_state_snapshots`.
 ///
 /// Each field takes the first candidate path that is present and not null; a value of the wrong
 /// type is then nil (stored as SQL null), never an error.

@@ -13,7 +13,7 @@ struct TurnParts {
     let reply: String
 }
 
-/// Builds section 9's `meta` and the persisted rows' JSON, keys in the spec's order.
+/// Builds docs/engine.md §9's `meta` and the persisted rows' JSON, keys in the spec's order.
 enum TurnMetaBuilder {
 
     static func meta(_ parts: TurnParts, timingMilliseconds: Int) -> JSONValue {

@@ -1,4 +1,4 @@
-/// One user message to run through the engine (section 1's input).
+/// One user message to run through the engine (docs/engine.md §1's input).
 public struct TurnRequest: Sendable, Equatable {
     public var userID: String
     /// Nil or empty: the engine uses `"{user_id}:{32 hex}"`.

@@ -33,14 +33,14 @@ public struct TurnRow: Sendable, Equatable {
 /// Everything one turn produced: the reply and meta to return, and every row to persist.
 public struct TurnResult: Sendable, Equatable {
     public var reply: String
-    /// Section 9's `meta`, keys in the spec's order.
+    /// docs/engine.md §9's `meta`, keys in the spec's order.
     public var meta: JSONValue
     /// The session id actually used (the request's, or the default).
     public var sessionID: String
     public var traceID: String
     /// Value, trait and global state after the turn; `turnCount` incremented.
     public var newState: PersonaState
-    /// The episode to store (section 2.5).
+    /// The episode to store (docs/engine.md §2.5).
     public var episode: Episode
     public var valueSnapshot: StateSnapshot
     public var traitSnapshot: StateSnapshot

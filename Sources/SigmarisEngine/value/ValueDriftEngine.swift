@@ -5,7 +5,7 @@ public struct ValueDriftResult: Sendable, Equatable {
     public var delta: ValueState
 }
 
-/// Section 4: nudges the value axes a little every turn.
+/// docs/engine.md §4: nudges the value axes a little every turn.
 ///
 /// Each change is applied to the state and the delta together, in the spec's order, and with the
 /// reference's operand order, so the floating-point results match it bit for bit.

@@ -1,4 +1,4 @@
-/// The four value axes of section 4, each in [-1, 1].
+/// The four value axes of docs/engine.md §4, each in [-1, 1].
 ///
 /// The same shape carries a turn's `delta` (the unclipped sum of the changes).
 public struct ValueState: Sendable, Equatable, Codable {

@@ -9,7 +9,7 @@ import Testing
 /// The engine's acceptance test: a scripted conversation through `POST /persona/chat`, against the
 /// real database and an OpenAI-compatible stub (`ConversationStub`) whose embeddings make every
 /// similarity computable by hand. Turns 1–3 are checked against numbers worked out from
-/// docs/persona-engine.md; every turn is checked against the spec's invariants; then a second app
+/// docs/engine.md; every turn is checked against the spec's invariants; then a second app
 /// on the same database ("a restart") shows the persona carries on where it stopped.
 @Suite("Scripted conversation through POST /persona/chat", .enabled(if: TestDatabase.shouldRun))
 struct ScriptedConversationTests {
@@ -119,13 +119,13 @@ struct ScriptedTurn: Sendable {
     var message: String
     var reward: Double = 0
     var affect: (tension: Double, warmth: Double, curiosity: Double)?
-    /// max(rule score, semantic score) as section 6 defines them, before modulation.
+    /// max(rule score, semantic score) as docs/engine.md §6 defines them, before modulation.
     var baseRisk: Double = 0
-    /// The categories section 6 reports, in scan order.
+    /// The categories docs/engine.md §6 reports, in scan order.
     var categories: [String] = []
-    /// A question about the past (section 2.6's triggers): `memory.memory_search` must be there.
+    /// A question about the past (docs/engine.md §2.6's triggers): `memory.memory_search` must be there.
     var asksAboutThePast = false
-    /// Contains one of section 2.3's ambiguity tokens.
+    /// Contains one of docs/engine.md §2.3's ambiguity tokens.
     var ambiguous = false
 
     func body(userID: String, sessionID: String) -> String {
@@ -154,7 +154,7 @@ enum Script {
             affect: (tension: 0.2, warmth: 0.5, curiosity: 0.4)),
         // 3. A question about the past that recalls turn 2's episode.
         ScriptedTurn(message: "Do you remember what I said about my garden?", asksAboutThePast: true),
-        // 4–8. One safety keyword kind after another (every category of section 6).
+        // 4–8. One safety keyword kind after another (every category of docs/engine.md §6).
         ScriptedTurn(message: "Some days I want to end my life.", baseRisk: 0.8, categories: ["self_harm"]),
         ScriptedTurn(message: "My neighbour says he will shoot the crows.", baseRisk: 0.6, categories: ["violence"]),
         ScriptedTurn(message: "Where can I buy cocaine or find nsfw pictures?", baseRisk: 0.8, categories: ["sexual", "crime"]),
@@ -218,7 +218,7 @@ func close(_ actual: Double?, _ expected: Double, tolerance: Double = 1e-9) -> B
 
 // MARK: - Turns 1–3, by hand
 
-/// The numbers of the first three turns, worked out from docs/persona-engine.md.
+/// The numbers of the first three turns, worked out from docs/engine.md.
 ///
 /// Stub vectors (see `ConversationStub`): greeting → e8; garden messages → e6; the plain reply → e9;
 /// the garden reply → 3·e6 + 4·e9; anchors → e0…e5. So no message of turns 1–3 is similar to an
@@ -344,7 +344,7 @@ enum HandComputed {
 
 // MARK: - Invariants, every turn
 
-/// Section 4/5/7 arithmetic as the spec states it, to check every turn from the previous one.
+/// docs/engine.md §4/5/7 arithmetic as the spec states it, to check every turn from the previous one.
 enum SpecModel {
     static func valueDrift(
         previous v: [Double], hasPastContext: Bool, topicLabel: String, pointers n: Int, flagged: Bool, reward r: Double
@@ -408,7 +408,7 @@ enum SpecModel {
         return score
     }
 
-    /// Section 6's modulation from the state before the turn (the turn passes no memory).
+    /// docs/engine.md §6's modulation from the state before the turn (the turn passes no memory).
     static func safetyModulation(value v: [Double], trait t: [Double]) -> Double {
         var delta = 0.0
         if t[0] <= -0.4 { delta += 0.08 } else if t[0] >= 0.4 { delta -= 0.02 }
@@ -424,7 +424,7 @@ enum SpecModel {
         return nil
     }
 
-    /// `新規トピック: {first line, trimmed, cut to 24}` (section 3).
+    /// `新規トピック: {first line, trimmed, cut to 24}` (docs/engine.md §3).
     static func newTopicLabel(_ message: String) -> String {
         let trimmed = message.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.isEmpty { return "新規トピック" }

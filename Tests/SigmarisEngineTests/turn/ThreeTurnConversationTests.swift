@@ -219,7 +219,7 @@ struct ThreeTurnConversationTests {
         #expect(turn3.newState.globalState == .safetyLock)
         #expect(turn3.newState.turnCount == 3)
 
-        // Section 10's extraction of the last turn.
+        // docs/engine.md §10's extraction of the last turn.
         let fields = StateSnapshotFields(meta: turn3.meta)
         #expect(fields.globalState == "SAFETY_LOCK")
         expectClose(fields.overloadScore, 0.03125)

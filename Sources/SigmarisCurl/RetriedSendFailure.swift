@@ -1,0 +1,9 @@
+/// Why `CurlHTTPClient.sendRetrying` gave up: the last send's failure and how many sends it took.
+public struct RetriedSendFailure: Error, Sendable {
+    /// The last failure; `cancelled` when the wait before a further attempt was cancelled.
+    public let error: OutboundHTTPError
+    /// How many times the request was sent.
+    public let attempts: Int
+    /// True when the task was cancelled while waiting between attempts (no send failed that way).
+    public let cancelledWhileWaiting: Bool
+}
