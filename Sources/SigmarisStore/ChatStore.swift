@@ -6,9 +6,9 @@ import SigmarisPostgres
 /// `sigmaris_state_snapshots`. Every function here runs inside `UserScope`, so row-level security
 /// holds as well as the explicit `user_id` filter.
 ///
-public enum ChatStore {
+enum ChatStore {
     /// The two messages and the state snapshot of one exchange (`insertExchange`).
-    public static let insertExchangeSQL = """
+    static let insertExchangeSQL = """
     WITH exchange AS (
         -- One INSERT with two VALUES rows: ids follow the listed order, so the user's message
         -- sorts before the reply even though both carry the same created_at.
@@ -23,7 +23,7 @@ public enum ChatStore {
 
     /// One exchange of `/api/aei`: the user's message and the reply (same `created_at`, the
     /// transaction's timestamp) and the state snapshot extracted from the turn's meta.
-    public static func insertExchange(
+    static func insertExchange(
         userID: UUID,
         sessionID: String,
         message: String,
@@ -43,7 +43,7 @@ public enum ChatStore {
 
     /// `[{"user": ..., "ai": ...}, ...]` for one session, oldest first; a trailing user message
     /// without a reply pairs with `""`.
-    public static func pairedMessages(userID: UUID, sessionID: String, on connection: PostgresConnection) throws(PostgresError) -> [(user: String, ai: String)] {
+    static func pairedMessages(userID: UUID, sessionID: String, on connection: PostgresConnection) throws(PostgresError) -> [(user: String, ai: String)] {
         let rows = try connection.query(
             """
             SELECT role, content FROM public.messages

@@ -12,20 +12,20 @@ public struct PersonaMemory: Sendable {
 /// The persona core tables (`sql/0003_persona_core_tables.sql`): reading a user's state before a turn
 /// and writing everything a turn produced. These tables belong to the service's own role; user
 /// routes never write them under the `authenticated` role.
-public enum PersonaStateStore {
+enum PersonaStateStore {
     /// The user's persisted state (`load`); `$1` the user id.
-    public static let loadStateSQL =
+    static let loadStateSQL =
         "SELECT value_state, trait_state, global_state, turn_count FROM public.sigmaris_persona_state WHERE user_id = $1"
 
     /// The user's recent episodes, newest first (`load`); `$1` the user id, `$2` the limit.
-    public static let loadEpisodesSQL = """
+    static let loadEpisodesSQL = """
     SELECT episode_id, "timestamp", summary, emotion_hint, raw_context, embedding
     FROM public.sigmaris_episodes WHERE user_id = $1
     ORDER BY "timestamp" DESC, created_at DESC LIMIT $2
     """
 
     /// Every row of one turn (`commit`); the parameters are listed where it binds them.
-    public static let commitTurnSQL = """
+    static let commitTurnSQL = """
     WITH state AS (
         INSERT INTO public.sigmaris_persona_state AS s (user_id, value_state, trait_state, global_state, turn_count, updated_at)
         VALUES ($2, $4, $5, $6, $7, now())
@@ -57,7 +57,7 @@ public enum PersonaStateStore {
     SELECT count(*)::int AS updated FROM state
     """
 
-    public static func load(userID: String, on connection: PostgresConnection) throws(PostgresError) -> PersonaMemory {
+    static func load(userID: String, on connection: PostgresConnection) throws(PostgresError) -> PersonaMemory {
         let stateRows = try connection.query(loadStateSQL, [.text(userID)])
         var state = PersonaState.initial
         if let row = stateRows.first {
@@ -90,7 +90,7 @@ public enum PersonaStateStore {
     /// Writes one turn: the new state (only if nobody else moved it since `previousTurnCount`), the
     /// episode, both turn rows, both snapshots, the safety assessment and, with `tracing`, the trace
     /// events. Run it inside a transaction so it all commits together or not at all.
-    public static func commit(
+    static func commit(
         _ turn: TurnResult,
         userID: String,
         previousTurnCount: Int,

@@ -6,18 +6,18 @@ import SigmarisPostgres
 ///
 /// `set_config(..., true)` rather than `SET`: it takes parameters, and it ends with the transaction,
 /// which keeps the setting from leaking through a transaction-mode pooler (Supabase's port 6543).
-public enum UserScope {
+enum UserScope {
     /// Sets the claims (`$1`, JSON) and the role for the rest of the transaction (`enter`).
-    public static let enterSQL =
+    static let enterSQL =
         "SELECT set_config('request.jwt.claims', $1, true), set_config('role', 'authenticated', true)"
 
     /// Must run inside a transaction (`PostgresClient.withTransaction`).
-    public static func enter(claimsJSON: String, on connection: PostgresConnection) throws(PostgresError) {
+    static func enter(claimsJSON: String, on connection: PostgresConnection) throws(PostgresError) {
         try connection.query(enterSQL, [.text(claimsJSON)])
     }
 
     /// Back to the connection's own role for the rest of the transaction.
-    public static func leave(on connection: PostgresConnection) throws(PostgresError) {
+    static func leave(on connection: PostgresConnection) throws(PostgresError) {
         try connection.query("SELECT set_config('role', 'none', true), set_config('request.jwt.claims', '', true)")
     }
 }

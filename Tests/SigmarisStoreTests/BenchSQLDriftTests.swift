@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import SigmarisStore
+@testable import SigmarisStore
 
 /// `scripts/bench/turn.pgbench` measures Postgres running the SQL of one turn; it is only a fair
 /// baseline while it sends the store's statements. It must hold each of them as the store has it,
