@@ -47,13 +47,26 @@ public final class PostgresClient: Sendable, Service {
 
     // MARK: Running work
 
+    /// When work may run again on a fresh connection after its connection broke under it.
+    public enum Replay: Sendable {
+        /// Only if the server saw at most the first statement: the connection was dead before the work
+        /// began (a server restart since its last use), so nothing of it can have happened.
+        case ifNothingRan
+        /// Whenever the connection broke: the work only reads, or is a transaction that had not sent
+        /// its COMMIT, which the server rolls back when the connection dies.
+        case whenConnectionBreaks
+    }
+
+    /// How often work is run at most when its connections keep breaking (a restart in progress).
+    static let maxAttempts = 3
+
     /// Runs `body` with a connection on a pool thread.
     ///
-    /// If the connection turns out to be dead on its first statement (a server restart since its last
-    /// use), the server has seen nothing, so the work is retried once on a fresh connection.
-    /// `body` must therefore have no side effects outside the database. A transaction left open by
-    /// `body` is rolled back before the connection goes back to the pool.
+    /// A connection found broken is replaced, and the work retried as `replay` allows; `body` must
+    /// therefore have no side effects outside the database. A transaction left open by `body` is rolled
+    /// back before the connection goes back to the pool.
     public func withConnection<T: Sendable>(
+        replay: Replay = .ifNothingRan,
         _ body: @escaping @Sendable (PostgresConnection) throws -> T
     ) async throws -> T {
         var attempt = 0
@@ -75,18 +88,22 @@ public final class PostgresClient: Sendable, Service {
                 outcome = .failure(error)
             }
             // The pool thread's work has completed; reading the connection here is ordered after it.
-            let healthy = box.connection.isHealthy
-            let replayable = box.connection.statementsSent <= 1
-            if healthy {
-                giveBack(box)
-            } else {
+            let broke = !box.connection.isHealthy
+            let nothingRan = box.connection.statementsSent <= 1
+            if broke {
                 discard(box)
+            } else {
+                giveBack(box)
             }
             switch outcome {
             case .success(let value):
                 return value
-            case .failure(let error as PostgresError) where error.code == .connectionLost && replayable && attempt == 1:
-                logger.info("postgres connection lost before use; retrying on a new connection")
+            case .failure(let error as PostgresError)
+                where broke && error.code != .commitOutcomeUnknown && attempt < Self.maxAttempts
+                && (replay == .whenConnectionBreaks || nothingRan):
+                logger.info("postgres connection broke; running the work again on a new connection", metadata: [
+                    "sigmaris.attempt": "\(attempt)", "sigmaris.error": "\(error)",
+                ])
                 continue
             case .failure(let error):
                 throw error
@@ -95,10 +112,15 @@ public final class PostgresClient: Sendable, Service {
     }
 
     /// Runs `body` inside `BEGIN … COMMIT`; any error thrown by `body` (or by the database) rolls back.
+    ///
+    /// A connection that breaks before COMMIT is sent leaves nothing behind, so the transaction runs
+    /// again on a new connection (`body` must only touch the database). One that breaks while COMMIT
+    /// is on its way leaves the outcome unknown: that is never retried, and fails as
+    /// `commitOutcomeUnknown`.
     public func withTransaction<T: Sendable>(
         _ body: @escaping @Sendable (PostgresConnection) throws -> T
     ) async throws -> T {
-        try await withConnection { connection in
+        try await withConnection(replay: .whenConnectionBreaks) { connection in
             try connection.query("BEGIN")
             let value: T
             do {
@@ -107,12 +129,20 @@ public final class PostgresClient: Sendable, Service {
                 if connection.isHealthy { _ = try? connection.query("ROLLBACK") }
                 throw error
             }
+            guard connection.isHealthy else {
+                // Broken before COMMIT was sent (`body` swallowed the error): the server rolled back.
+                throw PostgresError(.connectionLost, detail: "connection broke before COMMIT")
+            }
             guard !connection.isInFailedTransaction else {
                 // `body` swallowed a statement error; COMMIT would silently roll back, so say so.
                 _ = try? connection.query("ROLLBACK")
                 throw PostgresError(.queryFailed, sqlState: "25P02", detail: "transaction was aborted by an earlier error")
             }
-            try connection.query("COMMIT")
+            do {
+                try connection.query("COMMIT")
+            } catch let error as PostgresError where !connection.isHealthy {
+                throw PostgresError(.commitOutcomeUnknown, sqlState: error.sqlState, detail: "connection broke during COMMIT")
+            }
             return value
         }
     }
@@ -169,7 +199,11 @@ public final class PostgresClient: Sendable, Service {
 
     // MARK: Leasing
 
+    /// A connection within `configuration.leaseTimeout`: an idle one, a new one, or one handed over
+    /// by another request. While the server cannot be reached (a restart), opening is retried with
+    /// backoff until the same deadline, so a short outage delays requests instead of failing them.
     private func lease() async throws -> ConnectionBox {
+        let deadline = ContinuousClock.now + configuration.leaseTimeout
         let immediate: Result<Grant, any Error>? = state.withLock { state in
             switch state.pool.checkout() {
             case .use(let box): return .success(.connection(box))
@@ -184,15 +218,32 @@ public final class PostgresClient: Sendable, Service {
         if let immediate {
             grant = try immediate.get()
         } else {
-            grant = try await waitForGrant()
+            grant = try await waitForGrant(until: deadline)
         }
         switch grant {
         case .connection(let box):
             return box
         case .create:
+            return try await open(until: deadline)
+        }
+    }
+
+    /// Opens a connection in a slot this request holds; the slot is given back if that fails.
+    private func open(until deadline: ContinuousClock.Instant) async throws -> ConnectionBox {
+        let configuration = self.configuration
+        var backoff = Duration.milliseconds(50)
+        while true {
             do {
-                let configuration = self.configuration
                 return try await threadPool.runIfActive { ConnectionBox(try PostgresConnection(configuration: configuration)) }
+            } catch let error as PostgresError where error.code == .connectionFailed && .now + backoff < deadline {
+                logger.debug("postgres unreachable; trying again", metadata: ["sigmaris.error": "\(error)"])
+                do {
+                    try await Task.sleep(for: backoff)
+                } catch {
+                    slotFreed()
+                    throw error
+                }
+                backoff = min(backoff * 2, .seconds(1))
             } catch is CancellationError {
                 // `runIfActive` does not start work for a cancelled task: nothing was opened.
                 slotFreed()
@@ -205,11 +256,11 @@ public final class PostgresClient: Sendable, Service {
         }
     }
 
-    /// Waits for a connection or a free slot, at most `configuration.leaseTimeout`.
+    /// Waits for a connection or a free slot until `deadline`.
     ///
     /// The deadline bounds the wait even if a slot were ever lost: a request then fails with a 503
     /// instead of hanging. A grant that arrives while the timer fires is used, never dropped.
-    private func waitForGrant() async throws -> Grant {
+    private func waitForGrant(until deadline: ContinuousClock.Instant) async throws -> Grant {
         let waiter = state.withLock { state in
             defer { state.nextWaiter += 1 }
             return state.nextWaiter
@@ -218,7 +269,7 @@ public final class PostgresClient: Sendable, Service {
         return try await withThrowingTaskGroup(of: Grant?.self) { group in
             group.addTask { try await self.enqueue(waiter) }
             group.addTask {
-                try? await Task.sleep(for: timeout)
+                try? await Task.sleep(until: deadline)
                 return nil
             }
             let first: Grant?

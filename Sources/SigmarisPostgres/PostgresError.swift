@@ -18,6 +18,9 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         case clientClosed
         /// Every connection stayed busy for the whole lease timeout.
         case leaseTimedOut
+        /// The connection broke while COMMIT was on its way: the transaction may or may not have
+        /// committed, so it is not retried.
+        case commitOutcomeUnknown
         /// A migration file could not be read or applied.
         case migrationFailed
     }
@@ -48,7 +51,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     /// True for errors where the database, not the request, is at fault: retrying later may work.
     public var isUnavailable: Bool {
         switch code {
-        case .connectionFailed, .connectionLost, .clientClosed, .leaseTimedOut: return true
+        case .connectionFailed, .connectionLost, .clientClosed, .leaseTimedOut, .commitOutcomeUnknown: return true
         case .queryFailed:
             // Class 08 (connection exception), 57P0x (admin shutdown, crash shutdown, cannot connect now),
             // 53xxx (insufficient resources: too many connections, out of memory or disk).

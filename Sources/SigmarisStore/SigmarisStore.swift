@@ -28,7 +28,8 @@ public struct SigmarisStore: Sendable {
 
     /// What a turn starts from: the user's persisted state and recent episodes.
     public func loadMemory(userID: String) async throws -> PersonaMemory {
-        try await database.withConnection { try PersonaStateStore.load(userID: userID, on: $0) }
+        // Reads only: safe to run again if a restart breaks the connection under them.
+        try await database.withConnection(replay: .whenConnectionBreaks) { try PersonaStateStore.load(userID: userID, on: $0) }
     }
 
     /// Writes everything a turn produced, and the exchange's chat rows when given, in one transaction

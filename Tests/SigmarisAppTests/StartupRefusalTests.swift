@@ -27,7 +27,7 @@ struct StartupRefusalTests {
         var stderr: String
     }
 
-    func serve(_ environment: [String: String], arguments: [String] = []) throws -> Outcome {
+    func serve(_ environment: [String: String], arguments: [String] = []) async throws -> Outcome {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("sigmaris-refusal-\(UUID())")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -35,7 +35,7 @@ struct StartupRefusalTests {
         let command = (["cd", Self.quoted(scratch.path), "&&", "env", "-i", assignments, Self.quoted(Self.binary), "serve", "--env-file", "/dev/null"]
             + arguments.map(Self.quoted)).joined(separator: " ")
         // The shell itself always succeeds; the exit status is read from the file.
-        try TestDatabase.shell("( \(command) ) >/dev/null 2>\(Self.quoted(scratch.path + "/err")) </dev/null; echo $? >\(Self.quoted(scratch.path + "/status"))")
+        try await TestDatabase.shell("( \(command) ) >/dev/null 2>\(Self.quoted(scratch.path + "/err")) </dev/null; echo $? >\(Self.quoted(scratch.path + "/status"))")
         let status = try String(contentsOf: scratch.appendingPathComponent("status"), encoding: .utf8)
         let stderr = try String(contentsOf: scratch.appendingPathComponent("err"), encoding: .utf8)
         return Outcome(status: Int32(status.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1, stderr: stderr)
@@ -61,16 +61,16 @@ struct StartupRefusalTests {
         ("SIGMARIS_AUTH_DISABLED", ["SUPABASE_JWT_SECRET": secret, "SIGMARIS_AUTH_DISABLED": "true", "HOST": "0.0.0.0"]),
         ("SIGMARIS_AUTH_DISABLED", ["SUPABASE_JWT_SECRET": secret, "SIGMARIS_AUTH_DISABLED": "true", "SUPABASE_URL": "https://abc.supabase.co"]),
     ])
-    func refusesToStart(variable: String, environment: [String: String]) throws {
-        let outcome = try serve(environment)
+    func refusesToStart(variable: String, environment: [String: String]) async throws {
+        let outcome = try await serve(environment)
         #expect(outcome.status == 78, "\(outcome.stderr)")
         #expect(outcome.stderr.contains(variable), "\(outcome.stderr)")
         #expect(!outcome.stderr.contains("thirty-one-bytes"), "the message never holds a value")
     }
 
     /// `serve --host` is checked like `HOST`: an option cannot slip past the rule.
-    @Test func theHostOptionMeetsTheSameRule() throws {
-        let outcome = try serve(["SUPABASE_JWT_SECRET": Self.secret, "SIGMARIS_DEV_SIGNIN": "true"], arguments: ["--host", "0.0.0.0"])
+    @Test func theHostOptionMeetsTheSameRule() async throws {
+        let outcome = try await serve(["SUPABASE_JWT_SECRET": Self.secret, "SIGMARIS_DEV_SIGNIN": "true"], arguments: ["--host", "0.0.0.0"])
         #expect(outcome.status == 78, "\(outcome.stderr)")
         #expect(outcome.stderr.contains("SIGMARIS_DEV_SIGNIN"))
     }

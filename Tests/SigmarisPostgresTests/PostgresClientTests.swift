@@ -124,7 +124,9 @@ struct PostgresClientTests {
     @Test func unreachableDatabaseFailsFastWithAClearError() async throws {
         // Port 1 on loopback: nothing listens, so the connection is refused at once.
         let client = PostgresClient(
-            configuration: PostgresConfiguration(connectionString: "postgresql://nobody@127.0.0.1:1/none", poolSize: 2, connectTimeoutSeconds: 2),
+            configuration: PostgresConfiguration(
+                connectionString: "postgresql://nobody@127.0.0.1:1/none", poolSize: 2, connectTimeoutSeconds: 2,
+                leaseTimeout: .milliseconds(300)),
             logger: TestDatabase.logger)
         defer { Task { await client.shutdown() } }
         let start = ContinuousClock.now

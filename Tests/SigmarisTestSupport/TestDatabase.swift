@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOPosix
 import SigmarisPostgres
 
 /// The real Postgres that `make test` starts. Tests never mock the database.
@@ -71,11 +72,17 @@ public enum TestDatabase {
         }
     }
 
+    /// Runs a shell command on a thread of NIO's shared pool and waits: a restart blocks for a second,
+    /// and on a cooperative thread that would stall every other test running meanwhile.
+    public static func shell(_ command: String) async throws {
+        try await NIOThreadPool.singleton.runIfActive { try shellBlocking(command) }
+    }
+
     /// Runs a shell command and waits (for restarting the test server).
     ///
     /// `posix_spawn` + `waitpid` rather than Foundation's `Process`: `pg_ctl` leaves a daemon behind
     /// that inherits descriptors, and `Process.waitUntilExit` on Linux then never returns.
-    public static func shell(_ command: String) throws {
+    public static func shellBlocking(_ command: String) throws {
         var pid = pid_t()
         let arguments: [String] = ["/bin/sh", "-c", command]
         let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
