@@ -1,5 +1,5 @@
 # The two commands a newcomer runs. Both set up everything they need on a fresh Debian machine.
-.PHONY: run test bench
+.PHONY: run test bench faults
 
 run:    ## local Postgres + local provider, prints a dev token, serves on 127.0.0.1:8000
 	scripts/run.sh
@@ -9,3 +9,6 @@ test:   ## throwaway Postgres clusters, then every test
 
 bench:  ## prints latency and throughput figures (see docs/benchmarks.md)
 	scripts/bench.sh
+
+faults: ## a Postgres restart and a kill -9 under load, figures printed (see docs/reliability.md); `scripts/faults.sh soak` for the 10-minute soak
+	scripts/faults.sh

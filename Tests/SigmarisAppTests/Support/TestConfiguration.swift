@@ -21,6 +21,8 @@ enum TestConfiguration {
         var configuration = SigmarisConfiguration()
         configuration.databaseURL = "postgresql://sigmaris:sigmaris@127.0.0.1:1/none"
         configuration.databaseConnectTimeoutSeconds = 2
+        // Requests wait for a database that is down only this long (the default is 5 s).
+        configuration.databasePoolTimeoutSeconds = 1
         configuration.supabaseJWTSecret = jwtSecret
         return configuration
     }
