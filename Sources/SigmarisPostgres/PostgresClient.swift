@@ -26,10 +26,19 @@ public final class PostgresClient: Sendable, Service {
         /// `AppServices.init`, a `migrate` that never gets that far) leaves no thread behind.
         var threadsStarted = false
 
-        mutating func startThreadsOnce(_ threadPool: NIOThreadPool) {
-            guard !threadsStarted else { return }
-            threadPool.start()
-            threadsStarted = true
+        /// What the pool can give right now, or nil when every slot is in use.
+        mutating func grantNow(_ threadPool: NIOThreadPool) -> Result<Grant, any Error>? {
+            switch pool.checkout() {
+            case .use(let box): return .success(.connection(box))
+            case .create:
+                if !threadsStarted {
+                    threadPool.start()
+                    threadsStarted = true
+                }
+                return .success(.create)
+            case .fail: return .failure(PostgresError(.clientClosed))
+            case .mustWait: return nil
+            }
         }
     }
 
@@ -204,16 +213,7 @@ public final class PostgresClient: Sendable, Service {
     /// backoff until the same deadline, so a short outage delays requests instead of failing them.
     private func lease() async throws -> ConnectionBox {
         let deadline = ContinuousClock.now + configuration.leaseTimeout
-        let immediate: Result<Grant, any Error>? = state.withLock { state in
-            switch state.pool.checkout() {
-            case .use(let box): return .success(.connection(box))
-            case .create:
-                state.startThreadsOnce(threadPool)
-                return .success(.create)
-            case .fail: return .failure(PostgresError(.clientClosed))
-            case .mustWait: return nil
-            }
-        }
+        let immediate = state.withLock { $0.grantNow(threadPool) }
         let grant: Grant
         if let immediate {
             grant = try immediate.get()
@@ -304,17 +304,10 @@ public final class PostgresClient: Sendable, Service {
                 let immediate: Result<Grant, any Error>? = state.withLock { state in
                     // Cancelled before we got here: the cancellation handler found nothing to remove.
                     if Task.isCancelled { return .failure(CancellationError()) }
-                    switch state.pool.checkout() {
-                    case .use(let box): return .success(.connection(box))
-                    case .create:
-                state.startThreadsOnce(threadPool)
-                return .success(.create)
-                    case .fail: return .failure(PostgresError(.clientClosed))
-                    case .mustWait:
-                        state.pool.enqueue(waiter: waiter)
-                        state.continuations[waiter] = continuation
-                        return nil
-                    }
+                    if let granted = state.grantNow(threadPool) { return granted }
+                    state.pool.enqueue(waiter: waiter)
+                    state.continuations[waiter] = continuation
+                    return nil
                 }
                 if let immediate { continuation.resume(with: immediate) }
             }
