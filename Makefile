@@ -1,5 +1,5 @@
 # The two commands a newcomer runs. Both set up everything they need on a fresh Debian machine.
-.PHONY: run test bench
+.PHONY: run test bench stop-db
 
 run:    ## local Postgres + local provider, prints a dev token, serves on 127.0.0.1:8000
 	scripts/run.sh
@@ -9,3 +9,6 @@ test:   ## throwaway Postgres clusters, then every test
 
 bench:  ## prints latency and throughput figures (see docs/benchmarks.md)
 	scripts/bench.sh
+
+stop-db: ## stops the development cluster of `make run` (it keeps running after Ctrl-C)
+	scripts/pg.sh stop sigmaris $${SIGMARIS_DEV_PG_PORT:-54329}
