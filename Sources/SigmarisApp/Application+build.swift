@@ -15,6 +15,7 @@ public struct AppServices: Sendable {
     let verifier: JWTVerifier
     let jwks: JWKSCache?
     let turns: TurnRunner
+    let turnRateLimiter: TurnRateLimiter
     let remoteCore: RemoteCoreClient?
     /// The application's logger, so long-lived services log at its level and with its metadata.
     let logger: Logger
@@ -30,9 +31,11 @@ public struct AppServices: Sendable {
         self.turns = TurnRunner(
             engine: PersonaEngine(provider: provider, anchors: SafetyAnchorCache()),
             database: database,
+            locks: UserTurnLock(maxQueuedPerUser: configuration.maxQueuedTurns),
             tracing: configuration.trace,
             textTracing: configuration.traceText,
             raiseProviderErrors: configuration.raiseLLMErrors)
+        self.turnRateLimiter = TurnRateLimiter(turnsPerMinute: configuration.turnRateLimitPerMinute)
         self.remoteCore = try configuration.coreURL.map { url in
             RemoteCoreClient(
                 baseURL: url.absoluteString.trimmingSuffix("/"),
@@ -90,8 +93,12 @@ public func buildApplication(
     let services = try AppServices(configuration: configuration, logger: logger)
     warnAboutDevelopmentSwitches(configuration, logger: logger)
     let router = buildRouter(services: services)
+    let (headerTimeout, bodyTimeout) = (configuration.headerReadTimeoutSeconds, configuration.bodyReadTimeoutSeconds)
     var app = Application(
         router: router,
+        server: .http1(configuration: .init(additionalChannelHandlers: [
+            RequestReadTimeoutHandler(headerTimeout: .seconds(Int64(headerTimeout)), bodyTimeout: .seconds(Int64(bodyTimeout)))
+        ])),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "sigmaris"),
         services: services.lifecycleServices,
         logger: logger)
@@ -117,14 +124,14 @@ func buildRouter(services: AppServices) -> Router<SigmarisRequestContext> {
     let persona = router.group("persona")
         .add(middleware: AuthMiddleware(
             verifier: services.verifier, allowService: true, allowAnonymous: configuration.authDisabled))
-    PersonaChatController(turns: services.turns).addRoutes(to: persona)
+    PersonaChatController(turns: services.turns, rateLimiter: services.turnRateLimiter).addRoutes(to: persona)
 
     // The proxy layer and the state APIs: signed-in users only, each seeing only their own rows.
     let api = router.group("api")
     let userAPI = api.group()
         .add(middleware: AuthMiddleware(verifier: services.verifier, allowService: false, allowAnonymous: false))
     let core: AEIExchange.Core = services.remoteCore.map { .remote($0) } ?? .inProcess(services.turns)
-    AEIController(exchange: AEIExchange(core: core, database: services.database)).addRoutes(to: userAPI)
+    AEIController(exchange: AEIExchange(core: core, database: services.database), rateLimiter: services.turnRateLimiter).addRoutes(to: userAPI)
     StateController(database: services.database).addRoutes(to: userAPI)
 
     // The pages.

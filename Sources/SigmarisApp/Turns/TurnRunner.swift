@@ -14,7 +14,7 @@ import SigmarisStore
 struct TurnRunner: Sendable {
     let engine: PersonaEngine
     let database: PostgresClient
-    let locks = UserTurnLock()
+    let locks: UserTurnLock
     let tracing: Bool
     let textTracing: Bool
     let raiseProviderErrors: Bool
