@@ -1,30 +1,27 @@
 #!/usr/bin/env python3
-"""Measures what slow clients do to a normal one (issue 14, item 5).
+"""Measures what slow clients do to a normal one (issue 14, item 5). Two modes, run as two processes
+so that the slow connections' work does not delay the measuring client's own event loop:
 
-Opens SLOW connections that trickle a request one byte every INTERVAL seconds (half of them stuck in
-the head, half in the body, reconnecting when the server cuts them off), and meanwhile a normal
-client sends GET requests one after another. Prints the normal client's p50/p99 latency and how many
-slow connections the server closed. Run it against a server started with and without the read
-timeouts (scripts/slow-clients.sh does both).
+  slow-clients.py trickle HOST PORT SLOW SECONDS INTERVAL
+      SLOW connections trickle a request one byte every INTERVAL seconds (half stuck in the head,
+      half in the body after a whole head), reconnecting when the server cuts them off; prints how
+      many the server cut off.
+  slow-clients.py measure HOST PORT PATH SECONDS [TOKEN]
+      one keep-alive connection sends GET PATH back to back; prints p50/p99/max latency.
 
-usage: slow-clients.py HOST PORT PATH [SLOW=500] [SECONDS=20] [INTERVAL=1] [TOKEN]
+scripts/slow-clients.sh runs both against a server with and without the read timeouts.
 """
 import asyncio
 import statistics
 import sys
 import time
 
-host, port, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-slow = int(sys.argv[4]) if len(sys.argv) > 4 else 500
-seconds = float(sys.argv[5]) if len(sys.argv) > 5 else 20
-interval = float(sys.argv[6]) if len(sys.argv) > 6 else 1
-token = sys.argv[7] if len(sys.argv) > 7 else ""
-
+mode, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
 cut_off = 0
 stop = False
 
 
-async def trickler(index):
+async def trickler(index, interval):
     global cut_off
     if index % 2 == 0:  # stuck in the head
         head, request = b"", b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"X-Slow: " + b"a" * 10_000
@@ -55,7 +52,7 @@ async def trickler(index):
         writer.close()
 
 
-async def normal_client(latencies):
+async def normal_client(latencies, path, seconds, token):
     reader, writer = await asyncio.open_connection(host, port)
     auth = f"Authorization: Bearer {token}\r\n" if token else ""
     request = f"GET {path} HTTP/1.1\r\nHost: x\r\n{auth}\r\n".encode()
@@ -74,20 +71,27 @@ async def normal_client(latencies):
     writer.close()
 
 
-async def main():
+async def trickle(slow, seconds, interval):
     global stop
-    tasks = [asyncio.create_task(trickler(i)) for i in range(slow)]
-    await asyncio.sleep(min(3, seconds / 4))  # let the slow connections open first
-    latencies = []
-    await normal_client(latencies)
+    tasks = [asyncio.create_task(trickler(i, interval)) for i in range(slow)]
+    await asyncio.sleep(seconds)
     stop = True
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+    print(f"slow={slow} cut_off_by_server={cut_off}")
+
+
+async def measure(path, seconds, token):
+    latencies = []
+    await normal_client(latencies, path, seconds, token)
     latencies.sort()
     p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000
-    print(f"slow={slow} requests={len(latencies)} p50={p(0.50):.2f}ms p99={p(0.99):.2f}ms "
-          f"max={latencies[-1] * 1000:.2f}ms mean={statistics.mean(latencies) * 1000:.2f}ms slow_cut_off={cut_off}")
+    print(f"requests={len(latencies)} p50={p(0.50):.2f}ms p99={p(0.99):.2f}ms "
+          f"max={latencies[-1] * 1000:.2f}ms mean={statistics.mean(latencies) * 1000:.2f}ms", end=" ")
 
 
-asyncio.run(main())
+if mode == "trickle":
+    asyncio.run(trickle(int(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6])))
+else:
+    asyncio.run(measure(sys.argv[4], float(sys.argv[5]), sys.argv[6] if len(sys.argv) > 6 else ""))

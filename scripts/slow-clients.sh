@@ -20,11 +20,12 @@ ulimit -n 4096 2>/dev/null || true
 
 export SIGMARIS_PG_FSYNC=off   # a throwaway cluster
 scripts/pg.sh start sigmaris_slow "$pg_port"
-trap 'kill "$server_pid" 2>/dev/null || true; scripts/pg.sh stop sigmaris_slow "$pg_port"' EXIT
+trap 'kill "$server_pid" 2>/dev/null || true; rm -rf "$tmp"; scripts/pg.sh stop sigmaris_slow "$pg_port"' EXIT
 secret=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 token=$(env -i PATH="$PATH" SUPABASE_JWT_SECRET="$secret" "$SIGMARIS_BIN" token --env-file /dev/null --user 00000000-0000-4000-8000-000000000001)
 
 server_pid=""
+tmp=$(mktemp -d)
 run() {  # label header_timeout body_timeout slow_connections
     env -i PATH="$PATH" HOME="${HOME:-/root}" LANG=C.UTF-8 DATABASE_URL="$(scripts/pg.sh url sigmaris_slow "$pg_port")" \
         HOST=127.0.0.1 PORT="$port" SUPABASE_JWT_SECRET="$secret" SIGMARIS_LOG_LEVEL=error \
@@ -32,8 +33,12 @@ run() {  # label header_timeout body_timeout slow_connections
         "$SIGMARIS_BIN" serve --env-file /dev/null >/dev/null 2>&1 &
     server_pid=$!
     for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
-    printf '%-28s ' "$1"
-    python3 scripts/slow-clients.py 127.0.0.1 "$port" /api/state/latest "$4" "$seconds" 1 "$token"
+    printf '%-30s ' "$1"
+    python3 scripts/slow-clients.py trickle 127.0.0.1 "$port" "$4" "$((seconds + 3))" 1 > "$tmp/trickle" &
+    local trickle_pid=$!
+    sleep 3   # the slow connections open first
+    python3 scripts/slow-clients.py measure 127.0.0.1 "$port" /api/state/latest "$seconds" "$token"
+    wait "$trickle_pid"; cat "$tmp/trickle"
     kill "$server_pid"; wait "$server_pid" 2>/dev/null || true
 }
 
