@@ -124,12 +124,14 @@ func buildRouter(services: AppServices) -> Router<SigmarisRequestContext> {
     let persona = router.group("persona")
         .add(middleware: AuthMiddleware(
             verifier: services.verifier, allowService: true, allowAnonymous: configuration.authDisabled))
+        .add(middleware: CancelOnDisconnectMiddleware())
     PersonaChatController(turns: services.turns, rateLimiter: services.turnRateLimiter).addRoutes(to: persona)
 
     // The proxy layer and the state APIs: signed-in users only, each seeing only their own rows.
     let api = router.group("api")
     let userAPI = api.group()
         .add(middleware: AuthMiddleware(verifier: services.verifier, allowService: false, allowAnonymous: false))
+        .add(middleware: CancelOnDisconnectMiddleware())
     let core: AEIExchange.Core = services.remoteCore.map { .remote($0) } ?? .inProcess(services.turns)
     AEIController(exchange: AEIExchange(core: core, database: services.database), rateLimiter: services.turnRateLimiter).addRoutes(to: userAPI)
     StateController(database: services.database).addRoutes(to: userAPI)
