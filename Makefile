@@ -1,5 +1,5 @@
 # The two commands a newcomer runs. Both set up everything they need on a fresh Debian machine.
-.PHONY: run test bench faults
+.PHONY: run test bench faults stop-db fuzz
 
 run:    ## local Postgres + local provider, prints a dev token, serves on 127.0.0.1:8000
 	scripts/run.sh
@@ -12,3 +12,9 @@ bench:  ## prints latency and throughput figures (see docs/benchmarks.md)
 
 faults: ## a Postgres restart and a kill -9 under load, figures printed (see docs/reliability.md); `scripts/faults.sh soak` for the 10-minute soak
 	scripts/faults.sh
+
+stop-db: ## stops the development cluster of `make run` (it keeps running after Ctrl-C)
+	scripts/pg.sh stop sigmaris $${SIGMARIS_DEV_PG_PORT:-54329}
+
+fuzz:   ## libFuzzer on the JSON and JOSE/JWT parsers, FUZZ_SECONDS each (60); the corpus stays in Fuzz/corpus
+	scripts/fuzz.sh

@@ -105,6 +105,7 @@ if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     die "port $port is in use; set BENCH_PORT"
 fi
 say "recreating database $pg_name on 127.0.0.1:$pg_port"
+export SIGMARIS_PG_FSYNC=off   # a throwaway cluster, as the figures in docs/benchmarks.md were measured
 scripts/pg.sh start "$pg_name" "$pg_port"
 scripts/pg.sh drop "$pg_name" "$pg_port" || die "could not drop the bench database (something still connected?)"
 scripts/pg.sh start "$pg_name" "$pg_port"
@@ -122,6 +123,7 @@ server_env=(
     env -i PATH="$PATH" HOME="${HOME:-/root}" LANG=C.UTF-8
     DATABASE_URL="$database_url" DATABASE_POOL_SIZE="$pool_size" HOST=127.0.0.1 PORT="$port"
     SUPABASE_JWT_SECRET="$secret" SIGMARIS_LLM_PROVIDER=local SIGMARIS_TRACE=true SIGMARIS_LOG_LEVEL=warning
+    SIGMARIS_RATE_LIMIT_PER_MINUTE=0   # the load is many turns per user a minute on purpose
 )
 say "starting the server on 127.0.0.1:$port (pool $pool_size${profile:+, under $profile})"
 "${server_env[@]}" "$bin" serve --env-file /dev/null >"$out/server.log" 2>&1 &

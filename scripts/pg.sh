@@ -4,6 +4,8 @@
 #   start    initdb when needed, start the server, create the database NAME (prints nothing else)
 #   url      print the DATABASE_URL for NAME
 # Postgres refuses to run as root, so as root the cluster belongs to the `postgres` user.
+# fsync stays on (the development cluster holds data a user builds up); only throwaway clusters may
+# set SIGMARIS_PG_FSYNC=off (scripts/test.sh and scripts/bench.sh do), trading durability for speed.
 set -euo pipefail
 
 cmd=${1:?usage: pg.sh start|stop|restart|url NAME PORT}
@@ -28,6 +30,9 @@ if [ ${#as_owner[@]} -gt 0 ] && ! runuser -u postgres -- test -x "$root/.data" 2
     data="/tmp/sigmaris-postgres-$(echo "$root" | md5sum | cut -c1-8)-$name"
 fi
 log="$data.log"
+fsync=${SIGMARIS_PG_FSYNC:-on}
+case "$fsync" in on|off) ;; *) echo "SIGMARIS_PG_FSYNC must be on or off" >&2; exit 2 ;; esac
+options="-p $port -c listen_addresses=127.0.0.1 -k $data -c fsync=$fsync"
 
 pgctl() { "${as_owner[@]}" "$bindir/pg_ctl" -D "$data" -l "$log" "$@"; }
 
@@ -43,13 +48,19 @@ start)
         touch "$log"; [ ${#as_owner[@]} -eq 0 ] || chown postgres: "$log"
     fi
     if ! pgctl status >/dev/null 2>&1; then
-        if ! pgctl -w -o "-p $port -c listen_addresses=127.0.0.1 -k $data -c fsync=off" start >/dev/null; then
+        if ! pgctl -w -o "$options" start >/dev/null; then
             tail -n 5 "$log" >&2
             if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
                 echo "port $port is already in use (another Postgres cluster?); stop it or choose another port" >&2
             fi
             exit 1
         fi
+    fi
+    # A cluster started by an older pg.sh (or with SIGMARIS_PG_FSYNC=off) may still run without
+    # fsync; a cluster meant to be durable is restarted with it.
+    if [ "$fsync" = on ] && [ "$("${as_owner[@]}" "$bindir/psql" -h "$data" -p "$port" -U sigmaris -d postgres -Atq -c 'SHOW fsync')" = off ]; then
+        echo "restarting the cluster $name with fsync on" >&2
+        pgctl -w -m fast -o "$options" restart >/dev/null
     fi
     "${as_owner[@]}" "$bindir/psql" -h "$data" -p "$port" -U sigmaris -d postgres -Atq \
         -c "SELECT 1 FROM pg_database WHERE datname = '$name'" | grep -q 1 \
@@ -59,7 +70,7 @@ stop)
     pgctl status >/dev/null 2>&1 && pgctl -w -m fast stop >/dev/null || true
     ;;
 restart)
-    pgctl -w -m fast -o "-p $port -c listen_addresses=127.0.0.1 -k $data -c fsync=off" restart >/dev/null
+    pgctl -w -m fast -o "$options" restart >/dev/null
     ;;
 drop)
     "${as_owner[@]}" "$bindir/dropdb" -h "$data" -p "$port" -U sigmaris --if-exists "$name"

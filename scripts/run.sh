@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make run`: everything a newcomer needs to try Sigmaris on this machine.
-# Installs missing apt packages, starts a local Postgres under .data/ on 127.0.0.1:54329, builds,
+# Installs missing apt packages, starts a local Postgres under .data/ on 127.0.0.1:54329 (fsync on;
+# it keeps running after the server stops: `make stop-db`), builds,
 # migrates, prints a dev token and a ready-to-paste curl, then serves on 127.0.0.1:8000.
 # The local provider answers (no API key needed) unless OPENAI_API_KEY or .env says otherwise.
 set -euo pipefail
@@ -55,6 +56,8 @@ cat <<EOM
 
   Pages: $base/ (chat) and $base/status (dashboard); use "Dev sign-in" (when on) or paste \$TOKEN.
   psql:  psql $DATABASE_URL
+
+  Ctrl-C stops the server; the database keeps running (fsync on) for the next run: make stop-db stops it.
 
 EOM
 exec "$bin" serve

@@ -13,6 +13,8 @@ port=${SIGMARIS_TEST_PG_PORT:-54330}
 restart_port=$((port + 1))
 browser_port=$((port + 2))
 
+# Throwaway clusters: no fsync, for speed (the development cluster of `make run` keeps it on).
+export SIGMARIS_PG_FSYNC=off
 # Start from empty databases every run.
 for cluster in "sigmaris_test $port" "sigmaris_restart $restart_port" "sigmaris_browser $browser_port"; do
     scripts/pg.sh start $cluster

@@ -17,6 +17,7 @@ public struct AppServices: Sendable {
     let verifier: JWTVerifier
     let jwks: JWKSCache?
     let turns: TurnRunner
+    let turnRateLimiter: TurnRateLimiter
     let remoteCore: RemoteCoreClient?
     /// The application's logger, so long-lived services log at its level and with its metadata.
     let logger: Logger
@@ -33,9 +34,11 @@ public struct AppServices: Sendable {
         self.turns = TurnRunner(
             engine: PersonaEngine(provider: provider, anchors: SafetyAnchorCache()),
             store: store,
+            locks: UserTurnLock(maxQueuedPerUser: configuration.maxQueuedTurns),
             tracing: configuration.trace,
             textTracing: configuration.traceText,
             raiseProviderErrors: configuration.raiseLLMErrors)
+        self.turnRateLimiter = TurnRateLimiter(turnsPerMinute: configuration.turnRateLimitPerMinute)
         self.remoteCore = try configuration.coreURL.map { url in
             RemoteCoreClient(
                 baseURL: url.absoluteString.trimmingSuffix("/"),
@@ -96,8 +99,12 @@ public func buildApplication(
     let services = try AppServices(configuration: configuration, logger: logger)
     warnAboutDevelopmentSwitches(configuration, logger: logger)
     let router = buildRouter(services: services)
+    let (headerTimeout, bodyTimeout) = (configuration.headerReadTimeoutSeconds, configuration.bodyReadTimeoutSeconds)
     var app = Application(
         router: router,
+        server: .http1(configuration: .init(additionalChannelHandlers: [
+            RequestReadTimeoutHandler(headerTimeout: .seconds(Int64(headerTimeout)), bodyTimeout: .seconds(Int64(bodyTimeout)))
+        ])),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "sigmaris"),
         services: services.lifecycleServices,
         logger: logger)
@@ -123,14 +130,16 @@ func buildRouter(services: AppServices) -> Router<SigmarisRequestContext> {
     let persona = router.group("persona")
         .add(middleware: AuthMiddleware(
             verifier: services.verifier, allowService: true, allowAnonymous: configuration.authDisabled))
-    PersonaChatController(turns: services.turns).addRoutes(to: persona)
+        .add(middleware: CancelOnDisconnectMiddleware())
+    PersonaChatController(turns: services.turns, rateLimiter: services.turnRateLimiter).addRoutes(to: persona)
 
     // The proxy layer and the state APIs: signed-in users only, each seeing only their own rows.
     let api = router.group("api")
     let userAPI = api.group()
         .add(middleware: AuthMiddleware(verifier: services.verifier, allowService: false, allowAnonymous: false))
+        .add(middleware: CancelOnDisconnectMiddleware())
     let core: AEIExchange.Core = services.remoteCore.map { .remote($0) } ?? .inProcess(services.turns)
-    AEIController(exchange: AEIExchange(core: core, store: services.store)).addRoutes(to: userAPI)
+    AEIController(exchange: AEIExchange(core: core, store: services.store), rateLimiter: services.turnRateLimiter).addRoutes(to: userAPI)
     StateController(store: services.store).addRoutes(to: userAPI)
 
     // The pages.

@@ -8,17 +8,16 @@ import Testing
 struct ErrorTests {
     static let secret = "sk_live_TOPSECRET_9f8e7d6c"
 
-    /// A port that was just bound and released, so nothing listens on it.
-    static func closedPort() async throws -> Int {
-        let server = try await StubHTTPServer.start { _, _ in nil }
-        let port = server.port
-        await server.stop()
-        return port
+    /// A port nothing listens on, held for the test (see `ReservedPort`).
+    static func closedPort() throws -> ReservedPort {
+        try ReservedPort()
     }
 
     @Test("A closed port fails with couldNotConnect")
     func closedPort() async throws {
-        let port = try await Self.closedPort()
+        let reserved = try Self.closedPort()
+        let port = reserved.port
+        defer { withExtendedLifetime(reserved) {} }
         try await withCurlClient { client in
             let error = await expectOutboundError {
                 try await client.send(HTTPRequest(url: "http://127.0.0.1:\(port)/x"), logger: testLogger())
@@ -65,7 +64,9 @@ struct ErrorTests {
 
     @Test("Error descriptions and logs never contain credentials, query strings or header values")
     func redaction() async throws {
-        let port = try await Self.closedPort()
+        let reserved = try Self.closedPort()
+        let port = reserved.port
+        defer { withExtendedLifetime(reserved) {} }
         let capture = LogCapture()
         try await withCurlClient { client in
             let request = HTTPRequest(

@@ -96,7 +96,9 @@ struct RetryTests {
 
     @Test("Connect failures are retried, then the error is thrown")
     func connectFailureRetriedThenThrown() async throws {
-        let port = try await ErrorTests.closedPort()
+        let reserved = try ErrorTests.closedPort()
+        let port = reserved.port
+        defer { withExtendedLifetime(reserved) {} }
         try await withCurlClient { client in
             let capture = LogCapture()
             let error = await expectOutboundError {

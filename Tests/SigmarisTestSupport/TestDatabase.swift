@@ -83,12 +83,7 @@ public enum TestDatabase {
     /// `posix_spawn` + `waitpid` rather than Foundation's `Process`: `pg_ctl` leaves a daemon behind
     /// that inherits descriptors, and `Process.waitUntilExit` on Linux then never returns.
     public static func shellBlocking(_ command: String) throws {
-        var pid = pid_t()
-        let arguments: [String] = ["/bin/sh", "-c", command]
-        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        let spawned = posix_spawn(&pid, "/bin/sh", nil, nil, argv, environ)
-        guard spawned == 0 else { throw ShellFailure(command: command, status: spawned) }
+        let pid = try spawnShell(command)
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         guard status == 0 else { throw ShellFailure(command: command, status: status) }

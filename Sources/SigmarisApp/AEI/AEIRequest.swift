@@ -20,12 +20,25 @@ struct AEIRequest: Sendable {
         guard text.unicodeScalars.count <= TurnLimits.maxMessageCharacters else {
             throw APIError(.badRequest, "text is longer than \(TurnLimits.maxMessageCharacters) characters", reason: "message_too_long")
         }
+        try StorableText.checkText(text, field: "text")
         _ = try JSONRequest.optionalString(body, "lang")
         self.text = text
-        let session = sessionHeader?.trimmingCharacters(in: .whitespaces) ?? ""
-        guard session.count <= TurnLimits.maxSessionIDCharacters else {
-            throw APIError.badRequest("x-session-id is longer than \(TurnLimits.maxSessionIDCharacters) characters", reason: "invalid_session")
-        }
+        let session = try Self.sessionID(sessionHeader, field: "x-session-id") ?? ""
         sessionID = session.isEmpty ? UUID().uuidString.lowercased() : session
+    }
+
+    /// A session id from the `x-session-id` header or the history's `?session=`: trimmed, at most
+    /// `TurnLimits.maxSessionIDCharacters` Unicode scalars, no control characters. Absent is nil.
+    static func sessionID(_ raw: String?, field: String) throws(APIError) -> String? {
+        guard let session = raw?.trimmingCharacters(in: .whitespaces) else { return nil }
+        guard session.unicodeScalars.count <= TurnLimits.maxSessionIDCharacters else {
+            throw APIError.badRequest("\(field) is longer than \(TurnLimits.maxSessionIDCharacters) characters", reason: "invalid_session")
+        }
+        do {
+            try StorableText.checkIdentifier(session, field: field)
+        } catch {
+            throw APIError.badRequest(error.message, reason: "invalid_session")
+        }
+        return session
     }
 }

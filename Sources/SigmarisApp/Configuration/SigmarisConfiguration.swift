@@ -9,6 +9,10 @@ public struct SigmarisConfiguration: Sendable {
     public var host = "127.0.0.1"
     public var port = 8000
     public var logLevel = "info"
+    /// Seconds a client has to send a complete request head (from connecting or from the previous response).
+    public var headerReadTimeoutSeconds = 10
+    /// Seconds a client has to send a complete request body once the head arrived.
+    public var bodyReadTimeoutSeconds = 30
     // Database
     public var databaseURL: String?
     public var databasePoolSize = 10
@@ -46,6 +50,11 @@ public struct SigmarisConfiguration: Sendable {
     public var trace = true
     public var traceText = false
     public var raiseLLMErrors = false
+    // Limits per user (per process; see the README)
+    /// Turns one user may start per minute on both turn routes; 0 turns the limit off.
+    public var turnRateLimitPerMinute = 30
+    /// Turns of one user that may wait behind the running one; one more is a 429.
+    public var maxQueuedTurns = 8
 
     /// Defaults only; for tests and for building a configuration in code.
     public init() {}
@@ -55,6 +64,8 @@ public struct SigmarisConfiguration: Sendable {
         let read = VariableReader(env)
         host = read.string("HOST") ?? host
         port = try read.integer("PORT", in: 1...65535) ?? port
+        headerReadTimeoutSeconds = try read.integer("SIGMARIS_HEADER_READ_TIMEOUT", in: 1...3600) ?? headerReadTimeoutSeconds
+        bodyReadTimeoutSeconds = try read.integer("SIGMARIS_BODY_READ_TIMEOUT", in: 1...3600) ?? bodyReadTimeoutSeconds
         logLevel = try read.choice("SIGMARIS_LOG_LEVEL", ["trace", "debug", "info", "notice", "warning", "error", "critical"]) ?? logLevel
 
         databaseURL = try read.databaseURL("DATABASE_URL")
@@ -89,6 +100,8 @@ public struct SigmarisConfiguration: Sendable {
         trace = try read.bool("SIGMARIS_TRACE") ?? trace
         traceText = try read.bool("SIGMARIS_TRACE_TEXT") ?? traceText
         raiseLLMErrors = try read.bool("SIGMARIS_RAISE_LLM_ERRORS") ?? raiseLLMErrors
+        turnRateLimitPerMinute = try read.integer("SIGMARIS_RATE_LIMIT_PER_MINUTE", in: 0...1_000_000) ?? turnRateLimitPerMinute
+        maxQueuedTurns = try read.integer("SIGMARIS_MAX_QUEUED_TURNS", in: 0...10_000) ?? maxQueuedTurns
 
         try validate()
     }

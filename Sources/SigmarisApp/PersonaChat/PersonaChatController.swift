@@ -10,6 +10,7 @@ import SigmarisEngine
 /// without a caller (only when auth is disabled for development) the body must name the user.
 struct PersonaChatController {
     let turns: TurnRunner
+    let rateLimiter: TurnRateLimiter
 
     /// The reply's provider model, for a proxy in front of this core (`/api/aei`'s `model`).
     static let modelHeader = HTTPField.Name("x-sigmaris-model")!
@@ -21,6 +22,7 @@ struct PersonaChatController {
     @Sendable func chat(_ request: Request, context: SigmarisRequestContext) async throws -> EditedResponse<PersonaChatResponse> {
         let body = try PersonaChatRequest(try await JSONRequest.object(request, context: context))
         let userID = try Self.userID(caller: context.caller, requested: body.userID)
+        try rateLimiter.admit(userID)
         let turnContext = turns.newContext()
         var logger = context.logger
         logger[metadataKey: "sigmaris.trace_id"] = "\(turnContext.traceID)"

@@ -18,14 +18,21 @@ struct PersonaChatRequest: Sendable {
         guard message.unicodeScalars.count <= TurnLimits.maxMessageCharacters else {
             throw APIError(.badRequest, "message is longer than \(TurnLimits.maxMessageCharacters) characters", reason: "message_too_long")
         }
+        try StorableText.checkText(message, field: "message")
         self.message = message
         userID = try JSONRequest.optionalString(body, "user_id")
         sessionID = try JSONRequest.optionalString(body, "session_id")
-        if let userID, userID.isEmpty || userID.count > TurnLimits.maxUserIDCharacters {
-            throw APIError.badRequest("user_id must be 1 to \(TurnLimits.maxUserIDCharacters) characters", reason: "invalid_field")
+        if let userID {
+            guard !userID.isEmpty, userID.unicodeScalars.count <= TurnLimits.maxUserIDCharacters else {
+                throw APIError.badRequest("user_id must be 1 to \(TurnLimits.maxUserIDCharacters) characters", reason: "invalid_field")
+            }
+            try StorableText.checkIdentifier(userID, field: "user_id")
         }
-        if let sessionID, sessionID.count > TurnLimits.maxSessionIDCharacters {
-            throw APIError.badRequest("session_id is longer than \(TurnLimits.maxSessionIDCharacters) characters", reason: "invalid_field")
+        if let sessionID {
+            guard sessionID.unicodeScalars.count <= TurnLimits.maxSessionIDCharacters else {
+                throw APIError.badRequest("session_id is longer than \(TurnLimits.maxSessionIDCharacters) characters", reason: "invalid_field")
+            }
+            try StorableText.checkIdentifier(sessionID, field: "session_id")
         }
         rewardSignal = try JSONRequest.optionalNumber(body, "reward_signal") ?? 0
         if let affect = body["affect_signal"], !affect.isNull {

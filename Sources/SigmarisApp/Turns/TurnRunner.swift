@@ -13,7 +13,7 @@ import SigmarisStore
 struct TurnRunner: Sendable {
     let engine: PersonaEngine
     let store: SigmarisStore
-    let locks = UserTurnLock()
+    let locks: UserTurnLock
     let tracing: Bool
     let textTracing: Bool
     let raiseProviderErrors: Bool

@@ -13,6 +13,8 @@ enum TestConfiguration {
         configuration.databasePoolSize = 4
         configuration.migrationsDirectory = TestDatabase.migrationsDirectory.path
         configuration.supabaseJWTSecret = jwtSecret
+        // Tests drive many turns per user quickly; the limit tests turn it back on.
+        configuration.turnRateLimitPerMinute = 0
         return configuration
     }
 

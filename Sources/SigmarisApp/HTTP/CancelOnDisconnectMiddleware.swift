@@ -1,0 +1,26 @@
+import Hummingbird
+
+/// Cancels the handler of a POST when its client goes away, so a turn waiting in the user's queue
+/// leaves it at once (`UserTurnLock` waiters are cancellation-aware) instead of running, and maybe
+/// paying for a model call, for nobody. Hummingbird 2.28 does not cancel a handler on disconnect by
+/// itself; `consumeWithCancellationOnInboundClose` does, at a price: the connection is closed after
+/// the response. So this wraps only POSTs (the turn routes); reads keep their keep-alive connection.
+///
+/// A handler cancelled this way answers 499 (nginx's "client closed request"): nobody reads it, but
+/// the request log says what happened instead of logging a 500.
+struct CancelOnDisconnectMiddleware<Context: RequestContext>: RouterMiddleware {
+    static var clientClosedRequest: HTTPResponse.Status { .init(code: 499, reasonPhrase: "Client Closed Request") }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard request.method == .post else { return try await next(request, context) }
+        do {
+            return try await request.body.consumeWithCancellationOnInboundClose { body in
+                var request = request
+                request.body = body
+                return try await next(request, context)
+            }
+        } catch is CancellationError {
+            return Response(status: Self.clientClosedRequest)
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import NIOPosix
+@testable import SigmarisApp
+import Testing
+
+/// A client that goes away while its turn waits in the user's queue takes the turn out of the queue
+/// (the middleware cancels the handler, the lock's waiter leaves on cancellation).
+@Suite("A disconnected client leaves the turn queue")
+struct CancelOnDisconnectTests {
+    /// Polls `condition` for up to about ten seconds (a deadline for a hang, not a speed check).
+    static func waitFor(_ condition: () -> Bool) async throws -> Bool {
+        for _ in 0..<1000 {
+            if condition() { return true }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return condition()
+    }
+
+    @Test func aQueuedTurnWhoseClientLeavesIsDropped() async throws {
+        let lock = UserTurnLock(maxQueuedPerUser: 4)
+        let router = Router()
+        router.addMiddleware { CancelOnDisconnectMiddleware() }
+        router.post("turn") { _, _ in try await lock.withLock("u") { "ran" } }
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+
+        try await lock.acquire("u")  // a turn of this user is running
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connect(host: "127.0.0.1", port: port).get()
+            try await channel.writeAndFlush(ByteBuffer(string: "POST /turn HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")).get()
+            #expect(try await Self.waitFor { lock.waitingCount("u") == 1 })
+
+            try await channel.close()
+            #expect(try await Self.waitFor { lock.waitingCount("u") == 0 }, "the waiter stayed queued after its client left")
+            // Inside the test, so a waiter that did stay queued can finish and the server can stop.
+            lock.release("u")
+        }
+        #expect(try await Self.waitFor { lock.waitingCount("u") == nil })
+    }
+}
