@@ -90,7 +90,7 @@ struct AccountRouteTests {
             try await client.query(
                 """
                 INSERT INTO sigmaris_turns (trace_id, user_id, role, content, created_at)
-                SELECT 'trace-' || lpad((g / 2)::text, 5, '0'), $1, 'user', 'turn ' || g,
+                SELECT $1 || '-trace-' || lpad((g / 2)::text, 5, '0'), $1, 'user', 'turn ' || g,
                        '2026-01-01'::timestamptz + (g / 7) * interval '1 second'
                 FROM generate_series(1, 1100) g
                 """, [.text(id)])
@@ -98,7 +98,7 @@ struct AccountRouteTests {
                 """
                 INSERT INTO sigmaris_trace_events (trace_id, event, fields)
                 SELECT DISTINCT t.trace_id, 'event-' || e, '{}'::jsonb
-                FROM sigmaris_turns t, generate_series(1, 3) e WHERE t.user_id = $1 AND t.trace_id <> 'trace-00007'
+                FROM sigmaris_turns t, generate_series(1, 3) e WHERE t.user_id = $1 AND t.trace_id <> $1 || '-trace-00007'
                 """, [.text(id)])
             try await client.query(
                 """
