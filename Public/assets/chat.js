@@ -161,6 +161,12 @@ async function loadSession(sessionID) {
   const mine = ++generation;
   setMessage(ui.error, '');
   replaceChildren(ui.messages);
+  if (!isServerSession(sessionID)) {
+    // A session started here has no messages on the server yet: nothing to fetch.
+    ui.messages.removeAttribute('aria-busy');
+    updateEmpty();
+    return;
+  }
   ui.empty.hidden = true;
   ui.messages.setAttribute('aria-busy', 'true');
   try {
@@ -378,11 +384,15 @@ startAuth({
     user = signedIn;
     serverSessions = [];
     draftSession = null;
+    // The list first, so the chat never shows a picker that is about to change.
+    const sessionID = await reloadSessions(null);
+    if (user !== signedIn) return; // signed out (or in as someone else) meanwhile
     ui.chat.hidden = false;
-    switchTo(await reloadSessions(null));
+    switchTo(sessionID);
   },
   onSignedOut: () => {
     generation += 1;
+    user = null;
     serverSessions = [];
     draftSession = null;
     ui.chat.hidden = true;

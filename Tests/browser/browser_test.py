@@ -193,7 +193,10 @@ def test_chat(driver, user_id):
 
 
 def session_titles(driver):
-    return [o.text for o in Select(driver.find_element(By.ID, "session-select")).options]
+    # Read in one script: the page re-renders the options, so element handles can go stale.
+    return driver.execute_script(
+        "const s = document.getElementById('session-select');"
+        "return s ? Array.from(s.options, (o) => o.textContent) : [];")
 
 
 def test_sessions_follow_the_user(driver, user_id):
