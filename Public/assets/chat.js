@@ -1,7 +1,7 @@
 // The chat page: pick a session, read its messages, send new ones, and show beside each reply the
 // global state and safety flag of that turn.
 
-import { api, ApiError, startAuth } from './auth.js';
+import { accessToken, api, ApiError, startAuth } from './auth.js';
 import { flagClass, h, newUUID, readStored, replaceChildren, setMessage, stateClass, writeStored } from './dom.js';
 
 const $ = (id) => document.getElementById(id);
@@ -17,6 +17,14 @@ const ui = {
   form: $('chat-form'),
   input: $('chat-input'),
   send: $('send-button'),
+  rename: $('rename-session'),
+  renameForm: $('rename-form'),
+  renameInput: $('rename-input'),
+  renameCancel: $('rename-cancel'),
+  deleteSession: $('delete-session'),
+  exportData: $('export-data'),
+  eraseData: $('erase-data'),
+  dataStatus: $('data-status'),
 };
 
 let user = null;
@@ -24,44 +32,53 @@ let sending = false;
 /** Bumped whenever the shown session changes, so a late answer for another session is dropped. */
 let generation = 0;
 
-// MARK: Sessions of this browser tab (per signed-in user)
+// MARK: Sessions (from the server, so every browser of the user sees the same list)
 
-function sessionsKey() {
-  return `sigmaris.sessions.${user ? user.id : 'anonymous'}`;
-}
+/** `[{id, title, lastMessage, updatedAt, messageCount}]` from GET /api/sessions, newest first. */
+let serverSessions = [];
+/** A session started in this tab that has no message yet (the server does not know it). */
+let draftSession = null;
 
 function currentKey() {
   return `sigmaris.currentSession.${user ? user.id : 'anonymous'}`;
 }
 
-/** `[{id, created}]`, oldest first. */
-function storedSessions() {
-  const list = readStored(sessionsKey(), []);
-  return Array.isArray(list) ? list.filter((s) => s && typeof s.id === 'string') : [];
+function isServerSession(id) {
+  return serverSessions.some((s) => s.id === id);
+}
+
+async function refreshSessions() {
+  const data = await api('/api/sessions');
+  const list = data && Array.isArray(data.sessions) ? data.sessions : [];
+  serverSessions = list.filter((s) => s && typeof s.id === 'string' && typeof s.title === 'string');
+  if (draftSession && isServerSession(draftSession)) draftSession = null;
 }
 
 function currentSession() {
   const id = readStored(currentKey(), null);
-  const sessions = storedSessions();
-  if (typeof id === 'string' && sessions.some((s) => s.id === id)) return id;
-  return sessions.length ? sessions[sessions.length - 1].id : null;
+  if (typeof id === 'string' && (isServerSession(id) || id === draftSession)) return id;
+  return serverSessions.length ? serverSessions[0].id : null;
 }
 
 function createSession() {
-  const session = { id: newUUID(), created: new Date().toISOString() };
-  writeStored(sessionsKey(), [...storedSessions(), session]);
-  writeStored(currentKey(), session.id);
-  return session.id;
+  draftSession = newUUID();
+  writeStored(currentKey(), draftSession);
+  return draftSession;
 }
 
 function renderSessionPicker(selected) {
-  const sessions = storedSessions();
-  replaceChildren(ui.select, sessions.map((session, index) => {
-    const created = new Date(session.created);
-    const when = Number.isNaN(created.getTime()) ? '' : ` · ${created.toLocaleTimeString()}`;
-    return h('option', { value: session.id, selected: session.id === selected, text: `Session ${index + 1}${when} (${session.id.slice(0, 8)})` });
-  }));
+  const options = serverSessions.map((session) => {
+    const count = Number.isFinite(session.messageCount) ? ` · ${session.messageCount} messages` : '';
+    return h('option', { value: session.id, selected: session.id === selected, text: `${session.title}${count}` });
+  });
+  if (draftSession && !isServerSession(draftSession)) {
+    options.unshift(h('option', { value: draftSession, selected: draftSession === selected, text: 'New session (no messages yet)' }));
+  }
+  replaceChildren(ui.select, options);
   ui.select.value = selected;
+  const saved = isServerSession(selected);
+  ui.rename.disabled = !saved;
+  ui.deleteSession.disabled = !saved;
 }
 
 // MARK: Turn meta (state and flag) of replies sent from this tab
@@ -144,6 +161,12 @@ async function loadSession(sessionID) {
   const mine = ++generation;
   setMessage(ui.error, '');
   replaceChildren(ui.messages);
+  if (!isServerSession(sessionID)) {
+    // A session started here has no messages on the server yet: nothing to fetch.
+    ui.messages.removeAttribute('aria-busy');
+    updateEmpty();
+    return;
+  }
   ui.empty.hidden = true;
   ui.messages.setAttribute('aria-busy', 'true');
   try {
@@ -169,9 +192,112 @@ async function loadSession(sessionID) {
 
 function switchTo(sessionID) {
   writeStored(currentKey(), sessionID);
+  hideRename();
   renderSessionPicker(sessionID);
   loadSession(sessionID);
 }
+
+/** Reloads the list from the server, then shows `preferred` (or the newest session, or a new one). */
+async function reloadSessions(preferred) {
+  try {
+    await refreshSessions();
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 401)) setMessage(ui.error, `Could not load your sessions: ${error.message}`);
+  }
+  const id = preferred && (isServerSession(preferred) || preferred === draftSession) ? preferred : currentSession();
+  return id || createSession();
+}
+
+// MARK: Renaming and deleting a session
+
+function hideRename() {
+  ui.renameForm.hidden = true;
+}
+
+ui.rename.addEventListener('click', () => {
+  const session = serverSessions.find((s) => s.id === ui.select.value);
+  if (!session) return;
+  ui.renameInput.value = session.title;
+  ui.renameForm.hidden = false;
+  ui.renameInput.focus();
+  ui.renameInput.select();
+});
+
+ui.renameCancel.addEventListener('click', () => {
+  hideRename();
+  ui.rename.focus();
+});
+
+ui.renameForm.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const sessionID = ui.select.value;
+  const title = ui.renameInput.value.trim();
+  if (!title) {
+    setMessage(ui.error, 'A title needs at least one character.');
+    ui.renameInput.focus();
+    return;
+  }
+  try {
+    await api('/api/sessions', { method: 'PATCH', body: { sessionId: sessionID, newTitle: title } });
+    setMessage(ui.error, '');
+    hideRename();
+    renderSessionPicker(await reloadSessions(sessionID));
+    ui.live.textContent = `Session renamed to ${title}`;
+    ui.select.focus();
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 401)) setMessage(ui.error, `The session was not renamed: ${error.message}`);
+  }
+});
+
+ui.deleteSession.addEventListener('click', async () => {
+  const session = serverSessions.find((s) => s.id === ui.select.value);
+  if (!session) return;
+  if (!window.confirm(`Delete the session "${session.title}" and all of its messages? This cannot be undone.`)) return;
+  try {
+    await api(`/api/sessions?id=${encodeURIComponent(session.id)}`, { method: 'DELETE' });
+    setMessage(ui.error, '');
+    switchTo(await reloadSessions(null));
+    ui.live.textContent = 'Session deleted';
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 401)) setMessage(ui.error, `The session was not deleted: ${error.message}`);
+  }
+});
+
+// MARK: The user's own data
+
+ui.exportData.addEventListener('click', async () => {
+  const token = accessToken();
+  if (!token) return;
+  setMessage(ui.dataStatus, 'Preparing your export…');
+  try {
+    // Not through api(): the answer is a download, kept as a blob rather than parsed.
+    const response = await fetch('/api/account/export', {
+      headers: { Authorization: `Bearer ${token}` }, cache: 'no-store', credentials: 'omit',
+    });
+    if (!response.ok) throw new Error(`the server answered ${response.status}`);
+    const url = URL.createObjectURL(await response.blob());
+    const link = h('a', { href: url, download: 'sigmaris-export.json', hidden: true });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    setMessage(ui.dataStatus, 'Your export has been downloaded (sigmaris-export.json).');
+  } catch (error) {
+    setMessage(ui.dataStatus, `The export failed: ${error.message}`);
+  }
+});
+
+ui.eraseData.addEventListener('click', async () => {
+  if (!window.confirm('Delete ALL of your data: every session, message and the persona\'s memory of you? This cannot be undone.')) return;
+  try {
+    await api('/api/account', { method: 'DELETE', body: { confirm: 'DELETE' } });
+    draftSession = null;
+    switchTo(await reloadSessions(null));
+    setMessage(ui.dataStatus, 'All of your data has been deleted.');
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 401)) setMessage(ui.dataStatus, `Nothing was deleted: ${error.message}`);
+  }
+});
 
 // MARK: Sending
 
@@ -189,6 +315,10 @@ async function send(text) {
     const reply = typeof answer?.output === 'string' ? answer.output : '';
     rememberMeta(sessionID, index, meta);
     if (mine !== generation) return true;
+    if (!isServerSession(sessionID)) {
+      await refreshSessions().catch(() => {});
+      if (mine === generation) renderSessionPicker(sessionID);
+    }
     turn.replaceWith(turnElement(text, reply, meta));
     ui.live.textContent = `Sigmaris replied (${meta.state || 'unknown state'}, safety ${meta.flag}): ${reply}`;
     scrollToEnd();
@@ -250,13 +380,21 @@ startAuth({
   account: $('account'),
   accountName: $('account-name'),
   signOutButton: $('sign-out'),
-  onSignedIn: (signedIn) => {
+  onSignedIn: async (signedIn) => {
     user = signedIn;
+    serverSessions = [];
+    draftSession = null;
+    // The list first, so the chat never shows a picker that is about to change.
+    const sessionID = await reloadSessions(null);
+    if (user !== signedIn) return; // signed out (or in as someone else) meanwhile
     ui.chat.hidden = false;
-    switchTo(currentSession() || createSession());
+    switchTo(sessionID);
   },
   onSignedOut: () => {
     generation += 1;
+    user = null;
+    serverSessions = [];
+    draftSession = null;
     ui.chat.hidden = true;
     replaceChildren(ui.messages);
   },

@@ -141,6 +141,9 @@ func buildRouter(services: AppServices) -> Router<SigmarisRequestContext> {
     let core: AEIExchange.Core = services.remoteCore.map { .remote($0) } ?? .inProcess(services.turns)
     AEIController(exchange: AEIExchange(core: core, store: services.store), rateLimiter: services.turnRateLimiter).addRoutes(to: userAPI)
     StateController(store: services.store).addRoutes(to: userAPI)
+    SessionsController(store: services.store).addRoutes(to: userAPI)
+    MessagesController(store: services.store).addRoutes(to: userAPI)
+    AccountController(store: services.store).addRoutes(to: userAPI)
 
     // The pages.
     if configuration.devSignIn, let secret = configuration.supabaseJWTSecret {

@@ -9,11 +9,17 @@ import SigmarisPostgres
 enum ChatStore {
     /// The two messages and the state snapshot of one exchange (`insertExchange`).
     static let insertExchangeSQL = """
-    WITH exchange AS (
+    WITH title AS (
+        -- The session's title, from its newest row (a rename sets it on every row). FOR SHARE
+        -- waits for a rename in flight, so the new rows carry the title it commits.
+        SELECT session_title FROM public.messages WHERE user_id = $1 AND session_id = $2
+        ORDER BY created_at DESC, id DESC LIMIT 1 FOR SHARE
+    ), exchange AS (
         -- One INSERT with two VALUES rows: ids follow the listed order, so the user's message
         -- sorts before the reply even though both carry the same created_at.
-        INSERT INTO public.messages (user_id, session_id, role, content, created_at)
-        VALUES ($1, $2, 'user', $3, now()), ($1, $2, 'ai', $4, now())
+        INSERT INTO public.messages (user_id, session_id, session_title, role, content, created_at)
+        VALUES ($1, $2, (SELECT session_title FROM title), 'user', $3, now()),
+               ($1, $2, (SELECT session_title FROM title), 'ai', $4, now())
     )
     INSERT INTO public.sigmaris_state_snapshots
         (user_id, session_id, trace_id, global_state, overload_score, reflective_score, memory_pointer_count,

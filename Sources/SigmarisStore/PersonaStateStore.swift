@@ -28,7 +28,11 @@ enum PersonaStateStore {
     static let commitTurnSQL = """
     WITH state AS (
         INSERT INTO public.sigmaris_persona_state AS s (user_id, value_state, trait_state, global_state, turn_count, updated_at)
-        VALUES ($2, $4, $5, $6, $7, now())
+        -- A turn that read a state the user has erased since must not bring it back: with no
+        -- row left, only a turn that started from none inserts (the other conflicts and
+        -- recomputes from scratch); with a row, the conflict below decides.
+        SELECT $2, $4, $5, $6, $7, now()
+        WHERE $8 = 0 OR EXISTS (SELECT 1 FROM public.sigmaris_persona_state WHERE user_id = $2)
         ON CONFLICT (user_id) DO UPDATE
             SET value_state = EXCLUDED.value_state, trait_state = EXCLUDED.trait_state,
                 global_state = EXCLUDED.global_state, turn_count = EXCLUDED.turn_count, updated_at = now()

@@ -241,6 +241,65 @@ def test_chat(driver, token):
     return states, flags
 
 
+def session_titles(driver):
+    # Read in one script: the page re-renders the options, so element handles can go stale.
+    return driver.execute_script(
+        "const s = document.getElementById('session-select');"
+        "return s ? Array.from(s.options, (o) => o.textContent) : [];")
+
+
+def test_sessions_follow_the_user(driver, user_id):
+    """Sessions come from the server: a second browser session of the same user lists them, a
+    rename shows after a reload, a delete (confirmed) removes one, and another user never sees them."""
+    print("sessions across browser sessions", flush=True)
+    # A second, separate browser (its own sessionStorage) signed in as the same user.
+    other = make_driver()
+    try:
+        other.get(f"{BASE}/")
+        sign_in_with_dev_route(other, user_id)
+        wait(other, lambda d: visible(d, "chat"), "the chat in a second browser")
+        wait(other, lambda d: len(ai_replies(d)) == 3, "the first browser's conversation in the second browser")
+        titles = session_titles(other)
+        check(len(titles) == 1 and titles[0].startswith("Session "), f"the second browser lists the same session ({titles!r})")
+
+        # Rename there, see it here after a reload.
+        other.find_element(By.ID, "rename-session").click()
+        field = wait(other, lambda d: visible(d, "rename-input"), "the rename field")
+        field.clear()
+        field.send_keys("Renamed in browser two")
+        field.send_keys(Keys.ENTER)
+        wait(other, lambda d: session_titles(d)[0].startswith("Renamed in browser two"), "the new title in browser two")
+    finally:
+        other.quit()
+
+    driver.get(f"{BASE}/")
+    wait(driver, lambda d: visible(d, "chat") and session_titles(d) and session_titles(d)[0].startswith("Renamed in browser two"),
+         "the renamed title after a reload")
+    check(True, "the rename shows in the first browser after a reload")
+
+    # A second session, then delete it with the confirmation.
+    driver.find_element(By.ID, "new-session").click()
+    send_message(driver, "a message in a second session", 1)
+    wait(driver, lambda d: len(session_titles(d)) == 2, "two sessions listed")
+    driver.find_element(By.ID, "delete-session").click()
+    alert = WebDriverWait(driver, TIMEOUT).until(lambda d: d.switch_to.alert)
+    check("cannot be undone" in alert.text, "deleting asks for a confirmation")
+    alert.accept()
+    wait(driver, lambda d: len(session_titles(d)) == 1, "one session after the delete")
+    driver.refresh()
+    wait(driver, lambda d: visible(d, "chat") and len(ai_replies(d)) == 3, "the remaining session after a reload")
+    check(session_titles(driver)[0].startswith("Renamed in browser two"), "the deleted session stays gone after a reload")
+
+    # Another user sees none of it.
+    driver.find_element(By.ID, "sign-out").click()
+    sign_in_with_dev_route(driver, str(uuid.uuid4()))
+    wait(driver, lambda d: visible(d, "chat"), "the chat for another user")
+    wait(driver, lambda d: visible(d, "chat-empty"), "an empty conversation for another user")
+    titles = session_titles(driver)
+    check(len(titles) == 1 and "Renamed" not in titles[0], f"another user sees none of the sessions ({titles!r})")
+    screenshot(driver, "sessions-other-user.png")
+
+
 def test_dashboard(driver, states, flags):
     print("dashboard", flush=True)
     driver.find_element(By.ID, "nav-status").click()
@@ -333,6 +392,7 @@ def main():
         test_link_with_a_token(driver, link_token)
         states, flags = test_chat(driver, chat_token)
         test_dashboard(driver, states, flags)
+        test_sessions_follow_the_user(driver, user_id)
         test_refused_token(driver)
         test_empty_dashboard(driver, empty_token)
         check(csp_violations(driver) == [], "no Content-Security-Policy violations on the empty dashboard")

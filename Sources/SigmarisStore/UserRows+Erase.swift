@@ -1,0 +1,83 @@
+import SigmarisPostgres
+
+/// How many rows of the user an erase deleted, per table (the JSON keys are the table names).
+public struct ErasedRows: Sendable, Equatable, Codable {
+    public var messages = 0
+    public var stateSnapshots = 0
+    public var personaState = 0
+    public var episodes = 0
+    public var turns = 0
+    public var valueSnapshots = 0
+    public var traitSnapshots = 0
+    public var safetyAssessments = 0
+    public var traceEvents = 0
+
+    enum CodingKeys: String, CodingKey {
+        case messages
+        case stateSnapshots = "sigmaris_state_snapshots"
+        case personaState = "sigmaris_persona_state"
+        case episodes = "sigmaris_episodes"
+        case turns = "sigmaris_turns"
+        case valueSnapshots = "sigmaris_value_snapshots"
+        case traitSnapshots = "sigmaris_trait_snapshots"
+        case safetyAssessments = "sigmaris_safety_assessments"
+        case traceEvents = "sigmaris_trace_events"
+    }
+}
+
+extension UserRows {
+    /// Deletes every row the service holds for this user, in one transaction: their `messages` and
+    /// `sigmaris_state_snapshots` under their RLS scope, then, as the service's own role (the persona
+    /// core tables are not the user's to write), the persona rows keyed by their id and the trace
+    /// events of their traces. The id comes only from the verified `StoreUser`.
+    public func eraseEverything() async throws -> ErasedRows {
+        let userID = user.id
+        let personaUserID = user.personaUserID
+        let claims = user.claimsJSON
+        return try await database.withTransaction { connection in
+            var erased = ErasedRows()
+            try UserScope.enter(claimsJSON: claims, on: connection)
+            erased.messages = try connection.query(
+                "DELETE FROM public.messages WHERE user_id = $1", [.uuid(userID)]).affectedRows
+            erased.stateSnapshots = try connection.query(
+                "DELETE FROM public.sigmaris_state_snapshots WHERE user_id = $1", [.uuid(userID)]).affectedRows
+            try UserScope.leave(on: connection)
+            // One statement: every CTE sees the same snapshot, so `traces` still finds the turns
+            // that `turns` deletes.
+            let counts = try connection.query(
+                """
+                WITH traces AS (
+                    SELECT DISTINCT trace_id FROM public.sigmaris_turns WHERE user_id = $1
+                ), trace_events AS (
+                    DELETE FROM public.sigmaris_trace_events WHERE trace_id IN (SELECT trace_id FROM traces) RETURNING 1
+                ), turns AS (
+                    DELETE FROM public.sigmaris_turns WHERE user_id = $1 RETURNING 1
+                ), episodes AS (
+                    DELETE FROM public.sigmaris_episodes WHERE user_id = $1 RETURNING 1
+                ), value_snapshots AS (
+                    DELETE FROM public.sigmaris_value_snapshots WHERE user_id = $1 RETURNING 1
+                ), trait_snapshots AS (
+                    DELETE FROM public.sigmaris_trait_snapshots WHERE user_id = $1 RETURNING 1
+                ), safety AS (
+                    DELETE FROM public.sigmaris_safety_assessments WHERE user_id = $1 RETURNING 1
+                ), state AS (
+                    DELETE FROM public.sigmaris_persona_state WHERE user_id = $1 RETURNING 1
+                )
+                SELECT (SELECT count(*) FROM state)::int AS state, (SELECT count(*) FROM episodes)::int AS episodes,
+                       (SELECT count(*) FROM turns)::int AS turns, (SELECT count(*) FROM value_snapshots)::int AS value_snapshots,
+                       (SELECT count(*) FROM trait_snapshots)::int AS trait_snapshots, (SELECT count(*) FROM safety)::int AS safety,
+                       (SELECT count(*) FROM trace_events)::int AS trace_events
+                """,
+                [.text(personaUserID)])
+            let row = counts[0]
+            erased.personaState = try row.decode(Int.self, "state")
+            erased.episodes = try row.decode(Int.self, "episodes")
+            erased.turns = try row.decode(Int.self, "turns")
+            erased.valueSnapshots = try row.decode(Int.self, "value_snapshots")
+            erased.traitSnapshots = try row.decode(Int.self, "trait_snapshots")
+            erased.safetyAssessments = try row.decode(Int.self, "safety")
+            erased.traceEvents = try row.decode(Int.self, "trace_events")
+            return erased
+        }
+    }
+}
