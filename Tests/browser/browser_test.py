@@ -248,7 +248,7 @@ def session_titles(driver):
         "return s ? Array.from(s.options, (o) => o.textContent) : [];")
 
 
-def test_sessions_follow_the_user(driver, user_id):
+def test_sessions_follow_the_user(driver, token, other_user_token):
     """Sessions come from the server: a second browser session of the same user lists them, a
     rename shows after a reload, a delete (confirmed) removes one, and another user never sees them."""
     print("sessions across browser sessions", flush=True)
@@ -256,7 +256,7 @@ def test_sessions_follow_the_user(driver, user_id):
     other = make_driver()
     try:
         other.get(f"{BASE}/")
-        sign_in_with_dev_route(other, user_id)
+        sign_in_with_token(other, token)
         wait(other, lambda d: visible(d, "chat"), "the chat in a second browser")
         wait(other, lambda d: len(ai_replies(d)) == 3, "the first browser's conversation in the second browser")
         titles = session_titles(other)
@@ -291,13 +291,15 @@ def test_sessions_follow_the_user(driver, user_id):
     check(session_titles(driver)[0].startswith("Renamed in browser two"), "the deleted session stays gone after a reload")
 
     # Another user sees none of it.
-    driver.find_element(By.ID, "sign-out").click()
-    sign_in_with_dev_route(driver, str(uuid.uuid4()))
+    sign_out(driver)
+    sign_in_with_token(driver, other_user_token)
     wait(driver, lambda d: visible(d, "chat"), "the chat for another user")
     wait(driver, lambda d: visible(d, "chat-empty"), "an empty conversation for another user")
     titles = session_titles(driver)
     check(len(titles) == 1 and "Renamed" not in titles[0], f"another user sees none of the sessions ({titles!r})")
     screenshot(driver, "sessions-other-user.png")
+    # Back to the dashboard, where the next checks run.
+    driver.get(f"{BASE}/status")
 
 
 def test_dashboard(driver, states, flags):
@@ -392,7 +394,8 @@ def main():
         test_link_with_a_token(driver, link_token)
         states, flags = test_chat(driver, chat_token)
         test_dashboard(driver, states, flags)
-        test_sessions_follow_the_user(driver, user_id)
+        # The empty user's token stands for "another user": this only looks, it writes nothing.
+        test_sessions_follow_the_user(driver, chat_token, empty_token)
         test_refused_token(driver)
         test_empty_dashboard(driver, empty_token)
         check(csp_violations(driver) == [], "no Content-Security-Policy violations on the empty dashboard")

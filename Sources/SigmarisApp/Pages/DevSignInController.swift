@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import SigmarisEngine
 import SigmarisAuth
 
 /// DEV ONLY: `POST /api/dev/token` hands out an access token for the fixed dev user
@@ -93,13 +94,13 @@ struct DevSignInController: Sendable {
     static func userID(fromBody body: Data) throws(APIError) -> UUID {
         let text = String(decoding: body, as: UTF8.self)
         if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return devUserID }
-        guard let json = try? JSONSerialization.jsonObject(with: body), let object = json as? [String: Any] else {
+        guard let object = (try? JSONValue(parsing: Array(body)))?.objectValue else {
             throw .badRequest("Body must be a JSON object", reason: "invalid_body")
         }
         switch object["user_id"] {
-        case nil, is NSNull:
+        case nil, .null?:
             return devUserID
-        case let value as String:
+        case .string(let value)?:
             guard let id = UUID(uuidString: value.trimmingCharacters(in: .whitespaces)) else {
                 throw .badRequest("user_id must be a UUID", reason: "invalid_user_id")
             }
