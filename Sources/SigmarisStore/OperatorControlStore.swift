@@ -24,7 +24,9 @@ enum OperatorControlStore {
     /// One action in one statement (`apply`): the state row changes and its `control_version` moves
     /// (so a turn in flight conflicts and recomputes under the action), the audit row is written,
     /// and for a UUID user a `sigmaris_state_snapshots` row marks the action on the user's time
-    /// series (with the state after it, `meta.operator_action`, no scores). With no state row
+    /// series (with the state after it, `meta.operator_action` = `{id, action}`, no scores). That row
+    /// is the user's to read (RLS, export), so it names neither the operator nor the reason; those
+    /// stay in the audit table. With no state row
     /// nothing is written and no row comes back.
     /// `$1` user id, `$2` action, `$3` operator, `$4` reason, `$5`/`$6` the initial value/trait state.
     static let applySQL = """
@@ -43,8 +45,7 @@ enum OperatorControlStore {
     ), snapshot AS (
         INSERT INTO public.sigmaris_state_snapshots (user_id, trace_id, global_state, value_state, trait_state, meta, created_at)
         SELECT t.user_id::uuid, 'operator-action-' || a.id, t.global_state, t.value_state, t.trait_state,
-               jsonb_build_object('operator_action', jsonb_build_object(
-                   'id', a.id, 'action', a.action, 'reason', a.reason, 'operator', a.operator)),
+               jsonb_build_object('operator_action', jsonb_build_object('id', a.id, 'action', a.action)),
                a.created_at
         FROM target t CROSS JOIN audit a
         WHERE t.user_id ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'

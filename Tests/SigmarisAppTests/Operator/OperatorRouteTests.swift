@@ -176,6 +176,16 @@ struct OperatorRouteTests {
             let latest = try await Self.state(client, userID)["state"]?["latest_snapshot"]
             #expect(latest?["global_state"]?.stringValue == "SILENT")
         }
+        // The marker row tells the user what happened, not who did it or why.
+        let markers = try await TestDatabase.withMigratedClient(poolSize: 1) { client in
+            try await client.query(
+                "SELECT meta::text AS meta FROM sigmaris_state_snapshots WHERE user_id = $1 AND trace_id LIKE 'operator-action-%'",
+                [.uuid(user)]
+            ).map { try JSONValue(parsing: Array(try $0.decode(String.self, "meta").utf8)) }
+        }
+        #expect(markers.count == 1)
+        #expect(markers.first?["operator_action"]?.objectValue?.keys == ["id", "action"])
+        #expect(markers.first?["operator_action"]?["action"]?.stringValue == "silence")
     }
 
     @Test func resetPutsValueAndTraitBackToTheEnginesInitialStateAndKeepsHistory() async throws {
