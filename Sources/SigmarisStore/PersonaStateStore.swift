@@ -110,9 +110,8 @@ enum PersonaStateStore {
     }
 
     /// Writes one turn: the new state (only if nobody else moved it since `previousTurnCount` and no
-    /// operator acted since `controlVersion`), the
-    /// episode, both turn rows, both snapshots, the safety assessment and, with `tracing`, the trace
-    /// events. Run it inside a transaction so it all commits together or not at all.
+    /// operator acted since `controlVersion`), the episode, both turn rows, both snapshots, the safety
+    /// assessment and, with `tracing`, the trace events. Run it inside a transaction so it all commits together or not at all.
     static func commit(
         _ turn: TurnResult,
         userID: String,

@@ -34,7 +34,8 @@ struct TurnRunner: Sendable {
                 let memory = try await store.loadMemory(userID: userID)
                 var context = context
                 context.now = Date()
-                let result = try await engine.runTurn(memory.applyingHold(to: request), state: memory.state, recentEpisodes: memory.recentEpisodes, context: context)
+                let result = try await engine.runTurn(
+                    memory.applyingHold(to: request), state: memory.state, recentEpisodes: memory.recentEpisodes, context: context)
                 do {
                     try await store.commitTurn(
                         result, userID: userID, previousTurnCount: memory.state.turnCount, controlVersion: memory.controlVersion,
