@@ -133,6 +133,12 @@ func buildRouter(services: AppServices) -> Router<SigmarisRequestContext> {
         .add(middleware: CancelOnDisconnectMiddleware())
     PersonaChatController(turns: services.turns, rateLimiter: services.turnRateLimiter).addRoutes(to: persona)
 
+    // The operator routes: a credential always (even with auth disabled), then `OperatorAccess`.
+    let operatorRoutes = router.group("persona")
+        .add(middleware: AuthMiddleware(verifier: services.verifier, allowService: true, allowAnonymous: false))
+    OperatorController(store: services.store, access: OperatorAccess(operatorIDs: configuration.operatorIDs))
+        .addRoutes(to: operatorRoutes)
+
     // The proxy layer and the state APIs: signed-in users only, each seeing only their own rows.
     let api = router.group("api")
     let userAPI = api.group()

@@ -26,13 +26,17 @@ public struct UserIdentity: Sendable, Hashable {
     /// The verified payload exactly as signed, for Postgres `request.jwt.claims`, so `auth.jwt()` sees
     /// what Supabase would have passed.
     public let claimsJSON: String
+    /// The token's `app_metadata.role` (Supabase: set only through the service role, e.g. the
+    /// dashboard), nil when absent or not a string.
+    public let appRole: String?
 
-    public init(id: UUID, role: String, email: String?, expiresAt: Date, claimsJSON: String) {
+    public init(id: UUID, role: String, email: String?, expiresAt: Date, claimsJSON: String, appRole: String? = nil) {
         self.id = id
         self.role = role
         self.email = email
         self.expiresAt = expiresAt
         self.claimsJSON = claimsJSON
+        self.appRole = appRole
     }
 }
 

@@ -34,6 +34,24 @@ struct JWTClaims: Decodable {
     let exp: Double?
     let nbf: Double?
     let email: String?
+    let appMetadata: AppMetadata?
+
+    enum CodingKeys: String, CodingKey {
+        case sub, role, aud, iss, exp, nbf, email, appMetadata = "app_metadata"
+    }
+
+    /// Supabase's `app_metadata` (only the service role can set it). Read leniently: it is not a
+    /// claim the verifier checks, so a shape we do not expect means "no role", not a bad token.
+    struct AppMetadata: Decodable {
+        let role: String?
+
+        enum CodingKeys: String, CodingKey { case role }
+
+        init(from decoder: any Decoder) throws {
+            let container = try? decoder.container(keyedBy: CodingKeys.self)
+            role = (try? container?.decodeIfPresent(String.self, forKey: .role)) ?? nil
+        }
+    }
 
     static func decode(_ bytes: [UInt8]) throws(AuthFailure) -> JWTClaims {
         do {

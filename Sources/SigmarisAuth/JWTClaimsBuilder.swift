@@ -18,6 +18,8 @@ public struct JWTClaimsBuilder: Sendable {
     public var email: String?
     /// Further string claims (`session_id`, `aal`, ...).
     public var additionalClaims: [String: String]
+    /// Supabase's `app_metadata` object (e.g. `role`: `sigmaris_operator`); left out when empty.
+    public var appMetadata: [String: String] = [:]
 
     public init(
         subject: String? = nil,
@@ -88,6 +90,7 @@ public struct JWTClaimsBuilder: Sendable {
         if let expiresAt { object["exp"] = Self.numericDate(expiresAt) }
         if let notBefore { object["nbf"] = Self.numericDate(notBefore) }
         if let email { object["email"] = email }
+        if !appMetadata.isEmpty { object["app_metadata"] = appMetadata }
         return Self.serialize(object)
     }
 
@@ -97,7 +100,7 @@ public struct JWTClaimsBuilder: Sendable {
     }
 
     static func serialize(_ object: [String: Any]) -> Data {
-        // Only strings, integers and arrays of strings go in, so serialization cannot fail.
+        // Only strings, integers, arrays of strings and string dictionaries go in, so serialization cannot fail.
         (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
     }
 }

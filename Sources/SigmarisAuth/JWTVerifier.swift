@@ -91,7 +91,8 @@ public struct JWTVerifier: Sendable {
             role: Self.userRole,
             email: claims.email.flatMap { $0.isEmpty ? nil : $0 },
             expiresAt: Date(timeIntervalSince1970: exp),
-            claimsJSON: claimsJSON
+            claimsJSON: claimsJSON,
+            appRole: claims.appMetadata?.role
         ))
     }
 }

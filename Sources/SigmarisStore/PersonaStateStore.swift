@@ -7,6 +7,19 @@ public struct PersonaMemory: Sendable {
     public var state: PersonaState
     /// Newest first, at most `PersonaConstants.Turn.recentEpisodeLimit`.
     public var recentEpisodes: [Episode]
+    /// An operator's `silence` is in force (`sql/0006_operator_controls.sql`).
+    public var silenced: Bool = false
+    /// Bumped by every operator action; a turn commits only if it is still the one it read.
+    public var controlVersion: Int = 0
+
+    /// The request as the user's hold has it: under `silence` every turn carries the engine's
+    /// explicit silence command; without a hold the request is left exactly as it came.
+    public func applyingHold(to request: TurnRequest) -> TurnRequest {
+        guard silenced else { return request }
+        var held = request
+        held.requestsSilence = true
+        return held
+    }
 }
 
 /// The persona core tables (`sql/0003_persona_core_tables.sql`): reading a user's state before a turn
@@ -15,7 +28,7 @@ public struct PersonaMemory: Sendable {
 enum PersonaStateStore {
     /// The user's persisted state (`load`); `$1` the user id.
     static let loadStateSQL =
-        "SELECT value_state, trait_state, global_state, turn_count FROM public.sigmaris_persona_state WHERE user_id = $1"
+        "SELECT value_state, trait_state, global_state, turn_count, silenced, control_version FROM public.sigmaris_persona_state WHERE user_id = $1"
 
     /// The user's recent episodes, newest first (`load`); `$1` the user id, `$2` the limit.
     static let loadEpisodesSQL = """
@@ -36,16 +49,17 @@ enum PersonaStateStore {
         ON CONFLICT (user_id) DO UPDATE
             SET value_state = EXCLUDED.value_state, trait_state = EXCLUDED.trait_state,
                 global_state = EXCLUDED.global_state, turn_count = EXCLUDED.turn_count, updated_at = now()
-            WHERE s.turn_count = $8
+            -- An operator action since the read bumps control_version: recompute under it.
+            WHERE s.turn_count = $8 AND s.control_version = $30
         RETURNING 1
     ), episode AS (
         INSERT INTO public.sigmaris_episodes
             (episode_id, user_id, "timestamp", summary, emotion_hint, traits_hint, raw_context, embedding, meta)
         VALUES ($9, $2, $10, $11, $12, $13, $14, $15, $16)
     ), turns AS (
-        INSERT INTO public.sigmaris_turns (trace_id, user_id, session_id, role, content, topic_hint, emotion_hint, importance, meta)
+        INSERT INTO public.sigmaris_turns (trace_id, user_id, session_id, role, content, topic_hint, emotion_hint, importance, meta, global_state)
         SELECT $1, $2, $3, r->>'role', r->>'content', r->>'topic_hint', r->>'emotion_hint',
-               (r->>'importance')::double precision, r->'meta'
+               (r->>'importance')::double precision, r->'meta', r->'meta'->'global_state'->>'state'
         FROM jsonb_array_elements($17::jsonb) WITH ORDINALITY AS t(r, n) ORDER BY n
     ), value_snapshot AS (
         INSERT INTO public.sigmaris_value_snapshots (trace_id, user_id, state, delta, meta) VALUES ($1, $2, $18, $19, $20)
@@ -64,7 +78,11 @@ enum PersonaStateStore {
     static func load(userID: String, on connection: PostgresConnection) throws(PostgresError) -> PersonaMemory {
         let stateRows = try connection.query(loadStateSQL, [.text(userID)])
         var state = PersonaState.initial
+        var silenced = false
+        var controlVersion = 0
         if let row = stateRows.first {
+            silenced = try row.decode(Bool.self, "silenced")
+            controlVersion = try row.decode(Int.self, "control_version")
             state.value = ValueState(json: try json(row, "value_state"))
             state.trait = TraitState(json: try json(row, "trait_state"))
             state.globalState = try row.decode(String?.self, "global_state").flatMap(GlobalState.init(rawValue:))
@@ -88,16 +106,17 @@ enum PersonaStateStore {
                 rawContext: try row.decode(String.self, "raw_context"),
                 embedding: try row.decode(PostgresBytes?.self, "embedding").flatMap { EmbeddingBytes.decode($0.bytes) } ?? []))
         }
-        return PersonaMemory(state: state, recentEpisodes: episodes)
+        return PersonaMemory(state: state, recentEpisodes: episodes, silenced: silenced, controlVersion: controlVersion)
     }
 
-    /// Writes one turn: the new state (only if nobody else moved it since `previousTurnCount`), the
-    /// episode, both turn rows, both snapshots, the safety assessment and, with `tracing`, the trace
-    /// events. Run it inside a transaction so it all commits together or not at all.
+    /// Writes one turn: the new state (only if nobody else moved it since `previousTurnCount` and no
+    /// operator acted since `controlVersion`), the episode, both turn rows, both snapshots, the safety
+    /// assessment and, with `tracing`, the trace events. Run it inside a transaction so it all commits together or not at all.
     static func commit(
         _ turn: TurnResult,
         userID: String,
         previousTurnCount: Int,
+        controlVersion: Int,
         tracing: Bool,
         on connection: PostgresConnection
     ) throws {
@@ -139,7 +158,9 @@ enum PersonaStateStore {
              turn.safety.flag.map { .text($0.rawValue) } ?? .null, .double(turn.safety.riskScore),
              .jsonb(turn.safety.categoriesJSON.serialized()), .jsonb(JSONValue.strings(turn.safety.reasons).serialized()),
              .jsonb(turn.safety.meta.serialized()),
-             .jsonb(events.serialized())])
+             .jsonb(events.serialized()),
+             // $30: the operator-control version the turn read
+             .int(controlVersion)])
         guard try updated.first?.decode(Int.self, "updated") == 1 else { throw StoreError.turnConflict(userID: userID) }
     }
 

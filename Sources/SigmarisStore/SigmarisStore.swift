@@ -33,14 +33,16 @@ public struct SigmarisStore: Sendable {
     }
 
     /// Writes everything a turn produced, and the exchange's chat rows when given, in one transaction
-    /// that commits only if the user's `turn_count` is still `previousTurnCount`
-    /// (`StoreError.turnConflict` otherwise, and nothing is written).
+    /// that commits only if the user's `turn_count` is still `previousTurnCount` and their
+    /// `control_version` still `controlVersion` (`StoreError.turnConflict` otherwise, and nothing is
+    /// written).
     public func commitTurn(
-        _ turn: TurnResult, userID: String, previousTurnCount: Int, tracing: Bool, chat: ChatRecord?
+        _ turn: TurnResult, userID: String, previousTurnCount: Int, controlVersion: Int, tracing: Bool, chat: ChatRecord?
     ) async throws {
         try await database.withTransaction { connection in
             try PersonaStateStore.commit(
-                turn, userID: userID, previousTurnCount: previousTurnCount, tracing: tracing, on: connection)
+                turn, userID: userID, previousTurnCount: previousTurnCount, controlVersion: controlVersion,
+                tracing: tracing, on: connection)
             if let chat {
                 try UserRows.insert(chat, reply: turn.reply, meta: turn.meta, on: connection)
             }

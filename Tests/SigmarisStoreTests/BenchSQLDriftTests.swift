@@ -18,7 +18,7 @@ struct BenchSQLDriftTests {
         ":eid", "now()", ":p_ep_summary", ":p_ep_emotion_hint", ":p_ep_traits_hint", ":p_ep_raw_context",
         ":p_ep_embedding", ":p_ep_meta", ":p_turn_rows", ":p_vs_state", ":p_vs_delta", ":p_vs_meta",
         ":p_ts_state", ":p_ts_delta", ":p_ts_meta", "nullif(:p_safety_flag, '')", ":p_risk_score",
-        ":p_categories", ":p_reasons", ":p_safety_meta", ":p_events",
+        ":p_categories", ":p_reasons", ":p_safety_meta", ":p_events", ":cv",
     ]
 
     /// The same for `ChatStore.insertExchangeSQL`.

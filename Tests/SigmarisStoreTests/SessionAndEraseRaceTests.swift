@@ -40,7 +40,7 @@ struct SessionAndEraseRaceTests {
             let engine = PersonaEngine(provider: LocalProvider(), anchors: SafetyAnchorCache())
             let first = try await engine.runTurn(
                 TurnRequest(userID: user.personaUserID, message: "Hello there"), state: .initial, recentEpisodes: [], context: .random())
-            try await store.commitTurn(first, userID: user.personaUserID, previousTurnCount: 0, tracing: true, chat: nil)
+            try await store.commitTurn(first, userID: user.personaUserID, previousTurnCount: 0, controlVersion: 0, tracing: true, chat: nil)
 
             // Computed from the first turn's state, then the user erases everything before it commits.
             let inFlight = try await engine.runTurn(
@@ -49,14 +49,14 @@ struct SessionAndEraseRaceTests {
             let erased = try await store.rows(of: user).eraseEverything()
             #expect(erased.personaState == 1 && erased.turns == 2)
             await #expect(throws: StoreError.turnConflict(userID: user.personaUserID)) {
-                try await store.commitTurn(inFlight, userID: user.personaUserID, previousTurnCount: 1, tracing: true, chat: nil)
+                try await store.commitTurn(inFlight, userID: user.personaUserID, previousTurnCount: 1, controlVersion: 0, tracing: true, chat: nil)
             }
             #expect(try await store.loadMemory(userID: user.personaUserID).state.turnCount == 0)
 
             // Recomputed from nothing, as the runner does after a conflict, it commits.
             let fresh = try await engine.runTurn(
                 TurnRequest(userID: user.personaUserID, message: "Hello again"), state: .initial, recentEpisodes: [], context: .random())
-            try await store.commitTurn(fresh, userID: user.personaUserID, previousTurnCount: 0, tracing: true, chat: nil)
+            try await store.commitTurn(fresh, userID: user.personaUserID, previousTurnCount: 0, controlVersion: 0, tracing: true, chat: nil)
             #expect(try await store.loadMemory(userID: user.personaUserID).state.turnCount == 1)
         }
     }

@@ -119,13 +119,13 @@ struct StoreTests {
             let userID = "store-\(UUID().uuidString.lowercased())"
             let first = try await engine.runTurn(
                 TurnRequest(userID: userID, message: "Hello there"), state: .initial, recentEpisodes: [], context: .random())
-            try await client.withTransaction { try PersonaStateStore.commit(first, userID: userID, previousTurnCount: 0, tracing: true, on: $0) }
+            try await client.withTransaction { try PersonaStateStore.commit(first, userID: userID, previousTurnCount: 0, controlVersion: 0, tracing: true, on: $0) }
 
             // A second turn computed from the same (now stale) state must be refused, writing nothing.
             let stale = try await engine.runTurn(
                 TurnRequest(userID: userID, message: "Hello again"), state: .initial, recentEpisodes: [], context: .random())
             await #expect(throws: StoreError.turnConflict(userID: userID)) {
-                try await client.withTransaction { try PersonaStateStore.commit(stale, userID: userID, previousTurnCount: 0, tracing: true, on: $0) }
+                try await client.withTransaction { try PersonaStateStore.commit(stale, userID: userID, previousTurnCount: 0, controlVersion: 0, tracing: true, on: $0) }
             }
 
             let memory = try await client.withConnection { try PersonaStateStore.load(userID: userID, on: $0) }

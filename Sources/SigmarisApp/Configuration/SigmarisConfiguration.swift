@@ -55,6 +55,10 @@ public struct SigmarisConfiguration: Sendable {
     public var turnRateLimitPerMinute = 30
     /// Turns of one user that may wait behind the running one; one more is a 429.
     public var maxQueuedTurns = 8
+    // Operators
+    /// Users (token `sub`) who may call the operator routes, besides `app_metadata.role`
+    /// `sigmaris_operator` and the service credential.
+    public var operatorIDs: Set<UUID> = []
 
     /// Defaults only; for tests and for building a configuration in code.
     public init() {}
@@ -102,6 +106,7 @@ public struct SigmarisConfiguration: Sendable {
         raiseLLMErrors = try read.bool("SIGMARIS_RAISE_LLM_ERRORS") ?? raiseLLMErrors
         turnRateLimitPerMinute = try read.integer("SIGMARIS_RATE_LIMIT_PER_MINUTE", in: 0...1_000_000) ?? turnRateLimitPerMinute
         maxQueuedTurns = try read.integer("SIGMARIS_MAX_QUEUED_TURNS", in: 0...10_000) ?? maxQueuedTurns
+        operatorIDs = try read.uuidList("SIGMARIS_OPERATORS") ?? operatorIDs
 
         try validate()
     }
@@ -134,6 +139,19 @@ private struct VariableReader {
             throw ConfigurationError(variable: name, expected: "a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
         return value
+    }
+
+    /// Comma-separated UUIDs; blanks around commas are ignored, an empty item or a non-UUID is an error.
+    func uuidList(_ name: String) throws(ConfigurationError) -> Set<UUID>? {
+        guard let text = string(name) else { return nil }
+        var ids = Set<UUID>()
+        for item in text.split(separator: ",", omittingEmptySubsequences: false) {
+            guard let id = UUID(uuidString: item.trimmingCharacters(in: .whitespaces)) else {
+                throw ConfigurationError(variable: name, expected: "a comma-separated list of user ids (UUIDs)")
+            }
+            ids.insert(id)
+        }
+        return ids
     }
 
     func bool(_ name: String) throws(ConfigurationError) -> Bool? {

@@ -34,10 +34,12 @@ struct TurnRunner: Sendable {
                 let memory = try await store.loadMemory(userID: userID)
                 var context = context
                 context.now = Date()
-                let result = try await engine.runTurn(request, state: memory.state, recentEpisodes: memory.recentEpisodes, context: context)
+                let result = try await engine.runTurn(
+                    memory.applyingHold(to: request), state: memory.state, recentEpisodes: memory.recentEpisodes, context: context)
                 do {
                     try await store.commitTurn(
-                        result, userID: userID, previousTurnCount: memory.state.turnCount, tracing: tracing, chat: chat)
+                        result, userID: userID, previousTurnCount: memory.state.turnCount, controlVersion: memory.controlVersion,
+                        tracing: tracing, chat: chat)
                     logger.debug("turn stored", metadata: [
                         "sigmaris.global_state": "\(result.newState.globalState?.rawValue ?? "none")",
                         "sigmaris.turn_count": "\(result.newState.turnCount)",
