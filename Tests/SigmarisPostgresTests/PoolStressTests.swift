@@ -22,7 +22,7 @@ struct PoolStressTests {
     func everySlotIsAccountedForAfterAStorm(inFlight: Int) async throws {
         let url = try TestDatabase.url()
         let client = PostgresClient(
-            configuration: .init(connectionString: url, poolSize: Self.poolSize, leaseTimeout: .seconds(20)),
+            configuration: .init(connectionString: url, poolSize: Self.poolSize, leaseTimeout: .seconds(60)),
             logger: TestDatabase.logger)
         let outcomes = OutcomeCounter()
         var random = SplitMix64(seed: 0x5EED_0017)
