@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import SigmarisTestSupport
 import SigmarisEngine
 
 /// One generated request, and a short label to print when it fails.
