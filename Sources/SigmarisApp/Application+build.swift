@@ -19,25 +19,32 @@ public struct AppServices: Sendable {
     let turns: TurnRunner
     let turnRateLimiter: TurnRateLimiter
     let remoteCore: RemoteCoreClient?
+    /// This application's metrics registry (one per application, so tests never share counters).
+    let exposition: PrometheusExposition
     /// The application's logger, so long-lived services log at its level and with its metadata.
     let logger: Logger
 
     public init(configuration: SigmarisConfiguration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
-        self.database = try makeDatabaseClient(configuration: configuration, logger: logger)
+        let exposition = PrometheusExposition()
+        let metrics = exposition.metrics
+        self.exposition = exposition
+        self.database = try makeDatabaseClient(configuration: configuration, logger: logger, metrics: metrics)
         self.store = SigmarisStore(database: database)
         let outbound = OutboundHTTP()
         self.outbound = outbound
-        (self.verifier, self.jwks) = makeJWTVerifier(configuration: configuration, http: outbound.client, logger: logger)
-        let provider = makePersonaProvider(configuration: configuration, http: outbound.client, logger: logger)
+        (self.verifier, self.jwks) = makeJWTVerifier(
+            configuration: configuration, http: outbound.client, logger: logger, metrics: metrics)
+        let provider = makePersonaProvider(configuration: configuration, http: outbound.client, logger: logger, metrics: metrics)
         self.turns = TurnRunner(
             engine: PersonaEngine(provider: provider, anchors: SafetyAnchorCache()),
             store: store,
             locks: UserTurnLock(maxQueuedPerUser: configuration.maxQueuedTurns),
             tracing: configuration.trace,
             textTracing: configuration.traceText,
-            raiseProviderErrors: configuration.raiseLLMErrors)
+            raiseProviderErrors: configuration.raiseLLMErrors,
+            metrics: metrics)
         self.turnRateLimiter = TurnRateLimiter(turnsPerMinute: configuration.turnRateLimitPerMinute)
         self.remoteCore = try configuration.coreURL.map { url in
             RemoteCoreClient(
@@ -57,14 +64,17 @@ public struct AppServices: Sendable {
     }
 }
 
-func makeDatabaseClient(configuration: SigmarisConfiguration, logger: Logger) throws(ConfigurationError) -> PostgresClient {
+func makeDatabaseClient(
+    configuration: SigmarisConfiguration, logger: Logger, metrics: SigmarisMetrics? = nil
+) throws(ConfigurationError) -> PostgresClient {
     PostgresClient(
         configuration: PostgresConfiguration(
             connectionString: try configuration.requireDatabaseURL(),
             poolSize: configuration.databasePoolSize,
             connectTimeoutSeconds: configuration.databaseConnectTimeoutSeconds,
             leaseTimeout: .seconds(configuration.databasePoolTimeoutSeconds)),
-        logger: logger)
+        logger: logger,
+        leaseObserver: metrics?.poolWaitObserver)
 }
 
 /// Applies the pending files of the configured migrations folder; returns the names applied.
@@ -121,10 +131,13 @@ func buildRouter(services: AppServices) -> Router<SigmarisRequestContext> {
     let configuration = services.configuration
     let router = Router(context: SigmarisRequestContext.self)
     router.addMiddleware {
+        HTTPMetricsMiddleware(metrics: services.exposition.metrics)
         RequestLogMiddleware()
         ErrorMiddleware()
     }
     HealthController(store: services.store).addRoutes(to: router)
+    MetricsController(exposition: services.exposition, database: services.database, token: configuration.metricsToken)
+        .addRoutes(to: router)
 
     // The persona core API: a service caller, the user themself, or (auth disabled) anyone.
     let persona = router.group("persona")

@@ -28,6 +28,8 @@ public actor JWKSCache {
     private let fetch: @Sendable () async throws -> Data
     private let now: @Sendable () -> Date
     private let logger: Logger
+    /// Told the outcome of every fetch (true: usable keys loaded), for metrics.
+    private let fetchObserver: (@Sendable (_ succeeded: Bool) -> Void)?
 
     private var keySet: JWKSet?
     private var loadedAt: Date?
@@ -39,8 +41,10 @@ public actor JWKSCache {
         minimumRefetchInterval: TimeInterval = JWKSCache.defaultMinimumRefetchInterval,
         logger: Logger = Logger(label: "sigmaris.auth.jwks"),
         now: @escaping @Sendable () -> Date = { Date() },
+        fetchObserver: (@Sendable (_ succeeded: Bool) -> Void)? = nil,
         fetch: @escaping @Sendable () async throws -> Data
     ) {
+        self.fetchObserver = fetchObserver
         self.ttl = ttl
         self.minimumRefetchInterval = minimumRefetchInterval
         self.logger = logger
@@ -98,6 +102,7 @@ public actor JWKSCache {
             guard !set.keys.isEmpty else { throw JWKSetError.noUsableKeys }
             keySet = set
             loadedAt = now()
+            fetchObserver?(true)
             logger.debug("JWKS loaded", metadata: [
                 "kids": .array(set.keyIDs.map { .string($0) }),
                 "skipped": .stringConvertible(set.skippedCount),
@@ -107,6 +112,7 @@ public actor JWKSCache {
             }
         } catch {
             failedFetchCount += 1
+            fetchObserver?(false)
             logger.warning("JWKS fetch failed; keeping the cached keys", metadata: [
                 "error": .string(String(describing: error)),
                 "cachedKeys": .stringConvertible(keySet?.keys.count ?? 0),

@@ -15,6 +15,8 @@ public final class PostgresClient: Sendable, Service {
     private let threadPool: NIOThreadPool
     private let state: Mutex<PoolState>
     private let logger: Logger
+    /// Told how long each lease took (a connection, or the error when none came), for metrics.
+    private let leaseObserver: (@Sendable (Duration) -> Void)?
 
     /// The pool's decisions and the continuations of its waiters, changed together under one lock:
     /// a waiter is in `pool.waiters` exactly when its continuation is in `continuations`.
@@ -47,9 +49,10 @@ public final class PostgresClient: Sendable, Service {
         case create
     }
 
-    public init(configuration: PostgresConfiguration, logger: Logger) {
+    public init(configuration: PostgresConfiguration, logger: Logger, leaseObserver: (@Sendable (Duration) -> Void)? = nil) {
         self.configuration = configuration
         self.logger = logger
+        self.leaseObserver = leaseObserver
         self.threadPool = NIOThreadPool(numberOfThreads: configuration.poolSize)
         self.state = Mutex(PoolState(pool: ConnectionPoolState(maxConnections: configuration.poolSize)))
     }
@@ -186,6 +189,22 @@ public final class PostgresClient: Sendable, Service {
         }
     }
 
+    /// What the pool holds right now, for metrics: connections on lease (or being opened), idle ones,
+    /// and requests waiting for one.
+    public struct Usage: Equatable, Sendable {
+        public var inUse: Int
+        public var idle: Int
+        public var waiters: Int
+        public var size: Int
+    }
+
+    public var usage: Usage {
+        state.withLock { state in
+            Usage(inUse: state.pool.leased, idle: state.pool.idle.count, waiters: state.pool.waiters.count,
+                  size: configuration.poolSize)
+        }
+    }
+
     // MARK: Lifecycle
 
     public func run() async throws {
@@ -212,7 +231,9 @@ public final class PostgresClient: Sendable, Service {
     /// by another request. While the server cannot be reached (a restart), opening is retried with
     /// backoff until the same deadline, so a short outage delays requests instead of failing them.
     private func lease() async throws -> ConnectionBox {
-        let deadline = ContinuousClock.now + configuration.leaseTimeout
+        let start = ContinuousClock.now
+        defer { leaseObserver?(ContinuousClock.now - start) }
+        let deadline = start + configuration.leaseTimeout
         let immediate = state.withLock { $0.grantNow(threadPool) }
         let grant: Grant
         if let immediate {

@@ -13,7 +13,8 @@ public func makeJWTVerifier(
     http: CurlHTTPClient,
     logger: Logger,
     ttl: TimeInterval = JWKSCache.defaultTTL,
-    minimumRefetchInterval: TimeInterval = JWKSCache.defaultMinimumRefetchInterval
+    minimumRefetchInterval: TimeInterval = JWKSCache.defaultMinimumRefetchInterval,
+    metrics: SigmarisMetrics? = nil
 ) -> (verifier: JWTVerifier, jwks: JWKSCache?) {
     let verifierConfiguration = JWTVerifierConfiguration(
         hmacSecret: configuration.supabaseJWTSecret,
@@ -26,6 +27,7 @@ public func makeJWTVerifier(
             ttl: ttl,
             minimumRefetchInterval: minimumRefetchInterval,
             logger: logger,
+            fetchObserver: metrics?.jwksRefreshObserver,
             fetch: source.fetcher(http: http, logger: logger))
     }
     logger.info("token verification", metadata: [

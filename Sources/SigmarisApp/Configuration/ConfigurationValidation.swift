@@ -5,6 +5,8 @@ import Foundation
 extension SigmarisConfiguration {
     /// HMAC-SHA256 with a shorter key can be brute-forced offline from any one token it signed.
     public static let minimumHMACSecretBytes = 32
+    /// A metrics token shorter than this could be guessed by a scraper's neighbours.
+    public static let minimumMetricsTokenBytes = 32
 
     /// The rules that hold for every command (`serve`, `migrate`, `token`).
     public func validate() throws(ConfigurationError) {
@@ -12,6 +14,18 @@ extension SigmarisConfiguration {
             throw ConfigurationError(
                 variable: "SUPABASE_JWT_SECRET",
                 expected: "at least \(Self.minimumHMACSecretBytes) bytes (a shorter secret can be guessed from any token; `openssl rand -hex 32` makes one)")
+        }
+        if let token = metricsToken {
+            // A scraper sends it as a bearer token, so it must be one (token68) and hard to guess.
+            let isToken68 = token.utf8.allSatisfy { byte in
+                (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                    || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || "-._~+/=".utf8.contains(byte)
+            }
+            if token.utf8.count < Self.minimumMetricsTokenBytes || !isToken68 {
+                throw ConfigurationError(
+                    variable: "SIGMARIS_METRICS_TOKEN",
+                    expected: "at least \(Self.minimumMetricsTokenBytes) characters of A-Z a-z 0-9 - . _ ~ + / = (`openssl rand -hex 32` makes one)")
+            }
         }
         // These URLs carry keys (the anon key, OPENAI_API_KEY, the service credential) or deliver the
         // keys tokens are checked with: over plain HTTP a man in the middle reads or replaces them.

@@ -13,6 +13,8 @@ public struct SigmarisConfiguration: Sendable {
     public var headerReadTimeoutSeconds = 10
     /// Seconds a client has to send a complete request body once the head arrived.
     public var bodyReadTimeoutSeconds = 30
+    /// When set, `GET /metrics` answers only requests bearing it; otherwise anyone may scrape.
+    public var metricsToken: String?
     // Database
     public var databaseURL: String?
     public var databasePoolSize = 10
@@ -70,6 +72,7 @@ public struct SigmarisConfiguration: Sendable {
         port = try read.integer("PORT", in: 1...65535) ?? port
         headerReadTimeoutSeconds = try read.integer("SIGMARIS_HEADER_READ_TIMEOUT", in: 1...3600) ?? headerReadTimeoutSeconds
         bodyReadTimeoutSeconds = try read.integer("SIGMARIS_BODY_READ_TIMEOUT", in: 1...3600) ?? bodyReadTimeoutSeconds
+        metricsToken = read.string("SIGMARIS_METRICS_TOKEN")
         logLevel = try read.choice("SIGMARIS_LOG_LEVEL", ["trace", "debug", "info", "notice", "warning", "error", "critical"]) ?? logLevel
 
         databaseURL = try read.databaseURL("DATABASE_URL")

@@ -30,6 +30,8 @@ public struct OpenAICompatibleProvider: PersonaProvider {
     let temperature: Double?
     let http: CurlHTTPClient
     let logger: Logger
+    /// Told the `usage` of every successful answer (for the token metrics).
+    let usageObserver: (@Sendable (ProviderTokenUsage) -> Void)?
 
     /// A policy for model calls: completions and embeddings have no side effects beyond cost, so
     /// POSTs may be re-sent; Retry-After is honoured up to 10 s, beyond which waiting would cost
@@ -56,7 +58,8 @@ public struct OpenAICompatibleProvider: PersonaProvider {
         logger: Logger,
         timeouts: Timeouts = Timeouts(),
         retry: RetryPolicy = Self.defaultRetryPolicy,
-        temperature: Double? = nil
+        temperature: Double? = nil,
+        usageObserver: (@Sendable (ProviderTokenUsage) -> Void)? = nil
     ) {
         var base = baseURL
         while base.hasSuffix("/") { base.removeLast() }
@@ -70,6 +73,7 @@ public struct OpenAICompatibleProvider: PersonaProvider {
         self.timeouts = timeouts
         self.retry = retry
         self.temperature = temperature
+        self.usageObserver = usageObserver
     }
 
     public func embed(_ texts: [String]) async throws -> [[Float]] {
@@ -79,6 +83,7 @@ public struct OpenAICompatibleProvider: PersonaProvider {
             endpoint, body: EmbeddingRequest(model: embeddingModel, input: texts),
             timeout: timeouts.embeddings, decoding: EmbeddingResponse.self
         )
+        report(answer.value.usage, for: .embed)
         // The API documents `index` as the position in `input`; servers may answer out of order.
         let sorted = answer.value.data.sorted { $0.index < $1.index }
         guard sorted.map(\.index) == Array(texts.indices) else {
@@ -101,6 +106,7 @@ public struct OpenAICompatibleProvider: PersonaProvider {
             temperature: temperature
         )
         let answer = try await post(endpoint, body: body, timeout: timeouts.chat, decoding: ChatCompletionResponse.self)
+        report(answer.value.usage, for: .reply)
         guard let content = answer.value.choices.first?.message.content else {
             throw ProviderError(
                 code: .malformedResponse, endpoint: endpoint.path, attempts: answer.attempts,
@@ -108,6 +114,12 @@ public struct OpenAICompatibleProvider: PersonaProvider {
             )
         }
         return content
+    }
+
+    private func report(_ usage: TokenUsage?, for operation: ProviderOperation) {
+        guard let usageObserver, let usage else { return }
+        usageObserver(ProviderTokenUsage(
+            operation: operation, promptTokens: usage.promptTokens, completionTokens: usage.completionTokens))
     }
 }
 

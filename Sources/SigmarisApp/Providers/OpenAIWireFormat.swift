@@ -26,6 +26,7 @@ struct ChatCompletionResponse: Decodable, Sendable {
     }
 
     var choices: [Choice]
+    var usage: TokenUsage?
 }
 
 /// `POST {base}/embeddings`.
@@ -41,6 +42,25 @@ struct EmbeddingResponse: Decodable, Sendable {
     }
 
     var data: [Item]
+    var usage: TokenUsage?
+}
+
+/// `usage` of either answer, for metrics only: a server that sends it in some other shape (or not
+/// at all) gets nil counts, never a failed call.
+struct TokenUsage: Decodable, Sendable {
+    var promptTokens: Int?
+    var completionTokens: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case promptTokens = "prompt_tokens"
+        case completionTokens = "completion_tokens"
+    }
+
+    init(from decoder: any Decoder) {
+        let container = try? decoder.container(keyedBy: CodingKeys.self)
+        promptTokens = try? container?.decodeIfPresent(Int.self, forKey: .promptTokens)
+        completionTokens = try? container?.decodeIfPresent(Int.self, forKey: .completionTokens)
+    }
 }
 
 /// The error body OpenAI and most compatible servers send with a 4xx/5xx.

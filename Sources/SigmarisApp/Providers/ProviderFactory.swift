@@ -3,13 +3,16 @@ import SigmarisCurl
 import SigmarisEngine
 
 /// The provider the configuration asks for: the deterministic local one, or an OpenAI-compatible
-/// server (which may be a keyless local one such as Ollama or llama.cpp).
+/// server (which may be a keyless local one such as Ollama or llama.cpp). With `metrics`, its calls,
+/// failures, durations and (OpenAI-compatible only) tokens are recorded.
 public func makePersonaProvider(
     configuration: SigmarisConfiguration,
     http: CurlHTTPClient,
-    logger: Logger
+    logger: Logger,
+    metrics: SigmarisMetrics? = nil
 ) -> any PersonaProvider {
-    switch configuration.llmProvider {
+    let kind = configuration.llmProvider.rawValue
+    let provider: any PersonaProvider = switch configuration.llmProvider {
     case .local:
         LocalProvider()
     case .openai:
@@ -19,7 +22,10 @@ public func makePersonaProvider(
             personaModel: configuration.personaModel,
             embeddingModel: configuration.embeddingModel,
             http: http,
-            logger: logger
+            logger: logger,
+            usageObserver: metrics?.tokenObserver(provider: kind)
         )
     }
+    guard let metrics else { return provider }
+    return MeteredProvider(wrapped: provider, kind: kind, metrics: metrics)
 }

@@ -17,6 +17,8 @@ struct TurnRunner: Sendable {
     let tracing: Bool
     let textTracing: Bool
     let raiseProviderErrors: Bool
+    /// Counts completed turns by resulting global state and safety flag.
+    var metrics: SigmarisMetrics? = nil
 
     /// Another process can win the optimistic check; with the in-process lock that takes a second
     /// process per retry, so a few attempts are plenty.
@@ -44,6 +46,7 @@ struct TurnRunner: Sendable {
                         "sigmaris.global_state": "\(result.newState.globalState?.rawValue ?? "none")",
                         "sigmaris.turn_count": "\(result.newState.turnCount)",
                     ])
+                    metrics?.recordTurn(globalState: result.newState.globalState, safetyFlag: result.safety.flag)
                     return result
                 } catch StoreError.turnConflict {
                     logger.info("turn raced another process; recomputing", metadata: ["sigmaris.attempt": "\(attempt)"])

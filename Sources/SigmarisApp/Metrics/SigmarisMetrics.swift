@@ -1,0 +1,141 @@
+import Metrics
+import SigmarisEngine
+import SigmarisPostgres
+
+/// Every metric the service records, by name, with the only label values each may carry.
+///
+/// Recording goes through a swift-metrics `MetricsFactory` handed in by the application, never
+/// through the process-wide `MetricsSystem`: that can be bootstrapped once per process only, and
+/// tests build many applications in one process (in parallel), each of which must count on its own.
+///
+/// Cardinality is bounded by construction: every label value comes from a fixed set (a route
+/// pattern registered in code, an HTTP method from a short list, a status code, an engine enum, an
+/// outcome word). No label ever carries a user id, a session id, a path or any text of a message.
+public struct SigmarisMetrics: Sendable {
+    public enum Name {
+        public static let httpRequests = "sigmaris_http_requests_total"
+        public static let httpRequestDuration = "sigmaris_http_request_duration_seconds"
+        public static let turns = "sigmaris_turns_total"
+        public static let providerCalls = "sigmaris_provider_calls_total"
+        public static let providerErrors = "sigmaris_provider_errors_total"
+        public static let providerCallDuration = "sigmaris_provider_call_duration_seconds"
+        public static let providerTokens = "sigmaris_provider_tokens_total"
+        public static let poolConnections = "sigmaris_db_pool_connections"
+        public static let poolWaiters = "sigmaris_db_pool_waiters"
+        public static let poolSize = "sigmaris_db_pool_size"
+        public static let poolWait = "sigmaris_db_pool_wait_seconds"
+        public static let jwksRefreshes = "sigmaris_jwks_refreshes_total"
+    }
+
+    let factory: any MetricsFactory
+
+    public init(factory: any MetricsFactory) {
+        self.factory = factory
+    }
+
+    // MARK: HTTP
+
+    /// `route` is the matched route pattern (see `HTTPMetricsMiddleware`), never the request's path.
+    func recordRequest(route: String, method: String, status: Int, duration: Duration) {
+        let dimensions = [("route", route), ("method", method), ("status", String(status))]
+        Counter(label: Name.httpRequests, dimensions: dimensions, factory: factory).increment()
+        CoreMetrics.Timer(label: Name.httpRequestDuration, dimensions: dimensions, factory: factory)
+            .recordNanoseconds(duration.nanoseconds)
+    }
+
+    // MARK: Turns
+
+    /// One completed turn, by the global state it left the persona in and its safety flag.
+    func recordTurn(globalState: GlobalState?, safetyFlag: SafetyFlag?) {
+        Counter(label: Name.turns, dimensions: [
+            ("global_state", globalState?.rawValue ?? "none"),
+            ("safety_flag", safetyFlag?.rawValue ?? "none"),
+        ], factory: factory).increment()
+    }
+
+    // MARK: Provider
+
+    /// `provider` is the configured kind (`local`, `openai`), never a model name or URL.
+    func recordProviderCall(provider: String, operation: ProviderOperation, duration: Duration, error: (any Error)?) {
+        let dimensions = [("provider", provider), ("operation", operation.rawValue)]
+        Counter(label: Name.providerCalls, dimensions: dimensions, factory: factory).increment()
+        CoreMetrics.Timer(label: Name.providerCallDuration, dimensions: dimensions, factory: factory)
+            .recordNanoseconds(duration.nanoseconds)
+        if let error {
+            Counter(label: Name.providerErrors, dimensions: dimensions + [("reason", Self.reason(error))], factory: factory)
+                .increment()
+        }
+    }
+
+    /// Tokens as the provider's `usage` reports them, by `kind`: `prompt` or `completion`.
+    func recordTokens(provider: String, usage: ProviderTokenUsage) {
+        for (kind, count) in [("prompt", usage.promptTokens), ("completion", usage.completionTokens)] {
+            guard let count, count > 0 else { continue }
+            Counter(label: Name.providerTokens, dimensions: [
+                ("provider", provider), ("operation", usage.operation.rawValue), ("kind", kind),
+            ], factory: factory).increment(by: Int64(count))
+        }
+    }
+
+    /// A fixed word per failure kind; an HTTP failure by its status class, so a server inventing
+    /// statuses cannot grow the label set.
+    static func reason(_ error: any Error) -> String {
+        guard let error = error as? ProviderError else { return error is CancellationError ? "cancelled" : "other" }
+        switch error.code {
+        case .timeout: return "timeout"
+        case .http(let status): return (400..<600).contains(status) ? "http_\(status / 100)xx" : "http_other"
+        case .malformedResponse: return "malformed_response"
+        case .transport: return "transport"
+        case .invalidRequest: return "invalid_request"
+        case .cancelled: return "cancelled"
+        }
+    }
+
+    /// `recordTokens` for the provider of kind `provider`, as the provider's usage observer.
+    func tokenObserver(provider: String) -> @Sendable (ProviderTokenUsage) -> Void {
+        { [self] usage in recordTokens(provider: provider, usage: usage) }
+    }
+
+    // MARK: Database pool
+
+    /// `recordPoolWait`, as the pool's lease observer.
+    var poolWaitObserver: @Sendable (Duration) -> Void {
+        { [self] duration in recordPoolWait(duration) }
+    }
+
+    /// How long a request waited for a pooled connection (including opening a new one).
+    func recordPoolWait(_ duration: Duration) {
+        CoreMetrics.Timer(label: Name.poolWait, dimensions: [], factory: factory).recordNanoseconds(duration.nanoseconds)
+    }
+
+    /// The pool's gauges, set from a snapshot when `/metrics` is scraped.
+    func recordPoolUsage(_ usage: PostgresClient.Usage) {
+        Gauge(label: Name.poolConnections, dimensions: [("state", "in_use")], factory: factory).record(usage.inUse)
+        Gauge(label: Name.poolConnections, dimensions: [("state", "idle")], factory: factory).record(usage.idle)
+        Gauge(label: Name.poolWaiters, dimensions: [], factory: factory).record(usage.waiters)
+        Gauge(label: Name.poolSize, dimensions: [], factory: factory).record(usage.size)
+    }
+
+    // MARK: Auth
+
+    /// `recordJWKSRefresh`, as the JWKS cache's fetch observer.
+    var jwksRefreshObserver: @Sendable (Bool) -> Void {
+        { [self] succeeded in recordJWKSRefresh(succeeded: succeeded) }
+    }
+
+    /// One JWKS fetch: `success` when usable keys were loaded, `failure` otherwise.
+    func recordJWKSRefresh(succeeded: Bool) {
+        Counter(label: Name.jwksRefreshes, dimensions: [("outcome", succeeded ? "success" : "failure")], factory: factory)
+            .increment()
+    }
+}
+
+extension Duration {
+    /// Whole nanoseconds, saturating (a duration never gets near 292 years here).
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        if overflow { return seconds < 0 ? .min : .max }
+        return scaled.addingReportingOverflow(attoseconds / 1_000_000_000).partialValue
+    }
+}
