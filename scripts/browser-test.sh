@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The browser test: starts the built service on a free loopback port with dev sign-in, then drives the
-# chat page and the dashboard in headless Chromium (Tests/browser/browser_test.py, Selenium).
+# chat page, the dashboard and the operator page in headless Chromium (Tests/browser/browser_test.py, Selenium).
 #
 # Usage: SIGMARIS_BIN=.build/debug/sigmaris \
 #        SIGMARIS_TEST_DATABASE_URL=postgresql://sigmaris:sigmaris@127.0.0.1:54350/sigmaris_browser \
@@ -30,6 +30,8 @@ base="http://127.0.0.1:$port"
 # A throwaway secret: tokens minted in this run are worthless anywhere else.
 secret=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
 workdir=$(mktemp -d)
+# The one operator of this run (SIGMARIS_OPERATORS); its token is minted below like the others.
+operator_id=$(cat /proc/sys/kernel/random/uuid)
 
 server_pid=""
 cleanup() {
@@ -54,6 +56,7 @@ trap 'exit 130' INT TERM
         DATABASE_URL="$database_url" \
         SUPABASE_JWT_SECRET="$secret" \
         SIGMARIS_DEV_SIGNIN=true \
+        SIGMARIS_OPERATORS="$operator_id" \
         SIGMARIS_PUBLIC_DIR="$root/Public" \
         SIGMARIS_CHARTJS_DIR="${SIGMARIS_CHARTJS_DIR:-/usr/share/javascript/chart.js}" \
         SIGMARIS_MIGRATIONS_DIR="$root/sql" \
@@ -83,14 +86,15 @@ for _ in $(seq 1 120); do
 done
 [ -n "$ready" ] || { echo "browser-test: /readyz did not answer within 60s" >&2; tail -n 30 "$artifacts/server.log" >&2; exit 1; }
 
-# Tokens for three new users, signed with this run's secret, as a person would mint them.
+# Tokens for three new users and the operator, signed with this run's secret, as a person would mint them.
 mint_user_token() {
     env -i PATH="$PATH" SUPABASE_JWT_SECRET="$secret" \
-        "$bin" token --env-file /dev/null --user "$(cat /proc/sys/kernel/random/uuid)" --lifetime 3600
+        "$bin" token --env-file /dev/null --user "${1:-$(cat /proc/sys/kernel/random/uuid)}" --lifetime 3600
 }
 
 SIGMARIS_BROWSER_BASE_URL="$base" SIGMARIS_BROWSER_ARTIFACTS="$artifacts" \
 SIGMARIS_BROWSER_CHAT_TOKEN="$(mint_user_token)" \
 SIGMARIS_BROWSER_EMPTY_TOKEN="$(mint_user_token)" \
 SIGMARIS_BROWSER_LINK_TOKEN="$(mint_user_token)" \
+SIGMARIS_BROWSER_OPERATOR_TOKEN="$(mint_user_token "$operator_id")" \
     timeout 150 "$python" Tests/browser/browser_test.py

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""End-to-end test of the chat page and the dashboard in headless Chromium (Selenium + chromedriver).
+"""End-to-end test of the chat page, the dashboard and the operator page in headless Chromium (Selenium + chromedriver).
 
 Run by scripts/browser-test.sh against a running service started with SIGMARIS_DEV_SIGNIN=true.
 The test drives the pages as a person would (pasting tokens, pressing buttons, following links); the
@@ -9,6 +9,7 @@ pages ship no hooks for it. Environment:
   SIGMARIS_BROWSER_CHAT_TOKEN    a user token (`sigmaris token --user …`) for a user without turns
   SIGMARIS_BROWSER_EMPTY_TOKEN   another, for the empty dashboard
   SIGMARIS_BROWSER_LINK_TOKEN    another, put in a link's #access_token= as an attacker would
+  SIGMARIS_BROWSER_OPERATOR_TOKEN  a user token of an operator (listed in the service's SIGMARIS_OPERATORS)
 Exits non-zero on the first failed check, after a screenshot named failure-*.png.
 """
 
@@ -119,9 +120,14 @@ def console_entries(driver):
     return console_seen
 
 
+def expected_refusal(message):
+    """A 401 (a refused token), or the 403 the operator routes give a non-operator: the tests cause both."""
+    return "401" in message or ("/persona/" in message and "403" in message)
+
+
 def console_errors(driver):
-    """SEVERE browser console entries (uncaught errors, failed loads), ignoring expected 401s."""
-    return [e["message"] for e in console_entries(driver) if e.get("level") == "SEVERE" and "401" not in e.get("message", "")]
+    """SEVERE browser console entries (uncaught errors, failed loads), ignoring expected refusals."""
+    return [e["message"] for e in console_entries(driver) if e.get("level") == "SEVERE" and not expected_refusal(e.get("message", ""))]
 
 
 def csp_violations(driver):
@@ -383,6 +389,109 @@ def test_dev_sign_in(driver):
     check(not driver.find_elements(By.ID, "dev-user-id"), "and offers no other user id")
 
 
+def attention_row(driver, user_id):
+    """The overview's "locked or held" row of a user as {state, hold}, or None."""
+    return driver.execute_script(
+        "const row = Array.from(document.querySelectorAll('#attention-rows tr')).find((r) => r.dataset.user === arguments[0]);"
+        "return row ? {state: row.cells[1].textContent, hold: row.cells[2].textContent} : null;", user_id)
+
+
+def act_as_operator(driver, button_id, reason, expected):
+    """Types the reason, presses an action button, waits for the result line."""
+    field = driver.find_element(By.ID, "action-reason")
+    field.clear()
+    field.send_keys(reason)
+    driver.find_element(By.ID, button_id).click()
+    if button_id == "action-reset":
+        alert = WebDriverWait(driver, TIMEOUT).until(lambda d: d.switch_to.alert)
+        check("cannot be undone" in alert.text, "reset asks for a confirmation")
+        alert.accept()
+    wait(driver, lambda d: visible(d, "action-result") and d.find_element(By.ID, "action-result").text.startswith(expected),
+         f"the result of {button_id}")
+
+
+def test_not_an_operator(driver, token):
+    print("operator page as a non-operator", flush=True)
+    driver.set_window_size(1280, 1000)
+    driver.get(f"{BASE}/operator")
+    sign_out(driver)
+    sign_in_with_token(driver, token)
+    wait(driver, lambda d: visible(d, "not-operator"), "the not-an-operator message")
+    check("not an operator" in driver.find_element(By.ID, "not-operator").text.lower(), "the page says the account is not an operator")
+    check(visible(driver, "console") is None, "no overview or actions for a non-operator")
+    check(visible(driver, "overview-error") is None, "and no error line: the 403 is the message")
+    screenshot(driver, "operator-refused.png")
+
+
+def test_operator(driver, token, chat_user_id):
+    print("operator page as an operator", flush=True)
+    sign_out(driver)
+    sign_in_with_token(driver, token)
+    wait(driver, lambda d: visible(d, "console") and d.find_elements(By.CSS_SELECTOR, "#state-count-rows tr[data-state]"),
+         "the operator overview")
+    check(visible(driver, "not-operator") is None, "an operator gets the console, not the refusal")
+    wait(driver, lambda d: d.execute_script("return typeof Chart === 'function' && !!Chart.getChart(document.getElementById('chart-hourly'))"),
+         "the hourly chart")
+    hourly = driver.execute_script(
+        "const c = Chart.getChart(document.getElementById('chart-hourly'));"
+        "return {series: c.data.datasets.map((d) => d.label), turns: c.data.datasets.reduce((n, d) => n + d.data.reduce((a, b) => a + b, 0), 0)};")
+    print(f"  hourly chart {hourly}", flush=True)
+    check(set(hourly["series"]) >= STATES, "the hourly chart has one series per global state")
+    check(hourly["turns"] >= 3, f"and counts this run's turns ({hourly['turns']})")
+    check(len(driver.find_elements(By.CSS_SELECTOR, "#hourly-rows tr")) >= 1, "the hourly table has rows")
+
+    # Look the chat user up with the keyboard (Enter submits).
+    field = driver.find_element(By.ID, "user-id")
+    field.send_keys(chat_user_id)
+    field.send_keys(Keys.ENTER)
+    wait(driver, lambda d: visible(d, "user-state") and d.find_element(By.ID, "user-shown").text == chat_user_id, "the chat user's state")
+    global_state = driver.find_element(By.ID, "user-global-state").text
+    check(global_state in STATES, f"the user's global state is shown ({global_state})")
+    check(int(driver.find_element(By.ID, "user-turn-count").text) >= 3, "the user's turn count is shown")
+    check(driver.find_element(By.ID, "user-hold").text == "None", "no hold yet")
+    check(len(driver.find_elements(By.CSS_SELECTOR, "#user-values dd")) == 4, "the four value axes are shown")
+    check(len(driver.find_elements(By.CSS_SELECTOR, "#user-traits dd")) == 3, "the three trait axes are shown")
+    check("trace" in driver.find_element(By.ID, "user-snapshot").text, "the latest snapshot is shown")
+
+    # An action without a reason is refused on the page.
+    driver.find_element(By.ID, "action-silence").click()
+    wait(driver, lambda d: visible(d, "action-error"), "the missing-reason message")
+    check("reason is required" in driver.find_element(By.ID, "action-error").text.lower(), "silence needs a reason")
+
+    reason = "browser test: <b>hold</b> this user"
+    act_as_operator(driver, "action-silence", reason, "Silenced")
+    wait(driver, lambda d: d.find_element(By.ID, "user-hold").text == "Held (silenced)", "the hold on the user's card")
+    check(True, "silencing shows the hold")
+    first = driver.find_element(By.CSS_SELECTOR, "#user-action-rows tr")
+    check(first.get_attribute("data-action") == "silence", "the newest action is the silence")
+    check(first.find_element(By.CSS_SELECTOR, "td.reason").text == reason, "its reason is shown as typed")
+    check(len(driver.find_elements(By.CSS_SELECTOR, "#user-action-rows b")) == 0, "the reason's <b> tag stayed text")
+    snapshot = driver.find_element(By.ID, "user-snapshot").text
+    check("marks an operator action" in snapshot, f"the latest snapshot is the action's marker ({snapshot!r})")
+    wait(driver, lambda d: (attention_row(d, chat_user_id) or {}).get("hold") == "held", "the held user in the overview")
+    row = attention_row(driver, chat_user_id)
+    check(row["state"] == global_state, f"the overview lists the user with their state ({row})")
+    held = driver.execute_script(
+        "return Array.from(document.querySelectorAll('#state-count-rows tr')).reduce((n, r) => n + (r.cells[2] ? Number(r.cells[2].textContent) : 0), 0)")
+    check(held >= 1, "the per-state counts include a held user")
+    check(csp_violations(driver) == [], "no Content-Security-Policy violations on the operator page")
+    full_page_screenshot(driver, "operator.png", 1280)
+    full_page_screenshot(driver, "operator-narrow.png", 390)
+    widths = driver.execute_script("return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    check(widths[0] <= widths[1], f"the operator page fits a narrow screen (no sideways scrolling: {widths})")
+    driver.set_window_size(1280, 1000)
+
+    act_as_operator(driver, "action-resume", "browser test: released", "Resumed")
+    wait(driver, lambda d: d.find_element(By.ID, "user-hold").text == "None", "the hold gone after resume")
+    check(True, "resume releases the hold")
+    wait(driver, lambda d: (attention_row(d, chat_user_id) or {}).get("hold") != "held", "the overview without the hold")
+    check(True, "the overview no longer lists the user as held")
+
+    act_as_operator(driver, "action-reset", "browser test: reset", "Reset")
+    actions = [r.get_attribute("data-action") for r in driver.find_elements(By.CSS_SELECTOR, "#user-action-rows tr")]
+    check(actions[:3] == ["reset", "resume", "silence"], f"the recent actions, newest first ({actions})")
+
+
 def main():
     os.makedirs(ARTIFACTS, exist_ok=True)
     driver = make_driver()
@@ -400,6 +509,8 @@ def main():
         test_empty_dashboard(driver, empty_token)
         check(csp_violations(driver) == [], "no Content-Security-Policy violations on the empty dashboard")
         test_dev_sign_in(driver)
+        test_not_an_operator(driver, empty_token)
+        test_operator(driver, required_env("SIGMARIS_BROWSER_OPERATOR_TOKEN"), user_of(chat_token))
         errors = console_errors(driver)
         check(errors == [], f"no errors in the browser console {errors!r}")
     except UnexpectedAlertPresentException:

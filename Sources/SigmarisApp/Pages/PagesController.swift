@@ -10,8 +10,9 @@ import Glibc
 import Darwin
 #endif
 
-/// The chat page (`/`), the dashboard (`/status`), their scripts and styles (`/assets/…`), Debian's
-/// Chart.js (`/vendor/chart.js/…`) and what the pages need to know to sign in (`/api/pages/config`).
+/// The chat page (`/`), the dashboard (`/status`), the operator page (`/operator`), their scripts and
+/// styles (`/assets/…`), Debian's Chart.js (`/vendor/chart.js/…`) and what the pages need to know to
+/// sign in (`/api/pages/config`).
 ///
 /// Files are read on a thread pool (never on the event loop), only from the two folders, only with
 /// plain names and known types; see `StaticFileFolder`. HTML pages carry a Content-Security-Policy
@@ -46,6 +47,9 @@ struct PagesController: Sendable {
             }
             router.on("status", method: method) { request, context in
                 try await page("status.html", request: request, context: context)
+            }
+            router.on("operator", method: method) { request, context in
+                try await page("operator.html", request: request, context: context)
             }
             router.on("assets/**", method: method) { request, context in
                 try await file(in: assetsFolder, prefix: "/assets/", cacheControl: "no-cache", request: request, context: context)

@@ -8,8 +8,8 @@ import Testing
 /// The pages, their assets and Chart.js are served from two folders and nothing else.
 @Suite("Pages")
 struct PagesControllerTests {
-    /// A throwaway layout: `<tmp>/public/{index.html,status.html,assets/…}`, `<tmp>/chart/…`, and a
-    /// secret beside them that must never be served.
+    /// A throwaway layout: `<tmp>/public/{index.html,status.html,operator.html,assets/…}`,
+    /// `<tmp>/chart/…`, and a secret beside them that must never be served.
     struct Fixture {
         let base: URL
         var publicDirectory: String { base.appendingPathComponent("public").path }
@@ -20,6 +20,7 @@ struct PagesControllerTests {
             let files: [String: String] = [
                 "public/index.html": "<!doctype html><title>chat</title>",
                 "public/status.html": "<!doctype html><title>status</title>",
+                "public/operator.html": "<!doctype html><title>operator</title>",
                 "public/assets/app.js": "export const answer = 42;\n",
                 "public/assets/app.css": "body { color: black; }\n",
                 "public/assets/sub/deep.css": "p { margin: 0; }\n",
@@ -61,7 +62,7 @@ struct PagesControllerTests {
         let fixture = try Fixture()
         defer { fixture.remove() }
         try await fixture.app(supabaseURL: "https://abcd.supabase.co/", anonKey: "anon").test(.router) { client in
-            for (uri, title) in [("/", "chat"), ("/status", "status")] {
+            for (uri, title) in [("/", "chat"), ("/status", "status"), ("/operator", "operator")] {
                 try await client.execute(uri: uri, method: .get) { response in
                     #expect(response.status == .ok)
                     #expect(response.headers[.contentType] == "text/html; charset=utf-8")
@@ -229,12 +230,12 @@ struct PagesControllerTests {
             supabaseURL: nil, supabaseAnonKey: nil, devSignIn: true
         ).addRoutes(to: router)
         try await Application(router: router).test(.router) { client in
-            for uri in ["/", "/status"] {
+            for uri in ["/", "/status", "/operator"] {
                 let html = try await client.execute(uri: uri, method: .get) { response in
                     #expect(response.status == .ok)
                     return String(buffer: response.body)
                 }
-                #expect(html.contains("/vendor/chart.js/chart.min.js") == (uri == "/status"))
+                #expect(html.contains("/vendor/chart.js/chart.min.js") == (uri != "/"))
                 // Every local script and stylesheet the page names is served.
                 for reference in Self.localReferences(in: html) where reference.hasPrefix("/assets/") {
                     try await client.execute(uri: reference, method: .get) { response in
