@@ -4,7 +4,8 @@ import Hummingbird
 /// leaves it at once (`UserTurnLock` waiters are cancellation-aware) instead of running, and maybe
 /// paying for a model call, for nobody. Hummingbird 2.28 does not cancel a handler on disconnect by
 /// itself; `consumeWithCancellationOnInboundClose` does, at a price: the connection is closed after
-/// the response. So this wraps only POSTs (the turn routes); reads keep their keep-alive connection.
+/// the response (announced with `Connection: close`). So this wraps only POSTs (the turn routes);
+/// reads keep their keep-alive connection.
 ///
 /// A handler cancelled this way answers 499 (nginx's "client closed request"): nobody reads it, but
 /// the request log says what happened instead of logging a 500.
@@ -14,11 +15,15 @@ struct CancelOnDisconnectMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.method == .post else { return try await next(request, context) }
         do {
-            return try await request.body.consumeWithCancellationOnInboundClose { body in
+            var response = try await request.body.consumeWithCancellationOnInboundClose { body in
                 var request = request
                 request.body = body
                 return try await next(request, context)
             }
+            // The connection closes after this response: say so, so that a client opens a new one for
+            // its next request instead of finding this one closed under it (HTTP/1.1 section 9.6).
+            response.headers[.connection] = "close"
+            return response
         } catch is CancellationError {
             return Response(status: Self.clientClosedRequest)
         }
