@@ -27,12 +27,12 @@ struct StartupRefusalTests {
         var stderr: String
     }
 
-    func serve(_ environment: [String: String], arguments: [String] = []) async throws -> Outcome {
+    func serve(_ environment: [String: String], arguments: [String] = [], command: String = "serve") async throws -> Outcome {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("sigmaris-refusal-\(UUID())")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
         let assignments = environment.map { "\($0.key)=\(Self.quoted($0.value))" }.joined(separator: " ")
-        let command = (["cd", Self.quoted(scratch.path), "&&", "env", "-i", assignments, Self.quoted(Self.binary), "serve", "--env-file", "/dev/null"]
+        let command = (["cd", Self.quoted(scratch.path), "&&", "env", "-i", assignments, Self.quoted(Self.binary), command, "--env-file", "/dev/null"]
             + arguments.map(Self.quoted)).joined(separator: " ")
         // The shell itself always succeeds; the exit status is read from the file.
         try await TestDatabase.shell("( \(command) ) >/dev/null 2>\(Self.quoted(scratch.path + "/err")) </dev/null; echo $? >\(Self.quoted(scratch.path + "/status"))")
@@ -73,5 +73,11 @@ struct StartupRefusalTests {
         let outcome = try await serve(["SUPABASE_JWT_SECRET": Self.secret, "SIGMARIS_DEV_SIGNIN": "true"], arguments: ["--host", "0.0.0.0"])
         #expect(outcome.status == 78, "\(outcome.stderr)")
         #expect(outcome.stderr.contains("SIGMARIS_DEV_SIGNIN"))
+    }
+
+    @Test func migrateWithoutADatabaseURLIsAConfigurationError() async throws {
+        let outcome = try await serve([:], command: "migrate")
+        #expect(outcome.status == 78)
+        #expect(outcome.stderr.contains("DATABASE_URL"), "\(outcome.stderr)")
     }
 }

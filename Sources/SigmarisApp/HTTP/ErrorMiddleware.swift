@@ -27,6 +27,11 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             // Only raised when SIGMARIS_RAISE_LLM_ERRORS is on; otherwise the fallback reply is used.
             logger.error("persona provider failed", metadata: ["sigmaris.error": "\(error)"])
             return APIError(.badGateway, "Sigmaris core request failed", detail: "LLM provider failed")
+        case is CancellationError:
+            // The request's task was cancelled (its client went away): nobody reads the answer, and
+            // it is not a server fault to log as one.
+            logger.debug("request cancelled")
+            return APIError(CancelOnDisconnectMiddleware<SigmarisRequestContext>.clientClosedRequest, "Client closed request")
         case let error as PostgresError where error.isUnavailable:
             logger.error("database unavailable", metadata: ["sigmaris.error": "\(error)"])
             return .databaseUnavailable
