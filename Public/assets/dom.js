@@ -58,6 +58,24 @@ export function formatTime(value, withDate = false) {
 /** The five global states; anything else (an unknown value from a newer server) is shown as is. */
 export const GLOBAL_STATES = ['NORMAL', 'REFLECTIVE', 'OVERLOADED', 'SAFETY_LOCK', 'SILENT'];
 
+/** The chart colour of each state, and of anything else the server sends. */
+const STATE_COLORS = {
+  NORMAL: '#2e7d32',
+  REFLECTIVE: '#6a1b9a',
+  OVERLOADED: '#e65100',
+  SAFETY_LOCK: '#c62828',
+  SILENT: '#546e7a',
+};
+const UNKNOWN_STATE_COLOR = '#9e9e9e';
+
+export function stateColor(state) {
+  return GLOBAL_STATES.includes(state) ? STATE_COLORS[state] : UNKNOWN_STATE_COLOR;
+}
+
+/** The value and trait axes, as [key in the state object, label]. */
+export const VALUE_AXES = [['stability', 'Stability'], ['openness', 'Openness'], ['safety_bias', 'Safety bias'], ['user_alignment', 'User alignment']];
+export const TRAIT_AXES = [['calm', 'Calm'], ['empathy', 'Empathy'], ['curiosity', 'Curiosity']];
+
 /** A CSS class naming a state, safe whatever the server sent. */
 export function stateClass(state) {
   return GLOBAL_STATES.includes(state) ? `state-${state}` : 'state-unknown';

@@ -4,7 +4,7 @@
 // message instead of the console. Chart.js (Debian's libjs-chart.js) is loaded before this module.
 
 import { api, ApiError, startAuth } from './auth.js';
-import { GLOBAL_STATES, formatNumber, formatTime, h, replaceChildren, setMessage, stateClass } from './dom.js';
+import { GLOBAL_STATES, TRAIT_AXES, VALUE_AXES, formatNumber, formatTime, h, replaceChildren, setMessage, stateClass, stateColor } from './dom.js';
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -37,16 +37,6 @@ const AUTO_REFRESH_MS = 30_000;
 const HOUR_MS = 3_600_000;
 /** The overview's turns per hour cover the current hour and the 23 before it. */
 const WINDOW_HOURS = 24;
-const COLORS = {
-  NORMAL: '#2e7d32',
-  REFLECTIVE: '#6a1b9a',
-  OVERLOADED: '#e65100',
-  SAFETY_LOCK: '#c62828',
-  SILENT: '#546e7a',
-};
-const FALLBACK_COLOR = '#9e9e9e';
-const VALUE_AXES = [['stability', 'Stability'], ['openness', 'Openness'], ['safety_bias', 'Safety bias'], ['user_alignment', 'User alignment']];
-const TRAIT_AXES = [['calm', 'Calm'], ['empathy', 'Empathy'], ['curiosity', 'Curiosity']];
 /** The trace id prefix of the snapshot row an operator action writes. */
 const OPERATOR_ACTION_TRACE = 'operator-action-';
 const DONE = { silence: 'Silenced', resume: 'Resumed', reset: 'Reset' };
@@ -162,7 +152,7 @@ function renderHourly(rows) {
   const hours = [...hourTimes].sort((a, b) => a - b);
   const states = [...GLOBAL_STATES, ...new Set(rows.map((row) => text(row.global_state, '')).filter((s) => !GLOBAL_STATES.includes(s)))];
   const datasets = states.map((state) => {
-    const color = COLORS[state] || FALLBACK_COLOR;
+    const color = stateColor(state);
     return {
       label: state,
       data: hours.map((time) => turnsAt.get(`${time} ${state}`) || 0),

@@ -2,7 +2,7 @@
 // and a table. Chart.js (Debian's libjs-chart.js) is loaded as a classic script before this module.
 
 import { api, ApiError, startAuth } from './auth.js';
-import { GLOBAL_STATES, formatNumber, formatTime, h, replaceChildren, setMessage, stateClass, flagClass } from './dom.js';
+import { TRAIT_AXES, VALUE_AXES, formatNumber, formatTime, h, replaceChildren, setMessage, stateClass, stateColor, flagClass } from './dom.js';
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -23,20 +23,10 @@ const LIMITS = ['20', '50', '100', '200'];
 const LIMIT_KEY = 'sigmaris.dashboard.limit';
 const AUTO_REFRESH_MS = 30_000;
 
-const COLORS = {
-  NORMAL: '#2e7d32',
-  REFLECTIVE: '#6a1b9a',
-  OVERLOADED: '#e65100',
-  SAFETY_LOCK: '#c62828',
-  SILENT: '#546e7a',
-  unknown: '#9e9e9e',
-};
 const SERIES_COLORS = ['#1565c0', '#c62828', '#2e7d32', '#ef6c00'];
 const DASHES = [[], [6, 4], [2, 3], [10, 3, 2, 3]];
 const POINT_STYLES = ['circle', 'rect', 'triangle', 'rectRot'];
 
-const TRAITS = [['calm', 'Calm'], ['empathy', 'Empathy'], ['curiosity', 'Curiosity']];
-const VALUES = [['stability', 'Stability'], ['openness', 'Openness'], ['safety_bias', 'Safety bias'], ['user_alignment', 'User alignment']];
 const SCORES = [['overload_score', 'Overload'], ['reflective_score', 'Reflective'], ['safety_risk_score', 'Risk']];
 /** Top to bottom on the timeline chart. */
 const STATE_AXIS = ['SAFETY_LOCK', 'OVERLOADED', 'REFLECTIVE', 'NORMAL', 'SILENT'];
@@ -127,8 +117,8 @@ function makeCharts() {
     options: baseOptions(yScale),
   });
   const created = {
-    traits: lineChart('chart-traits', TRAITS, { min: -1, max: 1 }),
-    values: lineChart('chart-values', VALUES, { min: -1, max: 1 }),
+    traits: lineChart('chart-traits', TRAIT_AXES, { min: -1, max: 1 }),
+    values: lineChart('chart-values', VALUE_AXES, { min: -1, max: 1 }),
     scores: lineChart('chart-scores', SCORES, { beginAtZero: true, suggestedMax: 1 }),
     states: new Chart($('chart-states'), {
       type: 'line',
@@ -166,12 +156,12 @@ function updateCharts(snapshots) {
     });
     chart.update('none');
   };
-  fill(charts.traits, TRAITS, (s) => object(s.trait_state));
-  fill(charts.values, VALUES, (s) => object(s.value_state));
+  fill(charts.traits, TRAIT_AXES, (s) => object(s.trait_state));
+  fill(charts.values, VALUE_AXES, (s) => object(s.value_state));
   fill(charts.scores, SCORES, (s) => s);
 
   const states = snapshots.map((s) => (typeof s.global_state === 'string' ? s.global_state : null));
-  const colors = states.map((state) => COLORS[GLOBAL_STATES.includes(state) ? state : 'unknown']);
+  const colors = states.map(stateColor);
   const dataset = charts.states.data.datasets[0];
   charts.states.data.labels = labels;
   dataset.data = states;
@@ -223,8 +213,8 @@ function renderTable(snapshots) {
       formatTime(s.created_at, true), text(s.global_state), formatNumber(num(s.overload_score)),
       formatNumber(num(s.reflective_score)), formatNumber(num(s.safety_risk_score)), text(s.safety_flag, 'none'),
       memory === null ? '–' : String(Math.round(memory)),
-      ...TRAITS.map(([key]) => formatNumber(num(traits[key]))),
-      ...VALUES.map(([key]) => formatNumber(num(values[key]))),
+      ...TRAIT_AXES.map(([key]) => formatNumber(num(traits[key]))),
+      ...VALUE_AXES.map(([key]) => formatNumber(num(values[key]))),
     ];
     return h('tr', {}, cells.map((cell, index) => (index === 0 ? h('th', { scope: 'row', text: cell }) : h('td', { text: cell }))));
   }));
