@@ -174,34 +174,21 @@ public final class PostgresClient: Sendable, Service {
         }
     }
 
-    /// The pool's accounting, for tests and metrics: every slot is idle, leased or free.
-    struct Accounting: Equatable, Sendable {
-        var open: Int
-        var idle: Int
-        var waiters: Int
-        var continuations: Int
-    }
-
-    var accounting: Accounting {
-        state.withLock { state in
-            Accounting(open: state.pool.open, idle: state.pool.idle.count, waiters: state.pool.waiters.count,
-                       continuations: state.continuations.count)
-        }
-    }
-
-    /// What the pool holds right now, for metrics: connections on lease (or being opened), idle ones,
-    /// and requests waiting for one.
+    /// What the pool holds right now, for metrics and tests: connections on lease (or being opened),
+    /// idle ones, and requests waiting for one.
     public struct Usage: Equatable, Sendable {
         public var inUse: Int
         public var idle: Int
         public var waiters: Int
         public var size: Int
+        /// Continuations registered by waiters: always `waiters` (the pool's invariant, checked by tests).
+        var continuations: Int
     }
 
     public var usage: Usage {
         state.withLock { state in
             Usage(inUse: state.pool.leased, idle: state.pool.idle.count, waiters: state.pool.waiters.count,
-                  size: configuration.poolSize)
+                  size: configuration.poolSize, continuations: state.continuations.count)
         }
     }
 

@@ -9,7 +9,7 @@ import Testing
 ///
 /// This is the test for the hand-over race the pool once had (a waiter queued under one lock and
 /// registered under a second could be skipped, and its slot was lost for good): a lost slot shows in
-/// the accounting, and the final "all slots at once" step cannot get `poolSize` connections.
+/// the pool's usage, and the final "all slots at once" step cannot get `poolSize` connections.
 @Suite("Connection pool under stress", .enabled(if: TestDatabase.shouldRun), .timeLimit(.minutes(3)))
 struct PoolStressTests {
     static let poolSize = 3
@@ -52,11 +52,11 @@ struct PoolStressTests {
         #expect(counts.broken > 0)
 
         // Nobody waits, nothing is leased: every open slot is an idle connection.
-        let accounting = client.accounting
-        #expect(accounting.waiters == 0)
-        #expect(accounting.continuations == 0)
-        #expect(accounting.open == accounting.idle)
-        #expect(accounting.open <= Self.poolSize)
+        let usage = client.usage
+        #expect(usage.waiters == 0)
+        #expect(usage.continuations == 0)
+        #expect(usage.inUse == 0, "every open slot is an idle connection")
+        #expect(usage.inUse + usage.idle <= Self.poolSize)
 
         // And every slot can be leased at once: each holder waits until all of them hold one.
         let holders = Holders()
