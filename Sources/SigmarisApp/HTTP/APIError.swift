@@ -31,6 +31,11 @@ public struct APIError: Error, Sendable, Equatable {
         .serviceUnavailable, "Database unavailable", headers: [.retryAfter: "5"])
 
     public static let internalError = APIError(.internalServerError, "Internal server error")
+
+    /// The request's task was cancelled because its client went away (nginx's 499): nobody reads
+    /// this answer, but the request log says what happened instead of showing a 500.
+    public static let clientClosedRequest = APIError(
+        HTTPResponse.Status(code: 499, reasonPhrase: "Client Closed Request"), "Client closed request")
 }
 
 extension APIError: HTTPResponseError {

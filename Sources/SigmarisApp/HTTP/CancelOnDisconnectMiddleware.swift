@@ -7,25 +7,19 @@ import Hummingbird
 /// the response (announced with `Connection: close`). So this wraps only POSTs (the turn routes);
 /// reads keep their keep-alive connection.
 ///
-/// A handler cancelled this way answers 499 (nginx's "client closed request"): nobody reads it, but
-/// the request log says what happened instead of logging a 500.
+/// A handler cancelled this way ends in a `CancellationError`, which `ErrorMiddleware` answers with
+/// `APIError.clientClosedRequest` (499), like any other cancelled request.
 struct CancelOnDisconnectMiddleware<Context: RequestContext>: RouterMiddleware {
-    static var clientClosedRequest: HTTPResponse.Status { .init(code: 499, reasonPhrase: "Client Closed Request") }
-
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.method == .post else { return try await next(request, context) }
-        do {
-            var response = try await request.body.consumeWithCancellationOnInboundClose { body in
-                var request = request
-                request.body = body
-                return try await next(request, context)
-            }
-            // The connection closes after this response: say so, so that a client opens a new one for
-            // its next request instead of finding this one closed under it (HTTP/1.1 section 9.6).
-            response.headers[.connection] = "close"
-            return response
-        } catch is CancellationError {
-            return Response(status: Self.clientClosedRequest)
+        var response = try await request.body.consumeWithCancellationOnInboundClose { body in
+            var request = request
+            request.body = body
+            return try await next(request, context)
         }
+        // The connection closes after this response: say so, so that a client opens a new one for
+        // its next request instead of finding this one closed under it (HTTP/1.1 section 9.6).
+        response.headers[.connection] = "close"
+        return response
     }
 }

@@ -31,7 +31,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             // The request's task was cancelled (its client went away): nobody reads the answer, and
             // it is not a server fault to log as one.
             logger.debug("request cancelled")
-            return APIError(CancelOnDisconnectMiddleware<SigmarisRequestContext>.clientClosedRequest, "Client closed request")
+            return .clientClosedRequest
         case let error as PostgresError where error.isUnavailable:
             logger.error("database unavailable", metadata: ["sigmaris.error": "\(error)"])
             return .databaseUnavailable
