@@ -7,4 +7,19 @@ public protocol PersonaProvider: Sendable {
     /// One vector per input text, same order.
     func embed(_ texts: [String]) async throws -> [[Float]]
     func reply(to request: ReplyRequest) async throws -> String
+    /// The same reply as `reply(to:)`, handed to `onDelta` piece by piece as it is produced.
+    ///
+    /// - Returns: the whole reply, which is exactly the concatenation of the pieces.
+    /// - Throws: the provider's failure, or whatever `onDelta` threw, unchanged (it means nobody is
+    ///   listening any more: stop at once).
+    func streamReply(to request: ReplyRequest, onDelta: (String) async throws -> Void) async throws -> String
+}
+
+extension PersonaProvider {
+    /// A provider that cannot stream answers in one piece.
+    public func streamReply(to request: ReplyRequest, onDelta: (String) async throws -> Void) async throws -> String {
+        let reply = try await reply(to: request)
+        try await onDelta(reply)
+        return reply
+    }
 }
