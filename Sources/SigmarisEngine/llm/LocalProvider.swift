@@ -22,4 +22,19 @@ public struct LocalProvider: PersonaProvider {
     public func reply(to request: ReplyRequest) async throws -> String {
         LocalReplyComposer.compose(request)
     }
+
+    /// Word by word, as a model would stream; the fixed replies of SAFETY_LOCK and SILENT, which
+    /// no model would compose, in one piece.
+    public func streamReply(to request: ReplyRequest, onDelta: (String) async throws -> Void) async throws -> String {
+        let reply = LocalReplyComposer.compose(request)
+        let pieces: [String] = switch request.globalState {
+        case .safetyLock, .silent: [reply]
+        case .normal, .reflective, .overloaded: LocalReplyComposer.words(of: reply)
+        }
+        for piece in pieces {
+            try Task.checkCancellation()
+            try await onDelta(piece)
+        }
+        return reply
+    }
 }

@@ -36,6 +36,25 @@ public enum LocalReplyComposer {
         }
     }
 
+    /// The reply cut after each run of whitespace (and after Japanese sentence and clause marks,
+    /// which have no spaces around them): the pieces concatenate to the reply exactly.
+    static func words(of reply: String) -> [String] {
+        var pieces: [String] = []
+        var current = ""
+        var previousWasBreak = false
+        for character in reply {
+            let isBreak = character.isWhitespace || character == "。" || character == "、"
+            if previousWasBreak, !isBreak, !current.isEmpty {
+                pieces.append(current)
+                current = ""
+            }
+            current.append(character)
+            previousWasBreak = isBreak
+        }
+        if !current.isEmpty { pieces.append(current) }
+        return pieces
+    }
+
     /// True when the message hits a self-harm keyword of the safety rules.
     static func mentionsSelfHarm(_ message: String) -> Bool {
         let lowered = TextRules.lower(message)

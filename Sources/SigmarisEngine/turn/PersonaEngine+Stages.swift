@@ -118,6 +118,7 @@ extension PersonaEngine {
     }
 
     /// §8: the provider's reply, or the fallback sentence (unless provider errors are raised).
+    /// With `replyDeltas` the reply is streamed (see `ReplyStream` for what changes on failure).
     /// - Returns: the reply and, when the fallback was used, the redacted failure.
     func generateReply(
         _ turn: inout TurnWorkspace,
@@ -125,7 +126,8 @@ extension PersonaEngine {
         identity: IdentityContext,
         value: ValueDriftResult,
         trait: TraitDriftResult,
-        globalState: GlobalStateContext
+        globalState: GlobalStateContext,
+        replyDeltas: ReplyDeltaListener?
     ) async throws(PersonaEngineError) -> (reply: String, error: String?) {
         let replyRequest = ReplyRequest(
             message: turn.message, userID: turn.request.userID, sessionID: turn.sessionID,
@@ -135,16 +137,21 @@ extension PersonaEngine {
         )
         let reply: String
         var replyError: String?
-        do {
-            let text = try await provider.reply(to: replyRequest)
-            // An empty completion is no answer; treat it like a failure (the reference does too).
-            guard !TextRules.strip(text).isEmpty else { throw EmptyReplyError() }
-            reply = text
-        } catch {
-            let description = ProviderErrorRedaction.describe(error)
-            if turn.context.raiseProviderErrors { throw .providerFailed(description) }
-            reply = PersonaConstants.Turn.providerFallbackReply
-            replyError = description
+        if let replyDeltas {
+            (reply, replyError) = try await ReplyStream(listener: replyDeltas, raiseProviderErrors: turn.context.raiseProviderErrors)
+                .run(replyRequest, provider: provider)
+        } else {
+            do {
+                let text = try await provider.reply(to: replyRequest)
+                // An empty completion is no answer; treat it like a failure (the reference does too).
+                guard !TextRules.strip(text).isEmpty else { throw EmptyReplyError() }
+                reply = text
+            } catch {
+                let description = ProviderErrorRedaction.describe(error)
+                if turn.context.raiseProviderErrors { throw .providerFailed(description) }
+                reply = PersonaConstants.Turn.providerFallbackReply
+                replyError = description
+            }
         }
         turn.trace.record(PersonaConstants.Trace.llmGenerated, [
             "model": .string(provider.modelName),

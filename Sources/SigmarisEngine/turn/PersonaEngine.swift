@@ -14,14 +14,19 @@ public struct PersonaEngine: Sendable {
 
     /// The stages of §1, in order (each is in `PersonaEngine+Stages.swift`).
     ///
-    /// - Parameter recentEpisodes: the user's episodes, newest first (only the first 50 are read).
-    /// - Throws: only `.providerFailed` when the reply provider fails and
-    ///   `context.raiseProviderErrors` is on. Embedding failures never fail a turn.
+    /// - Parameters:
+    ///   - recentEpisodes: the user's episodes, newest first (only the first 50 are read).
+    ///   - replyDeltas: when set, the reply is streamed to it piece by piece as the provider
+    ///     produces it (see `ReplyStream`); the meta and every row are the same as without it.
+    /// - Throws: `.providerFailed` when the reply provider fails and `context.raiseProviderErrors`
+    ///   is on, or fails after part of a streamed reply was delivered; `.replyListenerGone` when
+    ///   `replyDeltas` throws. Embedding failures never fail a turn.
     public func runTurn(
         _ request: TurnRequest,
         state: PersonaState,
         recentEpisodes: [Episode],
-        context: TurnContext
+        context: TurnContext,
+        replyDeltas: ReplyDeltaListener? = nil
     ) async throws(PersonaEngineError) -> TurnResult {
         let clock = ContinuousClock()
         let started = clock.now
@@ -37,7 +42,8 @@ public struct PersonaEngine: Sendable {
             &turn, safety: safety, memory: memory, identity: identity, value: value, trait: trait
         )
         let reply = try await generateReply(
-            &turn, memory: memory, identity: identity, value: value, trait: trait, globalState: globalState
+            &turn, memory: memory, identity: identity, value: value, trait: trait, globalState: globalState,
+            replyDeltas: replyDeltas
         )
         let episode = await makeEpisode(&turn, reply: reply.reply)
 

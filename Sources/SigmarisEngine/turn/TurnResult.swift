@@ -53,8 +53,11 @@ public struct TurnResult: Sendable, Equatable {
     public var usedFallbackReply: Bool
 }
 
-/// Why a turn failed. Only the reply provider can fail a turn, and only when asked to.
+/// Why a turn failed. Only the reply provider, or the listener of a streamed reply, can fail a turn.
 public enum PersonaEngineError: Error, Sendable, Equatable {
-    /// The reply provider failed and `raiseProviderErrors` was on; the text is redacted.
+    /// The reply provider failed and `raiseProviderErrors` was on, or it failed in the middle of a
+    /// streamed reply (part of it already delivered, so no fallback can replace it); redacted text.
     case providerFailed(String)
+    /// The listener of a streamed reply threw (its client went away): the turn stops there.
+    case replyListenerGone
 }
