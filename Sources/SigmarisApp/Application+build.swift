@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOPosix
 import ServiceLifecycle
@@ -109,12 +110,9 @@ public func buildApplication(
     let services = try AppServices(configuration: configuration, logger: logger)
     warnAboutDevelopmentSwitches(configuration, logger: logger)
     let router = buildRouter(services: services)
-    let (headerTimeout, bodyTimeout) = (configuration.headerReadTimeoutSeconds, configuration.bodyReadTimeoutSeconds)
     var app = Application(
         router: router,
-        server: .http1(configuration: .init(additionalChannelHandlers: [
-            RequestReadTimeoutHandler(headerTimeout: .seconds(Int64(headerTimeout)), bodyTimeout: .seconds(Int64(bodyTimeout)))
-        ])),
+        server: httpServer(configuration: configuration),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "sigmaris"),
         services: services.lifecycleServices,
         logger: logger)
@@ -124,6 +122,16 @@ public func buildApplication(
         }
     }
     return app
+}
+
+/// HTTP/1.1 with the service's own connection handlers: slow-client timeouts, and the watcher that
+/// lets a streamed turn notice its client leaving.
+func httpServer(configuration: SigmarisConfiguration) -> HTTPServerBuilder {
+    let (headerTimeout, bodyTimeout) = (configuration.headerReadTimeoutSeconds, configuration.bodyReadTimeoutSeconds)
+    return .http1(configuration: .init(additionalChannelHandlers: [
+        RequestReadTimeoutHandler(headerTimeout: .seconds(Int64(headerTimeout)), bodyTimeout: .seconds(Int64(bodyTimeout))),
+        InboundCloseWatcher(),
+    ]))
 }
 
 /// The routes, in one place, so the whole HTTP surface reads top to bottom.

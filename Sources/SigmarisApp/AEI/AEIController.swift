@@ -14,13 +14,22 @@ struct AEIController {
         router.get("aei", use: history)
     }
 
-    @Sendable func post(_ request: Request, context: SigmarisRequestContext) async throws -> AEIReplyResponse {
+    /// JSON, or Server-Sent Events when the request accepts `text/event-stream` (`TurnEventStream`).
+    @Sendable func post(_ request: Request, context: SigmarisRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let body = try AEIRequest(
             try await JSONRequest.object(request, context: context), sessionHeader: request.headers[AEIRequest.sessionHeader])
         try rateLimiter.admit(user.id.uuidString.lowercased())
+        if TurnEventStream.isRequested(by: request) {
+            return TurnEventStream.response(context: context) { [exchange, logger = context.logger] deltas in
+                let outcome = try await exchange.run(
+                    user: user.storeUser, sessionID: body.sessionID, text: body.text, logger: logger, replyDeltas: deltas)
+                return AEIReplyResponse(sessionID: body.sessionID, outcome: outcome)
+            }
+        }
         let outcome = try await exchange.run(user: user.storeUser, sessionID: body.sessionID, text: body.text, logger: context.logger)
-        return AEIReplyResponse(sessionID: body.sessionID, outcome: outcome)
+        return try context.responseEncoder.encode(
+            AEIReplyResponse(sessionID: body.sessionID, outcome: outcome), from: request, context: context)
     }
 
     @Sendable func history(_ request: Request, context: SigmarisRequestContext) async throws -> AEIHistoryResponse {

@@ -22,7 +22,11 @@ struct AEIExchange: Sendable {
     let core: Core
     let store: SigmarisStore
 
-    func run(user: StoreUser, sessionID: String, text: String, logger: Logger) async throws -> Outcome {
+    /// - Parameter replyDeltas: when set, the reply streams to it; the rows still commit (or not)
+    ///   together, after the whole reply.
+    func run(
+        user: StoreUser, sessionID: String, text: String, logger: Logger, replyDeltas: ReplyDeltaListener? = nil
+    ) async throws -> Outcome {
         let chat = ChatRecord(user: user, sessionID: sessionID, message: text)
         switch core {
         case .inProcess(let turns):
@@ -31,11 +35,13 @@ struct AEIExchange: Sendable {
             logger[metadataKey: "sigmaris.trace_id"] = "\(context.traceID)"
             let result = try await turns.run(
                 TurnRequest(userID: user.personaUserID, sessionID: sessionID, message: text),
-                context: context, logger: logger, chat: chat)
+                context: context, logger: logger, chat: chat, replyDeltas: replyDeltas)
             return Outcome(reply: result.reply, meta: result.meta, model: result.modelName)
 
         case .remote(let client):
             let answer = try await client.chat(userID: user.personaUserID, sessionID: sessionID, message: text, logger: logger)
+            // TODO(streaming): stream from the core once RemoteCoreClient.streamChat lands.
+            try await replyDeltas?(answer.reply)
             var logger = logger
             logger[metadataKey: "sigmaris.trace_id"] = "\(StateSnapshotFields(meta: answer.meta).traceID ?? "none")"
             try await store.rows(of: user).insert(chat, reply: answer.reply, meta: answer.meta)

@@ -28,9 +28,9 @@ public struct APIError: Error, Sendable, Equatable {
 
     /// The database cannot be reached; clients may retry after a few seconds.
     public static let databaseUnavailable = APIError(
-        .serviceUnavailable, "Database unavailable", headers: [.retryAfter: "5"])
+        .serviceUnavailable, "Database unavailable", reason: "database_unavailable", headers: [.retryAfter: "5"])
 
-    public static let internalError = APIError(.internalServerError, "Internal server error")
+    public static let internalError = APIError(.internalServerError, "Internal server error", reason: "internal_error")
 
     /// The request's task was cancelled because its client went away (nginx's 499): nobody reads
     /// this answer, but the request log says what happened instead of showing a 500.

@@ -11,7 +11,9 @@ import Hummingbird
 /// `APIError.clientClosedRequest` (499), like any other cancelled request.
 struct CancelOnDisconnectMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.method == .post else { return try await next(request, context) }
+        // A streamed turn runs in its response body and watches the connection itself
+        // (`TurnEventStream`); the handler only validates and returns at once.
+        guard request.method == .post, !TurnEventStream.isRequested(by: request) else { return try await next(request, context) }
         var response = try await request.body.consumeWithCancellationOnInboundClose { body in
             var request = request
             request.body = body

@@ -23,11 +23,11 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return APIError(
                 .unauthorized, "Unauthorized", reason: failure.rawValue,
                 headers: [.wwwAuthenticate: #"Bearer error="invalid_token""#])
-        case let error as PersonaEngineError:
-            // Only raised when SIGMARIS_RAISE_LLM_ERRORS is on; otherwise the fallback reply is used.
-            logger.error("persona provider failed", metadata: ["sigmaris.error": "\(error)"])
-            return APIError(.badGateway, "Sigmaris core request failed", detail: "LLM provider failed")
-        case is CancellationError:
+        case PersonaEngineError.providerFailed(let description):
+            // Raised when SIGMARIS_RAISE_LLM_ERRORS is on, or mid-stream; otherwise the fallback reply is used.
+            logger.error("persona provider failed", metadata: ["sigmaris.error": "\(description)"])
+            return APIError(.badGateway, "Sigmaris core request failed", reason: "provider_failed", detail: "LLM provider failed")
+        case is CancellationError, PersonaEngineError.abandoned:
             // The request's task was cancelled (its client went away): nobody reads the answer, and
             // it is not a server fault to log as one.
             logger.debug("request cancelled")

@@ -1,4 +1,5 @@
 import Hummingbird
+import NIOCore
 import SigmarisAuth
 
 /// Per-request state that handlers share: Hummingbird's core storage plus what middleware learns
@@ -9,8 +10,12 @@ public struct SigmarisRequestContext: RequestContext {
     /// Set by the authentication middleware once the bearer token is verified.
     public var caller: Caller?
 
+    /// The client's connection: a streamed response watches it to stop early (`InboundCloseWatcher`).
+    let channel: any Channel
+
     public init(source: Source) {
         self.coreContext = .init(source: source)
+        self.channel = source.channel
     }
 
     /// Bodies above this are refused with 413 before any handler reads them.

@@ -19,22 +19,28 @@ struct PersonaChatController {
         router.post("chat", use: chat)
     }
 
-    @Sendable func chat(_ request: Request, context: SigmarisRequestContext) async throws -> EditedResponse<PersonaChatResponse> {
+    /// JSON, or Server-Sent Events when the request accepts `text/event-stream` (`TurnEventStream`).
+    @Sendable func chat(_ request: Request, context: SigmarisRequestContext) async throws -> Response {
         let body = try PersonaChatRequest(try await JSONRequest.object(request, context: context))
         let userID = try Self.userID(caller: context.caller, requested: body.userID)
         try rateLimiter.admit(userID)
         let turnContext = turns.newContext()
         var logger = context.logger
         logger[metadataKey: "sigmaris.trace_id"] = "\(turnContext.traceID)"
+        let turnRequest = TurnRequest(
+            userID: userID, sessionID: body.sessionID, message: body.message,
+            rewardSignal: body.rewardSignal, affectSignal: body.affectSignal)
+        let headers: HTTPFields = [Self.modelHeader: turns.engine.provider.modelName]
 
-        let result = try await turns.run(
-            TurnRequest(
-                userID: userID, sessionID: body.sessionID, message: body.message,
-                rewardSignal: body.rewardSignal, affectSignal: body.affectSignal),
-            context: turnContext, logger: logger)
-        return EditedResponse(
-            headers: [Self.modelHeader: result.modelName],
-            response: PersonaChatResponse(reply: result.reply, meta: result.meta))
+        if TurnEventStream.isRequested(by: request) {
+            return TurnEventStream.response(context: context, headers: headers) { [turns, logger] deltas in
+                let result = try await turns.run(turnRequest, context: turnContext, logger: logger, replyDeltas: deltas)
+                return PersonaChatResponse(reply: result.reply, meta: result.meta)
+            }
+        }
+        let result = try await turns.run(turnRequest, context: turnContext, logger: logger)
+        return try EditedResponse(headers: headers, response: PersonaChatResponse(reply: result.reply, meta: result.meta))
+            .response(from: request, context: context)
     }
 
     /// `{reply, meta}`, the reference core's shape.

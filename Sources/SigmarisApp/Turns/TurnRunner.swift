@@ -29,7 +29,14 @@ struct TurnRunner: Sendable {
     }
 
     /// Runs one turn; `chat` names the `/api/aei` rows that commit in the turn's transaction.
-    func run(_ request: TurnRequest, context: TurnContext, logger: Logger, chat: ChatRecord? = nil) async throws -> TurnResult {
+    ///
+    /// With `replyDeltas` the reply streams to it while the provider produces it, and the rows commit
+    /// only after the whole reply (and before this returns). A streamed reply cannot be taken back,
+    /// so a turn that loses the optimistic check is not recomputed then: it fails as `turn_conflict`.
+    func run(
+        _ request: TurnRequest, context: TurnContext, logger: Logger, chat: ChatRecord? = nil,
+        replyDeltas: ReplyDeltaListener? = nil
+    ) async throws -> TurnResult {
         try await locks.withLock(request.userID) {
             for attempt in 1...Self.maxAttempts {
                 let userID = request.userID
@@ -37,7 +44,10 @@ struct TurnRunner: Sendable {
                 var context = context
                 context.now = Date()
                 let result = try await engine.runTurn(
-                    memory.applyingHold(to: request), state: memory.state, recentEpisodes: memory.recentEpisodes, context: context)
+                    memory.applyingHold(to: request), state: memory.state, recentEpisodes: memory.recentEpisodes, context: context,
+                    replyDeltas: replyDeltas)
+                // A turn nobody waits for any more (client gone) stores nothing.
+                try Task.checkCancellation()
                 do {
                     try await store.commitTurn(
                         result, userID: userID, previousTurnCount: memory.state.turnCount, controlVersion: memory.controlVersion,
@@ -49,10 +59,13 @@ struct TurnRunner: Sendable {
                     metrics?.recordTurn(globalState: result.newState.globalState, safetyFlag: result.safety.flag)
                     return result
                 } catch StoreError.turnConflict {
+                    guard replyDeltas == nil else { break }
                     logger.info("turn raced another process; recomputing", metadata: ["sigmaris.attempt": "\(attempt)"])
                 }
             }
-            throw APIError(.serviceUnavailable, "Persona is busy; retry", reason: "turn_conflict", headers: [.retryAfter: "1"])
+            throw Self.conflict
         }
     }
+
+    static let conflict = APIError(.serviceUnavailable, "Persona is busy; retry", reason: "turn_conflict", headers: [.retryAfter: "1"])
 }

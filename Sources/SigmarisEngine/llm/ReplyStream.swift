@@ -1,4 +1,4 @@
-/// Receives a streamed reply piece by piece; throwing stops the turn (`.replyListenerGone`).
+/// Receives a streamed reply piece by piece; throwing stops the turn (`.abandoned`).
 public typealias ReplyDeltaListener = @Sendable (String) async throws -> Void
 
 /// §8 for a streamed turn: the same reply, fallback and failures as `provider.reply(to:)`, delivered
@@ -35,13 +35,13 @@ struct ReplyStream {
             guard !delivery.delivered.isEmpty else { throw EmptyReplyError() }
             return (delivery.delivered, nil)
         } catch {
-            if delivery.listenerFailed { throw .replyListenerGone }
+            if delivery.listenerFailed || Task.isCancelled { throw .abandoned }
             let description = ProviderErrorRedaction.describe(error)
             if raiseProviderErrors || !delivery.delivered.isEmpty { throw .providerFailed(description) }
             do {
                 try await listener(PersonaConstants.Turn.providerFallbackReply)
             } catch {
-                throw .replyListenerGone
+                throw .abandoned
             }
             return (PersonaConstants.Turn.providerFallbackReply, description)
         }

@@ -147,6 +147,8 @@ extension PersonaEngine {
                 guard !TextRules.strip(text).isEmpty else { throw EmptyReplyError() }
                 reply = text
             } catch {
+                // A cancelled call is no provider failure: nobody would read the fallback.
+                if Task.isCancelled { throw .abandoned }
                 let description = ProviderErrorRedaction.describe(error)
                 if turn.context.raiseProviderErrors { throw .providerFailed(description) }
                 reply = PersonaConstants.Turn.providerFallbackReply

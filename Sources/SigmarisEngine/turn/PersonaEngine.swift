@@ -19,8 +19,9 @@ public struct PersonaEngine: Sendable {
     ///   - replyDeltas: when set, the reply is streamed to it piece by piece as the provider
     ///     produces it (see `ReplyStream`); the meta and every row are the same as without it.
     /// - Throws: `.providerFailed` when the reply provider fails and `context.raiseProviderErrors`
-    ///   is on, or fails after part of a streamed reply was delivered; `.replyListenerGone` when
-    ///   `replyDeltas` throws. Embedding failures never fail a turn.
+    ///   is on, or fails after part of a streamed reply was delivered; `.abandoned` when
+    ///   `replyDeltas` throws or the task is cancelled while the provider answers. Embedding
+    ///   failures never fail a turn.
     public func runTurn(
         _ request: TurnRequest,
         state: PersonaState,

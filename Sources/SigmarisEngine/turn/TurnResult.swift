@@ -58,6 +58,7 @@ public enum PersonaEngineError: Error, Sendable, Equatable {
     /// The reply provider failed and `raiseProviderErrors` was on, or it failed in the middle of a
     /// streamed reply (part of it already delivered, so no fallback can replace it); redacted text.
     case providerFailed(String)
-    /// The listener of a streamed reply threw (its client went away): the turn stops there.
-    case replyListenerGone
+    /// Nobody waits for the turn any more: its task was cancelled while the provider answered, or
+    /// the listener of its streamed reply threw (the client went away). It stops there.
+    case abandoned
 }

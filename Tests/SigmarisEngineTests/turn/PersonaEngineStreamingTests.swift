@@ -133,7 +133,7 @@ struct PersonaEngineStreamingTests {
     @Test("a listener that throws stops the turn at once")
     func listenerGone() async {
         let log = DeltaLog()
-        await #expect(throws: PersonaEngineError.replyListenerGone) {
+        await #expect(throws: PersonaEngineError.abandoned) {
             try await Self.run(ScriptedStreamProvider(pieces: ["a", "b", "c", "d"]), listener: log.listener(failingAt: 2))
         }
         #expect(log.all == ["a", "b"])
@@ -142,7 +142,7 @@ struct PersonaEngineStreamingTests {
     @Test("a listener that throws on the fallback sentence stops the turn")
     func listenerGoneOnFallback() async {
         let log = DeltaLog()
-        await #expect(throws: PersonaEngineError.replyListenerGone) {
+        await #expect(throws: PersonaEngineError.abandoned) {
             try await Self.run(ScriptedStreamProvider(pieces: [], failAfter: 0), listener: log.listener(failingAt: 1))
         }
     }

@@ -1,0 +1,117 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import SigmarisEngine
+
+/// A turn answered as Server-Sent Events: `delta` events while the reply is produced, then `done`
+/// with exactly the body the JSON route returns, or `error` with the JSON error body.
+///
+/// Everything that can be refused with a 4xx (auth, validation, rate limit) is decided before this
+/// response exists; what fails afterwards (provider, database, a conflicting turn) can only be
+/// told in an `error` event. The turn runs inside the response body, so the turn's task lives as
+/// long as the stream: when the client's connection closes (or a write to it fails) the turn is
+/// cancelled, which cancels the provider request and leaves nothing stored.
+struct TurnEventStream {
+    /// A keep-alive comment while nothing else is sent, so proxies keep the connection open and a
+    /// client that went away is noticed by a failed write even before its connection is seen closed.
+    static let keepAliveInterval = Duration.seconds(15)
+
+    /// True when the request asks for `text/event-stream`.
+    static func isRequested(by request: Request) -> Bool {
+        request.headers[values: .accept].contains { value in
+            value.split(separator: ",").contains { range in
+                range.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() == "text/event-stream"
+            }
+        }
+    }
+
+    /// - Parameter turn: runs the turn, handing each piece of the reply to its argument, and returns
+    ///   the `done` body; anything it throws becomes the `error` event (mapped like any error).
+    static func response<Done: Encodable & Sendable>(
+        context: SigmarisRequestContext,
+        headers: HTTPFields = [:],
+        turn: @escaping @Sendable (_ deltas: @escaping ReplyDeltaListener) async throws -> Done
+    ) -> Response {
+        var fields = headers
+        fields[.contentType] = "text/event-stream; charset=utf-8"
+        fields[.cacheControl] = "no-store"
+        fields[.xAccelBuffering] = "no"
+        // The response ends the connection: a streamed turn is a long request of its own.
+        fields[.connection] = "close"
+        let (logger, channel) = (context.logger, context.channel)
+        return Response(status: .ok, headers: fields, body: ResponseBody { writer in
+            let (outgoing, source) = AsyncStream.makeStream(of: Outgoing.self)
+            channel.closeFuture.whenComplete { _ in source.yield(.connectionClosed) }
+            await InboundCloseWatcher.inboundClosed(on: channel)?.whenComplete { _ in source.yield(.connectionClosed) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    source.yield(.event(await Self.events(of: turn, into: source, logger: logger)))
+                    source.yield(.end)
+                }
+                group.addTask {
+                    while !Task.isCancelled {
+                        try await Task.sleep(for: keepAliveInterval)
+                        source.yield(.bytes(ByteBuffer(string: ": keep-alive\n\n")))
+                    }
+                }
+                loop: for await item in outgoing {
+                    switch item {
+                    case .bytes(let buffer): try await writer.write(buffer)
+                    case .event(let event): try await writer.write(ByteBuffer(string: event.encoded()))
+                    case .end: break loop
+                    case .connectionClosed: throw CancellationError()
+                    }
+                }
+                group.cancelAll()
+            }
+            try await writer.finish(nil)
+        })
+    }
+
+    private enum Outgoing: Sendable {
+        case bytes(ByteBuffer)
+        case event(ServerSentEvent)
+        case end
+        case connectionClosed
+    }
+
+    /// Runs the turn, sending its deltas as they come; returns the closing event.
+    private static func events<Done: Encodable & Sendable>(
+        of turn: @Sendable (_ deltas: @escaping ReplyDeltaListener) async throws -> Done,
+        into source: AsyncStream<Outgoing>.Continuation,
+        logger: Logger
+    ) async -> ServerSentEvent {
+        do {
+            let done = try await turn { text in
+                try Task.checkCancellation()
+                source.yield(.event(ServerSentEvent(event: "delta", data: try JSONValueEncoder().encode(Delta(text: text)).serialized())))
+            }
+            return ServerSentEvent(event: "done", data: try JSONValueEncoder().encode(done).serialized())
+        } catch {
+            let failure = ErrorMiddleware<SigmarisRequestContext>.map(error, logger: logger)
+            let body = ErrorEvent(error: failure.message, reason: failure.reason ?? "http_\(failure.status.code)")
+            return ServerSentEvent(event: "error", data: (try? JSONValueEncoder().encode(body).serialized()) ?? "{}")
+        }
+    }
+
+    private struct Delta: Encodable { var text: String }
+    private struct ErrorEvent: Encodable { var error: String; var reason: String }
+}
+
+extension HTTPField.Name {
+    /// Tells nginx-style proxies not to buffer the stream.
+    static let xAccelBuffering = HTTPField.Name("X-Accel-Buffering")!
+}
+
+/// Stand-in until the SSE codec of SigmarisCurl lands: one event, `data` split at newlines.
+struct ServerSentEvent: Sendable {
+    var event: String?
+    var data: String
+
+    func encoded() -> String {
+        var text = event.map { "event: \($0)\n" } ?? ""
+        for line in data.split(separator: "\n", omittingEmptySubsequences: false) { text += "data: \(line)\n" }
+        return text + "\n"
+    }
+}

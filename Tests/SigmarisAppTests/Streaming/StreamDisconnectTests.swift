@@ -1,0 +1,48 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import NIOPosix
+@testable import SigmarisApp
+import SigmarisTestSupport
+import Testing
+
+/// A streamed turn lives in its response: a client that leaves takes the turn with it.
+@Suite("A streamed turn whose client leaves", .enabled(if: TestDatabase.shouldRun))
+struct StreamDisconnectTests {
+    @Test("the turn waiting in the user's queue is dropped and stores nothing")
+    func queuedStreamedTurnIsDropped() async throws {
+        let configuration = try TestConfiguration.database()
+        let services = try AppServices(configuration: configuration, logger: TestConfiguration.logger)
+        let app = Application(
+            router: buildRouter(services: services), server: httpServer(configuration: configuration),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)), services: services.lifecycleServices)
+        let user = UUID()
+        let userID = user.uuidString.lowercased()
+        let locks = services.turns.locks
+
+        try await locks.acquire(userID)  // a turn of this user is running
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connect(host: "127.0.0.1", port: port).get()
+            let body = #"{"text":"hello, are you there?"}"#
+            try await channel.writeAndFlush(ByteBuffer(string: """
+                POST /api/aei HTTP/1.1\r
+                Host: x\r
+                Authorization: Bearer \(API.userToken(user))\r
+                Accept: text/event-stream\r
+                Content-Type: application/json\r
+                Content-Length: \(body.utf8.count)\r
+                \r
+                \(body)
+                """)).get()
+            #expect(try await CancelOnDisconnectTests.waitFor { locks.waitingCount(userID) == 1 })
+
+            try await channel.close()
+            #expect(try await CancelOnDisconnectTests.waitFor { locks.waitingCount(userID) == 0 }, "the streamed turn stayed queued")
+            locks.release(userID)
+        }
+        #expect(try await API.rowCounts(userID: userID) == .init())
+    }
+}
