@@ -10,6 +10,8 @@ pages ship no hooks for it. Environment:
   SIGMARIS_BROWSER_EMPTY_TOKEN   another, for the empty dashboard
   SIGMARIS_BROWSER_LINK_TOKEN    another, put in a link's #access_token= as an attacker would
   SIGMARIS_BROWSER_OPERATOR_TOKEN  a user token of an operator (listed in the service's SIGMARIS_OPERATORS)
+  SIGMARIS_BROWSER_STREAM_BASE_URL  a second service whose provider streams slowly (scripts/stub-provider.py)
+  SIGMARIS_BROWSER_STREAM_TOKEN  a user token for it, of a user without turns
 Exits non-zero on the first failed check, after a screenshot named failure-*.png.
 """
 
@@ -492,6 +494,43 @@ def test_operator(driver, token, chat_user_id):
     check(actions[:3] == ["reset", "resume", "silence"], f"the recent actions, newest first ({actions})")
 
 
+# Records, in the page, every text the newest reply bubble shows until the whole answer replaced it
+# (a MutationObserver sees each change; polling from here could miss a short-lived one).
+RECORD_REPLY_GROWTH = """
+window.__replyTexts = [];
+const messages = document.getElementById('messages');
+const record = () => {
+  const turn = messages.lastElementChild;
+  const text = turn && turn.querySelector('.bubble.ai .text');
+  const value = text ? text.textContent : null;
+  const seen = window.__replyTexts;
+  if (value !== null && seen[seen.length - 1] !== value) seen.push(value);
+};
+new MutationObserver(record).observe(messages, {childList: true, subtree: true, characterData: true});
+"""
+
+
+def test_streaming_reply_grows(driver, base, token):
+    """The reply is shown piece by piece as the server streams it (issue #12), then as the JSON route's."""
+    print("a streamed reply grows before it is complete", flush=True)
+    driver.set_window_size(1280, 1000)
+    driver.get(f"{base}/")
+    sign_in_with_token(driver, token)
+    wait(driver, lambda d: visible(d, "chat") and visible(d, "chat-empty"), "the chat of a new user")
+    driver.execute_script(RECORD_REPLY_GROWTH)
+    send_message(driver, "Tell me something, slowly.", 1)
+    final = driver.execute_script("return document.querySelector('#messages [data-testid=ai-text]').textContent")
+    texts = driver.execute_script("return window.__replyTexts")
+    print(f"  reply texts seen: {texts!r}", flush=True)
+    check(final.strip() != "", "the streamed reply is complete and not empty")
+    partial = [t for t in texts if t and t != final and final.startswith(t)]
+    check(partial, f"the reply grew before it was complete: a non-empty strict prefix of {final!r} was shown")
+    check(texts[-1] == final, "the last text shown is the whole reply")
+    states = [e.get_attribute("data-state") for e in driver.find_elements(By.CSS_SELECTOR, "#messages [data-testid=turn-state]")]
+    check(len(states) == 1 and states[0] in STATES, f"the streamed reply shows its global state ({states})")
+    screenshot(driver, "chat-streamed.png")
+
+
 def main():
     os.makedirs(ARTIFACTS, exist_ok=True)
     driver = make_driver()
@@ -513,6 +552,10 @@ def main():
         test_operator(driver, required_env("SIGMARIS_BROWSER_OPERATOR_TOKEN"), user_of(chat_token))
         errors = console_errors(driver)
         check(errors == [], f"no errors in the browser console {errors!r}")
+        test_streaming_reply_grows(driver, required_env("SIGMARIS_BROWSER_STREAM_BASE_URL").rstrip("/"),
+                                   required_env("SIGMARIS_BROWSER_STREAM_TOKEN"))
+        errors = console_errors(driver)
+        check(errors == [], f"no errors in the browser console after streaming {errors!r}")
     except UnexpectedAlertPresentException:
         print("FAILED: an alert() ran: markup from a message was executed", file=sys.stderr)
         return 1
