@@ -89,6 +89,9 @@ start_service() {
     pids+=($!)
 }
 
+# answers URL: whether a GET of URL succeeds.
+answers() { "$python" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' "$1" 2>/dev/null; }
+
 # wait_ready BASE LOG PID: until /readyz answers, or fails with the log's tail.
 wait_ready() {
     local name=${2##*/}
@@ -98,7 +101,7 @@ wait_ready() {
             tail -n 30 "$2" >&2
             exit 1
         fi
-        if "$python" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' "$1/readyz" 2>/dev/null; then
+        if answers "$1/readyz"; then
             return 0
         fi
         sleep 0.5
@@ -115,6 +118,10 @@ wait_ready "$base" "$artifacts/server.log" "${pids[-1]}"
 # Started once the first service has migrated the database, so the two never migrate at once.
 "$python" scripts/stub-provider.py --port "$stub_port" --chunks 8 --stream-seconds 2 >"$artifacts/stub-provider.log" 2>&1 &
 pids+=($!)
+for _ in $(seq 1 50); do
+    answers "http://127.0.0.1:$stub_port/healthz" && break
+    sleep 0.2
+done
 start_service "$artifacts/server-streaming.log" "$stream_port" \
     SIGMARIS_LLM_PROVIDER=openai OPENAI_BASE_URL="http://127.0.0.1:$stub_port/v1" \
     SIGMARIS_PERSONA_MODEL=stub-chat SIGMARIS_EMBEDDING_MODEL=stub-embedding

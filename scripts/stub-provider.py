@@ -24,7 +24,7 @@ Options (flag, or environment variable; the flag wins):
   --dim             STUB_EMBEDDING_DIM    1536  numbers per embedding
   --first-chunk-log STUB_FIRST_CHUNK_LOG  ''    when set, one JSON line per streamed reply:
                     {"tag", "received", "first_chunk", "done"} (Unix seconds, this machine's clock),
-                    `tag` being the first `tag:<letters, digits, _ or ->` in the request body, or null;
+                    `tag` being the first `tag:<letters, digits, _ or ->` in the last message, or null;
                     the bench matches those lines to its own requests to take the provider's time
                     out of the service's.
   --fail-after      STUB_FAIL_AFTER       -1    close the connection after this many content chunks,
@@ -48,7 +48,7 @@ import time
 
 MAX_HEAD = 64 * 1024
 MAX_BODY = 16 * 1024 * 1024
-TAG = re.compile(rb"tag:([A-Za-z0-9_-]{1,64})")
+TAG = re.compile(r"tag:([A-Za-z0-9_-]{1,64})")
 WORDS = ["Streaming", "stub", "reply", "word"]
 
 
@@ -86,6 +86,15 @@ def embedding(text, dim):
     values = values[:dim]
     norm = sum(v * v for v in values) ** 0.5 or 1.0
     return [round(v / norm, 6) for v in values]
+
+
+def tag_of(payload):
+    """The first `tag:<id>` of the last message (the user's; the system prompt's memory may quote older ones)."""
+    messages = payload.get("messages")
+    last = messages[-1] if isinstance(messages, list) and messages else None
+    content = last.get("content") if isinstance(last, dict) else None
+    match = TAG.search(content) if isinstance(content, str) else None
+    return match.group(1) if match else None
 
 
 def token_count(text):
@@ -205,7 +214,7 @@ class Connection:
             await self.embeddings(payload, keep_alive)
             return keep_alive
         if payload.get("stream") is True:
-            await self.stream_completion(payload, body)
+            await self.stream_completion(payload)
             return False
         await self.completion(payload, keep_alive)
         return keep_alive
@@ -241,10 +250,9 @@ class Connection:
             "usage": {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion},
         }, keep_alive)
 
-    async def stream_completion(self, payload, body):
+    async def stream_completion(self, payload):
         received = time.time()
-        match = TAG.search(body)
-        tag = match.group(1).decode("ascii") if match else None
+        tag = tag_of(payload)
         ident = self.stub.next_id()
         model = payload.get("model", "stub")
         created = int(received)
