@@ -29,6 +29,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+bench_label=bench
+# shellcheck source=scripts/bench/common.sh
+. scripts/bench/common.sh
 
 duration=${BENCH_DURATION:-20}
 warmup=${BENCH_WARMUP:-3}
@@ -47,8 +50,6 @@ profile=${BENCH_PROFILE:-}
 out=$root/.data/bench
 template=00000000-0000-4000-8000-000000000001
 
-die() { echo "bench: $*" >&2; exit 1; }
-say() { echo "bench: $*" >&2; }
 for v in duration warmup connections threads users seed_turns pool_size port pg_port; do
     [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a whole number (got '${!v}')"
 done
@@ -59,21 +60,12 @@ case "$profile" in ""|perf) ;; *) die "BENCH_PROFILE must be empty or perf" ;; e
 extra=(wrk)
 [ "$profile" = perf ] && extra+=(linux-perf)
 scripts/deps.sh "${extra[@]}"
-bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-pgbench=$bindir/pgbench
-psql_bin=$bindir/psql
-[ -x "$pgbench" ] || die "pgbench not found in $bindir (it ships with the postgresql-NN server package)"
+find_pg_tools
+[ -x "$pgbench" ] || die "pgbench not found next to $psql_bin (it ships with the postgresql-NN server package)"
 command -v wrk >/dev/null || die "wrk not found (apt-get install wrk)"
 
 # --- binary ------------------------------------------------------------------------------------------
-if [ -n "${BENCH_BIN:-}" ]; then
-    bin=$BENCH_BIN
-else
-    say "building the release binary (swift build -c release, scratch $scratch)"
-    swift build -c release --product sigmaris --scratch-path "$scratch"
-    bin="$(swift build -c release --scratch-path "$scratch" --show-bin-path)/sigmaris"
-fi
-[ -x "$bin" ] || die "no binary at $bin"
+build_release_binary "$scratch"
 
 # --- state and cleanup -------------------------------------------------------------------------------
 mkdir -p "$out"
@@ -87,36 +79,15 @@ cleanup() {
     if [ "${BENCH_KEEP_PG:-0}" != 1 ]; then scripts/pg.sh stop "$pg_name" "$pg_port" || true; fi
     exit $status
 }
-stop_server() {
-    [ -n "$server_pid" ] || return 0
-    if kill -0 "$server_pid" 2>/dev/null; then
-        kill -TERM "$server_pid" 2>/dev/null || true
-        for _ in $(seq 1 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-        kill -0 "$server_pid" 2>/dev/null && kill -KILL "$server_pid" 2>/dev/null || true
-    fi
-    wait "$server_pid" 2>/dev/null || true
-    server_pid=""
-}
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- database: a fresh database on the bench cluster ---------------------------------------------------
-if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-    die "port $port is in use; set BENCH_PORT"
-fi
-say "recreating database $pg_name on 127.0.0.1:$pg_port"
-export SIGMARIS_PG_FSYNC=off   # a throwaway cluster, as the figures in docs/benchmarks.md were measured
-scripts/pg.sh start "$pg_name" "$pg_port"
-scripts/pg.sh drop "$pg_name" "$pg_port" || die "could not drop the bench database (something still connected?)"
-scripts/pg.sh start "$pg_name" "$pg_port"
-database_url=$(scripts/pg.sh url "$pg_name" "$pg_port")
-export PGPASSWORD=sigmaris PGOPTIONS='-c client_min_messages=warning'
-psql() { "$psql_bin" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U sigmaris -d "$pg_name" "$@"; }
-pg_data=$(psql -At -c 'SHOW data_directory')
-postmaster_pid=$(head -n 1 "$pg_data/postmaster.pid" 2>/dev/null || true)
+port_free "$port" || die "port $port is in use; set BENCH_PORT"
+fresh_database "$pg_name" "$pg_port"
 
 # --- server ------------------------------------------------------------------------------------------
-secret=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+secret=$(random_secret)
 # A clean environment and no .env, so nothing of the caller's (an OpenAI key, a remote core, JWKS)
 # changes what is measured.
 server_env=(
@@ -126,25 +97,11 @@ server_env=(
     SIGMARIS_RATE_LIMIT_PER_MINUTE=0   # the load is many turns per user a minute on purpose
 )
 say "starting the server on 127.0.0.1:$port (pool $pool_size${profile:+, under $profile})"
-"${server_env[@]}" "$bin" serve --env-file /dev/null >"$out/server.log" 2>&1 &
-server_pid=$!
 base=http://127.0.0.1:$port
-ready_tries=300
-for _ in $(seq 1 "$ready_tries"); do
-    curl -sf "$base/readyz" >/dev/null 2>&1 && break
-    kill -0 "$server_pid" 2>/dev/null || { tail -n 20 "$out/server.log" >&2; die "the server exited during start-up"; }
-    sleep 0.1
-done
-curl -sf "$base/readyz" >/dev/null || { tail -n 20 "$out/server.log" >&2; die "the server is not ready after $((ready_tries / 10)) s"; }
+start_server "$out/server.log" "${server_env[@]}"
 
 # --- users and tokens --------------------------------------------------------------------------------
-say "minting $users tokens"
-uid() { printf '00000000-0000-4000-8000-%012d' "$1"; }
-for i in $(seq 1 "$users"); do uid "$i"; echo; done \
-    | env -i PATH="$PATH" SUPABASE_JWT_SECRET="$secret" BIN="$bin" \
-        xargs -P 4 -n 1 sh -c 'printf "%s %s\n" "$1" "$("$BIN" token --env-file /dev/null --user "$1" --lifetime 7200)"' _ \
-    | sort >"$out/tokens.txt"
-[ "$(awk 'NF == 2' "$out/tokens.txt" | wc -l)" -eq "$users" ] || die "could not mint $users tokens (see $out/tokens.txt)"
+mint_tokens "$users" "$out/tokens.txt" "$secret"
 template_token=$(awk -v u="$template" '$1 == u { print $2 }' "$out/tokens.txt")
 
 # --- seed: the template user's turns through the API, cloned to every user -----------------------------
@@ -252,8 +209,8 @@ server_t0=$(proc_ticks "$server_pid"); pg_t0=$(cluster_ticks); children_ms wrk_m
 wrk_run "$duration" "$out/wrk.txt"
 server_t1=$(proc_ticks "$server_pid"); pg_t1=$(cluster_ticks); children_ms wrk_ms1
 load_after=$(cut -d ' ' -f 1-3 /proc/loadavg)
-rss_peak_kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$server_pid/status")
-rss_now_kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$server_pid/status")
+rss_peak_kb=$(peak_rss_kb "$server_pid")
+rss_now_kb=$(rss_kb "$server_pid")
 check_errors "$out/wrk.txt" "measured run"
 
 rps=$(awk '/^Requests\/sec:/ { print $2 }' "$out/wrk.txt")

@@ -126,26 +126,34 @@ async function readJSON(response) {
   }
 }
 
+/** Sends one request: no cookies, no cache. Rejects with an ApiError of status 0 when the server could not be reached. */
+async function request(url, { method = 'GET', body, headers = {}, accept = 'application/json', unreachable = describeError(0, null) } = {}) {
+  const init = { method, headers: { Accept: accept, ...headers }, cache: 'no-store', credentials: 'omit' };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  try {
+    return await fetch(url, init);
+  } catch {
+    throw new ApiError(0, unreachable);
+  }
+}
+
+/** The JSON body of a 2xx answer, or an ApiError carrying the error body's message. */
+async function jsonOf(response) {
+  const data = await readJSON(response);
+  if (!response.ok) throw new ApiError(response.status, describeError(response.status, data), data);
+  return data;
+}
+
 /**
  * The one way the pages call a server (this one or Supabase Auth): JSON in and out, no cookies, no
  * cache. Resolves with the JSON body of a 2xx answer; rejects with an ApiError whose message is
  * readable as is (status 0 when the server could not be reached).
  */
-async function fetchJSON(url, { method = 'GET', body, headers = {}, unreachable = describeError(0, null) } = {}) {
-  const init = { method, headers: { Accept: 'application/json', ...headers }, cache: 'no-store', credentials: 'omit' };
-  if (body !== undefined) {
-    init.headers['Content-Type'] = 'application/json';
-    init.body = JSON.stringify(body);
-  }
-  let response;
-  try {
-    response = await fetch(url, init);
-  } catch {
-    throw new ApiError(0, unreachable);
-  }
-  const data = await readJSON(response);
-  if (!response.ok) throw new ApiError(response.status, describeError(response.status, data), data);
-  return data;
+async function fetchJSON(url, options = {}) {
+  return jsonOf(await request(url, options));
 }
 
 /** A token endpoint's answer, or an ApiError when it holds no access token. */
@@ -154,24 +162,43 @@ function requireAccessToken(data) {
   return data;
 }
 
-/**
- * Calls the API with the bearer token. Resolves with the JSON body of a 2xx answer; rejects with an
- * ApiError otherwise. A 401 signs out and shows the sign-in form.
- */
-export async function api(path, { method = 'GET', body, headers = {} } = {}) {
+/** Runs `call` with the bearer token; a 401 signs out and shows the sign-in form. */
+async function withToken(call) {
   const token = accessToken();
   if (!token) {
     signOut('Please sign in again: your session has ended.');
     throw new ApiError(401, 'Not signed in.');
   }
   try {
-    return await fetchJSON(path, { method, body, headers: { ...headers, Authorization: `Bearer ${token}` } });
+    return await call({ Authorization: `Bearer ${token}` });
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) {
       signOut('The server refused your sign-in (it may have expired). Please sign in again.');
     }
     throw error;
   }
+}
+
+/**
+ * Calls the API with the bearer token. Resolves with the JSON body of a 2xx answer; rejects with an
+ * ApiError otherwise. A 401 signs out and shows the sign-in form.
+ */
+export async function api(path, { method = 'GET', body, headers = {} } = {}) {
+  return withToken((auth) => fetchJSON(path, { method, body, headers: { ...headers, ...auth } }));
+}
+
+/**
+ * Like api(), asking for Server-Sent Events. Resolves with `{ stream }` (the response, for its body)
+ * when the server answered with `text/event-stream`, or `{ data }` with the JSON body of any other
+ * 2xx answer (a server that does not stream); errors before the stream (4xx JSON) reject as api() does.
+ */
+export async function apiEventStream(path, { method = 'POST', body, headers = {} } = {}) {
+  return withToken(async (auth) => {
+    const response = await request(path, { method, body, headers: { ...headers, ...auth }, accept: 'text/event-stream, application/json' });
+    const type = (response.headers.get('Content-Type') || '').toLowerCase();
+    if (response.ok && type.startsWith('text/event-stream') && response.body) return { stream: response };
+    return { data: await jsonOf(response) };
+  });
 }
 
 // MARK: Ways to sign in

@@ -1,8 +1,9 @@
-// The chat page: pick a session, read its messages, send new ones, and show beside each reply the
-// global state and safety flag of that turn.
+// The chat page: pick a session, read its messages, send new ones (the reply grows as the server
+// streams it, see turn.js), and show beside each reply the global state and safety flag of that turn.
 
 import { accessToken, api, ApiError, startAuth } from './auth.js';
 import { flagClass, h, newUUID, readStored, replaceChildren, setMessage, stateClass, writeStored } from './dom.js';
+import { postTurn } from './turn.js';
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -146,6 +147,22 @@ function turnElement(userText, aiText, meta, { pending = false } = {}) {
       h('p', { class: 'text', 'data-testid': 'ai-text', text: aiText }),
       metaBadges(meta));
   return h('li', { class: 'turn', 'data-testid': 'turn' }, bubble('user', userText, 'user-text'), ai);
+}
+
+/**
+ * Appends one streamed piece of the reply to a pending turn: the placeholder becomes the growing
+ * reply (still busy, without meta, until the whole answer replaces the turn).
+ */
+function showPiece(turn, piece) {
+  let text = turn.querySelector('[data-testid=ai-streaming]');
+  if (!text) {
+    text = h('p', { class: 'text', 'data-testid': 'ai-streaming' });
+    const ai = h('div', { class: 'bubble ai streaming', 'aria-busy': 'true' }, h('span', { class: 'who', text: 'Sigmaris' }), text);
+    turn.querySelector('.bubble.ai').replaceWith(ai);
+    text.append(document.createTextNode(''));
+    if (turn.isConnected) scrollToEnd();
+  }
+  text.firstChild.appendData(piece);
 }
 
 function updateEmpty() {
@@ -310,7 +327,7 @@ async function send(text) {
   updateEmpty();
   scrollToEnd();
   try {
-    const answer = await api('/api/aei', { method: 'POST', body: { text }, headers: { 'x-session-id': sessionID } });
+    const answer = await postTurn(text, sessionID, (piece) => showPiece(turn, piece));
     const meta = metaOf(answer);
     const reply = typeof answer?.output === 'string' ? answer.output : '';
     rememberMeta(sessionID, index, meta);

@@ -10,6 +10,9 @@ pages ship no hooks for it. Environment:
   SIGMARIS_BROWSER_EMPTY_TOKEN   another, for the empty dashboard
   SIGMARIS_BROWSER_LINK_TOKEN    another, put in a link's #access_token= as an attacker would
   SIGMARIS_BROWSER_OPERATOR_TOKEN  a user token of an operator (listed in the service's SIGMARIS_OPERATORS)
+  SIGMARIS_BROWSER_STREAM_BASE_URL  a second service whose provider streams slowly (scripts/stub-provider.py),
+                                 for the streaming checks (issue #12)
+  SIGMARIS_BROWSER_STREAM_TOKEN  a user token for it, of a user without turns
 Exits non-zero on the first failed check, after a screenshot named failure-*.png.
 """
 
@@ -492,6 +495,89 @@ def test_operator(driver, token, chat_user_id):
     check(actions[:3] == ["reset", "resume", "silence"], f"the recent actions, newest first ({actions})")
 
 
+# Records, in the page, every text the newest reply bubble shows until the whole answer replaced it
+# (a MutationObserver sees each change; polling from here could miss a short-lived one).
+RECORD_REPLY_GROWTH = """
+window.__replyTexts = [];
+const messages = document.getElementById('messages');
+const record = () => {
+  const turn = messages.lastElementChild;
+  const text = turn && turn.querySelector('.bubble.ai .text');
+  const value = text ? text.textContent : null;
+  const seen = window.__replyTexts;
+  if (value !== null && seen[seen.length - 1] !== value) seen.push(value);
+};
+new MutationObserver(record).observe(messages, {childList: true, subtree: true, characterData: true});
+"""
+
+
+# Replaces the page's next streamed POST /api/aei with a made-up answer (the request never leaves the
+# browser) and notes the Accept header of every turn request, to check what the page does when a
+# stream breaks or ends in an error event, which a healthy server does not do on demand.
+FAKE_NEXT_STREAM = """
+const kind = arguments[0];
+window.__turnAccepts = [];
+const realFetch = window.__realFetch || window.fetch.bind(window);
+window.__realFetch = realFetch;
+let faked = false;
+window.fetch = (url, init = {}) => {
+  const accept = (init.headers && init.headers.Accept) || '';
+  const turn = String(url).startsWith('/api/aei') && init.method === 'POST';
+  if (turn) window.__turnAccepts.push(accept);
+  if (!turn || faked || !accept.includes('text/event-stream')) return realFetch(url, init);
+  faked = true;
+  const body = kind === 'broken'
+    ? new ReadableStream({ start(c) { c.error(new TypeError('network error')); } })
+    : new Blob(['event: error\\ndata: {"error":"The provider failed","reason":"provider_failed"}\\n\\n']).stream();
+  return Promise.resolve(new Response(body, { status: 200, headers: { 'Content-Type': 'text/event-stream' } }));
+};
+"""
+
+
+def test_streaming(driver, base, token):
+    """Issue #12 on the page: a stream that breaks before its first piece is retried as JSON, an error
+    event is shown like an error answer, and a streamed reply grows before it is complete."""
+    print("streaming on the chat page", flush=True)
+    driver.set_window_size(1280, 1000)
+    driver.get(f"{base}/")
+    sign_in_with_token(driver, token)
+    wait(driver, lambda d: visible(d, "chat") and visible(d, "chat-empty"), "the chat of a new user")
+
+    driver.execute_script(FAKE_NEXT_STREAM, "broken")
+    send_message(driver, "A stream that breaks at once.", 1)
+    accepts = driver.execute_script("return window.__turnAccepts")
+    check(len(accepts) == 2 and "text/event-stream" in accepts[0] and "text/event-stream" not in accepts[1],
+          f"a stream broken before its first piece is sent again as one JSON request ({accepts!r})")
+
+    driver.execute_script(FAKE_NEXT_STREAM, "error")
+    text = "A stream that ends in an error."
+    box = driver.find_element(By.ID, "chat-input")
+    box.send_keys(text)
+    box.send_keys(Keys.ENTER)
+    wait(driver, lambda d: visible(d, "chat-error"), "the error of a stream that ended in an error event")
+    error = driver.find_element(By.ID, "chat-error").text
+    check("The provider failed" in error, f"an error event is shown as the error ({error!r})")
+    check(len(driver.execute_script("return window.__turnAccepts")) == 1, "and is not sent again")
+    check(len(driver.find_elements(By.CSS_SELECTOR, "#messages [data-testid=turn]")) == 1, "its turn is taken off the page")
+    check(box.get_attribute("value") == text, "and the message stays in the box to try again")
+    box.clear()
+    driver.execute_script("window.fetch = window.__realFetch")
+
+    print("a streamed reply grows before it is complete", flush=True)
+    driver.execute_script(RECORD_REPLY_GROWTH)
+    send_message(driver, "Tell me something, slowly.", 2)
+    final = driver.execute_script("return document.querySelectorAll('#messages [data-testid=ai-text]')[1].textContent")
+    texts = driver.execute_script("return window.__replyTexts")
+    print(f"  reply texts seen: {texts!r}", flush=True)
+    check(final.strip() != "", "the streamed reply is complete and not empty")
+    partial = [t for t in texts if t and t != final and final.startswith(t)]
+    check(partial, f"the reply grew before it was complete: a non-empty strict prefix of {final!r} was shown")
+    check(texts[-1] == final, "the last text shown is the whole reply")
+    states = [e.get_attribute("data-state") for e in driver.find_elements(By.CSS_SELECTOR, "#messages [data-testid=turn-state]")]
+    check(len(states) == 2 and all(s in STATES for s in states), f"each reply shows its global state ({states})")
+    screenshot(driver, "chat-streamed.png")
+
+
 def main():
     os.makedirs(ARTIFACTS, exist_ok=True)
     driver = make_driver()
@@ -513,6 +599,10 @@ def main():
         test_operator(driver, required_env("SIGMARIS_BROWSER_OPERATOR_TOKEN"), user_of(chat_token))
         errors = console_errors(driver)
         check(errors == [], f"no errors in the browser console {errors!r}")
+        test_streaming(driver, required_env("SIGMARIS_BROWSER_STREAM_BASE_URL").rstrip("/"),
+                       required_env("SIGMARIS_BROWSER_STREAM_TOKEN"))
+        errors = console_errors(driver)
+        check(errors == [], f"no errors in the browser console after streaming {errors!r}")
     except UnexpectedAlertPresentException:
         print("FAILED: an alert() ran: markup from a message was executed", file=sys.stderr)
         return 1
