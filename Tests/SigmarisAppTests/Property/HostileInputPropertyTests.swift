@@ -72,6 +72,10 @@ struct HostileInputPropertyTests {
         if status >= 500 {
             return "answered \(status): \(String(decoding: body.prefix(300), as: UTF8.self))"
         }
+        // A streamed turn's failure is an `error` event in a 200; none of these may fail either.
+        if let error = String(decoding: body, as: UTF8.self).range(of: "event: error") {
+            return "streamed an error: \(String(decoding: body, as: UTF8.self)[error.lowerBound...].prefix(300))"
+        }
         let after = try await database.rowCounts()
         defer { before = after }
         guard (400..<500).contains(status) else { return nil }

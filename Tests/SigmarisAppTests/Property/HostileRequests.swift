@@ -33,12 +33,24 @@ struct HostileRequests {
 
     mutating func next() -> GeneratedRequest {
         switch Int.random(in: 0..<100, using: &random) {
-        case 0..<40: return aeiTurn()
-        case 40..<62: return personaChat()
-        case 62..<72: return aeiHistory()
-        case 72..<84: return stateRead()
+        case 0..<36: return streamedSometimes(aeiTurn())
+        case 36..<56: return streamedSometimes(personaChat())
+        case 56..<66: return aeiHistory()
+        case 66..<78: return stateRead()
+        case 78..<88: return operatorRoute()
         default: return otherRoute()
         }
+    }
+
+    /// A turn route asked for Server-Sent Events now and then (with odd Accept values too).
+    private mutating func streamedSometimes(_ request: GeneratedRequest) -> GeneratedRequest {
+        guard random.chance(25) else { return request }
+        var request = request
+        request.headers[.accept] = random.pick([
+            "text/event-stream", "text/event-stream, application/json", "TEXT/EVENT-STREAM;q=0.5", "text/event-stream\u{0}",
+            "text/*", "*/*",
+        ])
+        return request
     }
 
     // MARK: Routes
@@ -91,6 +103,35 @@ struct HostileRequests {
         let limits = ["", "abc", "-1", "0", "1", "20", "200", "201", "99999999999999999999999", "1e3", "%205", "%00", "%FF", "0x10", "NaN", "5&limit=6", "%2B7"]
         let query = random.chance(10) ? "" : "?limit=" + (random.chance(70) ? random.pick(limits) : queryValue(plausible: "50"))
         return GeneratedRequest(method: methodMostly(.get), uri: "/api/state/timeseries" + query, headers: userHeaders(), body: nil)
+    }
+
+    /// The operator routes, called by the service (an operator), by users (refused) or badly.
+    private mutating func operatorRoute() -> GeneratedRequest {
+        var headers: HTTPFields = [.contentType: contentType()]
+        if let authorization = authorization(valid: random.chance(60) ? serviceToken : userToken(random.pick(users))) {
+            headers[.authorization] = authorization
+        }
+        let userID = { (generator: inout HostileRequests) -> String in
+            generator.random.chance(80)
+                ? generator.random.pick(generator.serviceUserIDs + generator.users.map { $0.uuidString.lowercased() }).jsonString
+                : generator.hostileString(maxLength: 250).jsonString
+        }
+        switch Int.random(in: 0..<10, using: &random) {
+        case 0..<4:
+            let body = objectBody(fields: [
+                ("user_id", userID),
+                ("action", { $0.random.pick(["silence", "resume", "reset", "SILENCE", "explode", ""]).jsonString }),
+                ("reason", { $0.random.chance(80) ? "property test".jsonString : $0.hostileString(maxLength: 1200).jsonString }),
+            ])
+            return GeneratedRequest(method: methodMostly(.post), uri: "/persona/state", headers: headers, body: body)
+        case 4..<8:
+            let query = random.chance(10) ? "" : "?user_id=" + queryValue(plausible: random.pick(serviceUserIDs.map {
+                $0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+            }))
+            return GeneratedRequest(method: methodMostly(.get), uri: "/persona/state" + query, headers: headers, body: nil)
+        default:
+            return GeneratedRequest(method: methodMostly(.get), uri: "/persona/overview", headers: headers, body: nil)
+        }
     }
 
     private mutating func otherRoute() -> GeneratedRequest {
