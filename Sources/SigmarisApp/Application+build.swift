@@ -37,7 +37,8 @@ public struct AppServices: Sendable {
         self.outbound = outbound
         (self.verifier, self.jwks) = makeJWTVerifier(
             configuration: configuration, http: outbound.client, logger: logger, metrics: metrics)
-        let provider = makePersonaProvider(configuration: configuration, http: outbound.client, logger: logger, metrics: metrics)
+        let provider = makePersonaProvider(
+            configuration: configuration, http: outbound.client, streaming: outbound.streaming, logger: logger, metrics: metrics)
         self.turns = TurnRunner(
             engine: PersonaEngine(provider: provider, anchors: SafetyAnchorCache()),
             store: store,

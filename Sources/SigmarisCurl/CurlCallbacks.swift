@@ -1,12 +1,21 @@
 import CCurl
 
 // libcurl callbacks. They are plain C function pointers (no captures); all
-// state arrives through `userdata`, an unretained ``CurlTransferState``
-// pointer (see that type for why it stays alive).
+// state arrives through `userdata`, an unretained ``CurlResponseSink``: the
+// blocking client's ``CurlTransferState`` or the streaming client's
+// `StreamingTransfer` (see each for why it stays alive).
 
-/// CURLOPT_WRITEFUNCTION: collects the body. Returning anything other than
-/// `size * count` makes libcurl abort with CURLE_WRITE_ERROR, which is how
-/// the size cap stops the download instead of buffering it.
+/// What the body and header callbacks hand a response to.
+protocol CurlResponseSink: AnyObject {
+    /// Takes a body chunk; false aborts the transfer (CURLE_WRITE_ERROR).
+    func receiveBody(_ chunk: UnsafeRawBufferPointer) -> Bool
+    /// Takes one complete header line (status lines and the blank line included).
+    func receiveHeaderLine(_ line: UnsafeRawBufferPointer)
+}
+
+/// CURLOPT_WRITEFUNCTION: returning anything other than `size * count` makes
+/// libcurl abort with CURLE_WRITE_ERROR, which is how a size cap (or a gone
+/// consumer) stops the download instead of buffering it.
 func curlWriteCallback(
     _ data: UnsafeMutablePointer<CChar>?,
     _ size: Int,
@@ -14,10 +23,9 @@ func curlWriteCallback(
     _ userdata: UnsafeMutableRawPointer?
 ) -> Int {
     let length = size * count
-    guard let userdata else { return 0 }
+    guard let sink = sink(userdata) else { return 0 }
     guard length > 0, let data else { return length }
-    let state = Unmanaged<CurlTransferState>.fromOpaque(userdata).takeUnretainedValue()
-    return state.appendBody(UnsafeRawBufferPointer(start: data, count: length)) ? length : 0
+    return sink.receiveBody(UnsafeRawBufferPointer(start: data, count: length)) ? length : 0
 }
 
 /// CURLOPT_HEADERFUNCTION: libcurl delivers one complete header line per call.
@@ -28,15 +36,20 @@ func curlHeaderCallback(
     _ userdata: UnsafeMutableRawPointer?
 ) -> Int {
     let length = size * count
-    guard let userdata else { return 0 }
+    guard let sink = sink(userdata) else { return 0 }
     guard length > 0, let data else { return length }
-    let state = Unmanaged<CurlTransferState>.fromOpaque(userdata).takeUnretainedValue()
-    state.appendHeaderLine(UnsafeRawBufferPointer(start: data, count: length))
+    sink.receiveHeaderLine(UnsafeRawBufferPointer(start: data, count: length))
     return length
 }
 
+private func sink(_ userdata: UnsafeMutableRawPointer?) -> (any CurlResponseSink)? {
+    guard let userdata else { return nil }
+    return Unmanaged<AnyObject>.fromOpaque(userdata).takeUnretainedValue() as? any CurlResponseSink
+}
+
 /// CURLOPT_XFERINFOFUNCTION: a non-zero return aborts the transfer with
-/// CURLE_ABORTED_BY_CALLBACK. Used only to honour task cancellation.
+/// CURLE_ABORTED_BY_CALLBACK. Used only to honour task cancellation of a
+/// blocking transfer (a streaming one is removed from its multi handle instead).
 func curlProgressCallback(
     _ userdata: UnsafeMutableRawPointer?,
     _ downloadTotal: curl_off_t,

@@ -9,7 +9,8 @@ import CCurl
 /// Reusing a handle is what keeps TCP/TLS connections alive between requests:
 /// the connection cache lives in the handle and survives `curl_easy_reset`.
 final class CurlEasyHandle {
-    private let raw: UnsafeMutableRawPointer
+    /// The `CURL *`; the streaming client adds it to its multi handle (see `CurlMultiHandle`).
+    let raw: UnsafeMutableRawPointer
     /// The CURLOPT_HTTPHEADER list; libcurl only borrows it, so it must live
     /// until the transfer is over. Freed only by ``releaseHeaderList()``.
     private var headerList: UnsafeMutablePointer<curl_slist>?
@@ -42,7 +43,10 @@ final class CurlEasyHandle {
         defer { finishTransfer() }
         state.begin(maxBodyBytes: configuration.maxResponseBytes, cancellation: cancellation)
         do {
-            try configure(request, url: url, configuration: configuration)
+            try applyRequestOptions(request, url: url, configuration: configuration)
+            // Unretained: `state` is a `let` of self, so it outlives every call
+            // libcurl can make on `raw` (callbacks only run inside perform).
+            try installCallbacks(sink: state, progress: curlProgressCallback, redactedURL: url.redacted)
         } catch {
             return .failure(error)
         }
@@ -67,7 +71,10 @@ final class CurlEasyHandle {
 
     // MARK: - Options
 
-    private func configure(
+    /// Everything a request asks for except the callbacks: URL, protocols, timeouts (the total one
+    /// is `request.timeout`), TLS verification, redirects, size cap, method, body and headers.
+    /// Shared by the blocking client and the streaming one.
+    func applyRequestOptions(
         _ request: HTTPRequest,
         url: ParsedURL,
         configuration: CurlHTTPClientConfiguration
@@ -117,7 +124,6 @@ final class CurlEasyHandle {
 
         try configureMethodAndBody(request, check: check, setLong: setLong, setString: setString)
         try configureHeaders(request, check: check)
-        try configureCallbacks(check: check, setLong: setLong)
     }
 
     private func configureMethodAndBody(
@@ -177,20 +183,28 @@ final class CurlEasyHandle {
         try check(sigmaris_curl_easy_setopt_pointer(raw, CURLOPT_HTTPHEADER, headerList))
     }
 
-    private func configureCallbacks(
-        check: (CURLcode) throws(OutboundHTTPError) -> Void,
-        setLong: (CURLoption, Int) throws(OutboundHTTPError) -> Void
+    /// Points libcurl's body and header callbacks (and, when given, the progress callback that
+    /// lets a blocking transfer be cancelled) at `sink`, unretained: the caller keeps it alive for
+    /// as long as libcurl may call them.
+    func installCallbacks(
+        sink: some CurlResponseSink,
+        progress: curl_xferinfo_callback?,
+        redactedURL: String
     ) throws(OutboundHTTPError) {
-        // Unretained: `state` is a `let` of self, so it outlives every call
-        // libcurl can make on `raw` (callbacks only run inside perform).
-        let userdata = Unmanaged.passUnretained(state).toOpaque()
+        let userdata = Unmanaged<AnyObject>.passUnretained(sink).toOpaque()
+        func check(_ code: CURLcode) throws(OutboundHTTPError) {
+            guard code == CURLE_OK else {
+                throw OutboundHTTPError(code: .transport, curlCode: Int(code.rawValue), redactedURL: redactedURL)
+            }
+        }
         try check(sigmaris_curl_easy_setopt_write_callback(raw, CURLOPT_WRITEFUNCTION, curlWriteCallback))
         try check(sigmaris_curl_easy_setopt_pointer(raw, CURLOPT_WRITEDATA, userdata))
         try check(sigmaris_curl_easy_setopt_write_callback(raw, CURLOPT_HEADERFUNCTION, curlHeaderCallback))
         try check(sigmaris_curl_easy_setopt_pointer(raw, CURLOPT_HEADERDATA, userdata))
-        try check(sigmaris_curl_easy_setopt_xferinfo_callback(raw, curlProgressCallback))
+        guard let progress else { return }
+        try check(sigmaris_curl_easy_setopt_xferinfo_callback(raw, progress))
         try check(sigmaris_curl_easy_setopt_pointer(raw, CURLOPT_XFERINFODATA, userdata))
-        try setLong(CURLOPT_NOPROGRESS, 0)
+        try check(sigmaris_curl_easy_setopt_long(raw, CURLOPT_NOPROGRESS, 0))
     }
 
     // MARK: - Cleanup

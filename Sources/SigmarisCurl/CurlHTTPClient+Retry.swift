@@ -36,19 +36,11 @@ extension CurlHTTPClient {
         }
     }
 
-    /// The one retry loop of outbound HTTP, shared by every caller that retries.
+    /// Sends `request` through the one retry loop (``RetryPolicy/retrying(_:isRetryable:onRetry:status:attempt:)``).
     ///
-    /// Sends `request`; after a status the policy retries (429, 5xx) for a method it may re-send,
-    /// or after a failure `isRetryable` accepts, waits the policy's delay (or the server's
-    /// `Retry-After`, within the policy's bound) and sends again, until the policy has no attempt
-    /// left. What is worth retrying after a failure is the caller's decision: a model call, for
-    /// one, must not repeat a send that already used up its whole timeout.
+    /// What is worth retrying after a failure is the caller's decision: a model call, for one,
+    /// must not repeat a send that already used up its whole timeout.
     ///
-    /// - Parameters:
-    ///   - isRetryable: whether a failed send may be repeated; the policy still decides whether an
-    ///     attempt remains and how long to wait.
-    ///   - onRetry: called before each wait with the attempt that just ended and the delay (the
-    ///     caller's log line).
     /// - Returns: the last response (still a retryable status when attempts ran out) and the
     ///   number of sends.
     public func sendRetrying(
@@ -58,34 +50,13 @@ extension CurlHTTPClient {
         isRetryable: (OutboundHTTPError) -> Bool,
         onRetry: (_ attempt: Int, _ delay: Duration) -> Void
     ) async throws(RetriedSendFailure) -> (response: HTTPResponse, attempts: Int) {
-        var attempt = 1
-        while true {
-            let delay: Duration
-            do {
-                let response = try await send(request, attempt: attempt, logger: logger)
-                guard
-                    policy.shouldRetry(status: response.status),
-                    policy.mayResend(request.method),
-                    let next = policy.delay(afterAttempt: attempt, retryAfter: response.headerValue("retry-after"))
-                else { return (response, attempt) }
-                delay = next
-            } catch {
-                guard isRetryable(error), let next = policy.delay(afterAttempt: attempt) else {
-                    throw RetriedSendFailure(error: error, attempts: attempt, cancelledWhileWaiting: false)
-                }
-                delay = next
+        let result = try await policy.retrying(
+            request, isRetryable: isRetryable, onRetry: onRetry,
+            status: { response in (response.status, response.headerValue("retry-after")) },
+            attempt: { (attempt: Int) async throws(OutboundHTTPError) -> HTTPResponse in
+                try await send(request, attempt: attempt, logger: logger)
             }
-            onRetry(attempt, delay)
-            do {
-                try await Task.sleep(for: delay)
-            } catch {
-                throw RetriedSendFailure(
-                    error: OutboundHTTPError(code: .cancelled, redactedURL: ParsedURL(request.url)?.redacted),
-                    attempts: attempt,
-                    cancelledWhileWaiting: true
-                )
-            }
-            attempt += 1
-        }
+        )
+        return (result.outcome, result.attempts)
     }
 }

@@ -41,7 +41,7 @@ public struct CurlHTTPClient: Sendable {
     func send(_ request: HTTPRequest, attempt: Int, logger: Logger) async throws(OutboundHTTPError) -> HTTPResponse {
         guard let url = ParsedURL(request.url) else {
             let error = OutboundHTTPError(code: .invalidURL)
-            log(request.method, url: nil, attempt: attempt, outcome: .failure(error), duration: .zero, logger: logger)
+            OutboundHTTPLog.record(request.method, url: nil, attempt: attempt, outcome: .failure(error), duration: .zero, logger: logger)
             throw error
         }
         let start = ContinuousClock.now
@@ -51,12 +51,13 @@ public struct CurlHTTPClient: Sendable {
         } else {
             result = await perform(request, url: url)
         }
-        log(request.method, url: url, attempt: attempt, outcome: result, duration: .now - start, logger: logger)
+        OutboundHTTPLog.record(
+            request.method, url: url, attempt: attempt, outcome: result.map(\.status), duration: .now - start, logger: logger)
         return try result.get()
     }
 
-    /// Rejects requests libcurl would send in a dangerous or broken form.
-    private static func validate(_ request: HTTPRequest, url: ParsedURL) -> OutboundHTTPError? {
+    /// Rejects requests libcurl would send in a dangerous or broken form (the streaming client too).
+    static func validate(_ request: HTTPRequest, url: ParsedURL) -> OutboundHTTPError? {
         for header in request.headers {
             guard HTTPSyntax.isToken(header.name), HTTPSyntax.isFieldValue(header.value) else {
                 return OutboundHTTPError(code: .invalidRequest, redactedURL: url.redacted)
@@ -96,35 +97,6 @@ public struct CurlHTTPClient: Sendable {
             // CancellationError too, so only a cancelled task means "cancelled".
             let code: OutboundHTTPError.Code = Task.isCancelled ? .cancelled : .shutdown
             return .failure(OutboundHTTPError(code: code, redactedURL: url.redacted))
-        }
-    }
-
-    /// One line per attempt. Only method, redacted URL, status, duration and
-    /// attempt are logged: never header values, bodies or query strings.
-    private func log(
-        _ method: HTTPMethod,
-        url: ParsedURL?,
-        attempt: Int,
-        outcome: Result<HTTPResponse, OutboundHTTPError>,
-        duration: Duration,
-        logger: Logger
-    ) {
-        var metadata: Logger.Metadata = [
-            "http.method": "\(method.rawValue)",
-            "http.url": "\(url?.redacted ?? "<unparseable>")",
-            "http.attempt": "\(attempt)",
-            "http.duration_ms": "\(Int((duration / .milliseconds(1)).rounded()))",
-        ]
-        switch outcome {
-        case .success(let response):
-            metadata["http.status"] = "\(response.status)"
-            logger.debug("outbound HTTP request completed", metadata: metadata)
-        case .failure(let error):
-            metadata["http.error"] = "\(error.code.rawValue)"
-            if let curlCode = error.curlCode {
-                metadata["curl.code"] = "\(curlCode)"
-            }
-            logger.info("outbound HTTP request failed", metadata: metadata)
         }
     }
 }

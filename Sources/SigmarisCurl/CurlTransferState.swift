@@ -5,9 +5,9 @@
 /// ``CurlEasyHandle`` keeps the box alive for its whole lifetime and the
 /// callbacks only run inside `curl_easy_perform` on that handle, i.e. on the
 /// one thread currently using the handle. Not `Sendable` on purpose.
-final class CurlTransferState {
+final class CurlTransferState: CurlResponseSink {
     private(set) var body: [UInt8] = []
-    private(set) var headers: [(name: String, value: String)] = []
+    private var headerBlock = ResponseHeaderBlock()
     /// Set when the write callback refused data because of the size cap.
     private(set) var exceededLimit = false
     private var maxBodyBytes = 0
@@ -24,7 +24,7 @@ final class CurlTransferState {
     /// from the request it last served.
     func clear() {
         body = []
-        headers = []
+        headerBlock = ResponseHeaderBlock()
         exceededLimit = false
         maxBodyBytes = 0
         cancellation = nil
@@ -32,7 +32,7 @@ final class CurlTransferState {
 
     /// Moves the collected response out, leaving the box empty.
     func takeResponse(status: Int) -> HTTPResponse {
-        let response = HTTPResponse(status: status, headers: headers, body: body)
+        let response = HTTPResponse(status: status, headers: headerBlock.fields, body: body)
         clear()
         return response
     }
@@ -43,7 +43,7 @@ final class CurlTransferState {
 
     /// Appends a body chunk. Returns `false` (abort the transfer) when the
     /// chunk would take the body past the cap, before copying it.
-    func appendBody(_ chunk: UnsafeRawBufferPointer) -> Bool {
+    func receiveBody(_ chunk: UnsafeRawBufferPointer) -> Bool {
         guard chunk.count <= maxBodyBytes - body.count else {
             exceededLimit = true
             return false
@@ -52,31 +52,10 @@ final class CurlTransferState {
         return true
     }
 
-    /// Consumes one raw header line as delivered by CURLOPT_HEADERFUNCTION
-    /// (status lines and the terminating blank line included).
-    func appendHeaderLine(_ raw: UnsafeRawBufferPointer) {
-        let line = String(decoding: raw, as: UTF8.self)
-        if line.hasPrefix("HTTP/") {
-            // A new status line starts a new header block: interim 1xx
-            // responses (and redirects, when followed) must not leak their
-            // headers into the final response.
-            headers = []
-            return
-        }
-        let trimmed = line.trimmingHTTPWhitespace()
-        guard !trimmed.isEmpty else { return }
-        if let first = line.utf8.first, first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") {
-            // Obsolete line folding: a continuation of the previous value.
-            if let last = headers.indices.last {
-                headers[last].value += " " + trimmed
-            }
-            return
-        }
-        guard let colon = trimmed.firstIndex(of: ":") else { return }
-        let name = String(trimmed[..<colon]).trimmingHTTPWhitespace().lowercased()
-        let value = String(trimmed[trimmed.index(after: colon)...]).trimmingHTTPWhitespace()
-        headers.append((name: name, value: value))
-        if name == "content-length", let length = Int(value), length > 0 {
+    /// Consumes one raw header line as delivered by CURLOPT_HEADERFUNCTION.
+    func receiveHeaderLine(_ raw: UnsafeRawBufferPointer) {
+        guard let field = headerBlock.consume(raw) else { return }
+        if field.name == "content-length", let length = Int(field.value), length > 0 {
             // Avoid repeated reallocation for large bodies, never beyond the cap.
             body.reserveCapacity(min(length, maxBodyBytes))
         }

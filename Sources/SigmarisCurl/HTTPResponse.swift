@@ -13,7 +13,6 @@ public struct HTTPResponse: Sendable {
 
     /// The first value of the header `name` (case-insensitive), if present.
     public func headerValue(_ name: String) -> String? {
-        let wanted = name.lowercased()
-        return headers.first { $0.name == wanted }?.value
+        headers.firstValue(named: name)
     }
 }

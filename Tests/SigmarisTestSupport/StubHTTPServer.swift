@@ -40,9 +40,15 @@ public struct StubResponse: Sendable {
 /// A real HTTP/1.1 server on 127.0.0.1 with an ephemeral port, whose answers
 /// the test controls. Every request is recorded, and accepted connections are
 /// counted (to observe keep-alive reuse).
+///
+/// It answers each request whole (a ``Behavior``) or streams the answer chunk by chunk from a
+/// ``StreamScript`` (see ``StreamingStubWriter``), and then sees a client that closes the
+/// connection mid-response (``abandonedResponseCount``).
 public final class StubHTTPServer: Sendable {
     /// `(request, zero-based index of the request on this server)`.
     public typealias Behavior = @Sendable (StubRequest, Int) -> StubResponse?
+    /// `(request, zero-based index of the request on this server, writer)`.
+    public typealias StreamScript = @Sendable (StubRequest, Int, StreamingStubWriter) async throws -> Void
 
     private let group: MultiThreadedEventLoopGroup
     private let channel: any Channel
@@ -52,6 +58,9 @@ public final class StubHTTPServer: Sendable {
     public var baseURL: String { "http://127.0.0.1:\(port)" }
     public var requests: [StubRequest] { state.recorded.withLock { $0 } }
     public var connectionCount: Int { state.connections.load(ordering: .relaxed) }
+    /// Connections closed while a streamed response on them had started and not ended: a client
+    /// that went away mid-stream.
+    public var abandonedResponseCount: Int { state.abandoned.load(ordering: .relaxed) }
 
     private init(group: MultiThreadedEventLoopGroup, channel: any Channel, state: StubServerState) {
         self.group = group
@@ -60,10 +69,18 @@ public final class StubHTTPServer: Sendable {
     }
 
     public static func start(_ behavior: @escaping Behavior) async throws -> StubHTTPServer {
+        try await start(StubServerState(responder: .whole(behavior)))
+    }
+
+    public static func start(streaming script: @escaping StreamScript) async throws -> StubHTTPServer {
+        try await start(StubServerState(responder: .streamed(script)))
+    }
+
+    private static func start(_ state: StubServerState) async throws -> StubHTTPServer {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let state = StubServerState(behavior: behavior)
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.backlog, value: 512)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
@@ -81,12 +98,32 @@ public final class StubHTTPServer: Sendable {
         try? await group.shutdownGracefully()
     }
 
+    /// Waits until `count` streamed responses were abandoned by their client; false when they
+    /// were not within `limit` (which only keeps a broken test from hanging).
+    public func waitForAbandonedResponses(_ count: Int, limit: Duration = .seconds(10)) async -> Bool {
+        await eventually(limit: limit) { abandonedResponseCount >= count }
+    }
+
     /// Runs `body` with a started server and always stops it afterwards.
     public static func with<T>(
         _ behavior: @escaping Behavior,
         _ body: (StubHTTPServer) async throws -> T
     ) async throws -> T {
-        let server = try await start(behavior)
+        try await with(server: start(behavior), body)
+    }
+
+    /// Runs `body` with a started streaming server and always stops it afterwards.
+    public static func with<T>(
+        streaming script: @escaping StreamScript,
+        _ body: (StubHTTPServer) async throws -> T
+    ) async throws -> T {
+        try await with(server: start(streaming: script), body)
+    }
+
+    private static func with<T>(
+        server: StubHTTPServer,
+        _ body: (StubHTTPServer) async throws -> T
+    ) async throws -> T {
         do {
             let result = try await body(server)
             await server.stop()
@@ -99,12 +136,18 @@ public final class StubHTTPServer: Sendable {
 }
 
 private final class StubServerState: Sendable {
-    let behavior: StubHTTPServer.Behavior
+    enum Responder {
+        case whole(StubHTTPServer.Behavior)
+        case streamed(StubHTTPServer.StreamScript)
+    }
+
+    let responder: Responder
     let recorded = Mutex<[StubRequest]>([])
     let connections = Atomic<Int>(0)
+    let abandoned = Atomic<Int>(0)
 
-    init(behavior: @escaping StubHTTPServer.Behavior) {
-        self.behavior = behavior
+    init(responder: Responder) {
+        self.responder = responder
     }
 
     /// Records the request and returns its index.
@@ -121,6 +164,7 @@ private final class StubHandler: ChannelInboundHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     private let state: StubServerState
+    private let connection = StreamingStubConnection()
     private var head: HTTPRequestHead?
     private var body: [UInt8] = []
 
@@ -131,6 +175,13 @@ private final class StubHandler: ChannelInboundHandler {
     func channelActive(context: ChannelHandlerContext) {
         state.connections.add(1, ordering: .relaxed)
         context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if connection.responding.load(ordering: .relaxed) {
+            state.abandoned.add(1, ordering: .relaxed)
+        }
+        context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -149,10 +200,17 @@ private final class StubHandler: ChannelInboundHandler {
                 body: body
             )
             let index = state.record(request)
-            guard let response = state.behavior(request, index) else {
-                return  // never answer: the client must time out
+            switch state.responder {
+            case .whole(let behavior):
+                guard let response = behavior(request, index) else {
+                    return  // never answer: the client must time out
+                }
+                respond(response, isHead: head.method == .HEAD, context: context)
+            case .streamed(let script):
+                let writer = StreamingStubWriter(channel: context.channel, connection: connection)
+                // Writes after the client left fail; the script just ends then.
+                Task { try? await script(request, index, writer) }
             }
-            respond(response, isHead: head.method == .HEAD, context: context)
         }
     }
 

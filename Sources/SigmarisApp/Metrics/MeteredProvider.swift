@@ -21,6 +21,7 @@ struct MeteredProvider: PersonaProvider {
         try await measure(.reply) { try await wrapped.reply(to: request) }
     }
 
+    /// Measured as a `reply`: the same call, its pieces handed over as they come.
     func streamReply(to request: ReplyRequest, onDelta: (String) async throws -> Void) async throws -> String {
         try await measure(.reply) { try await wrapped.streamReply(to: request, onDelta: onDelta) }
     }

@@ -27,21 +27,14 @@ extension OpenAICompatibleProvider {
         timeout: Duration,
         decoding: Value.Type
     ) async throws(ProviderError) -> Answer<Value> {
-        let bytes: [UInt8]
-        do {
-            bytes = Array(try JSONEncoder().encode(body))
-        } catch {
-            throw ProviderError(code: .invalidRequest, endpoint: endpoint.path, attempts: 0, detail: "body not encodable")
-        }
+        let bytes = try encode(body, for: endpoint)
         let request = HTTPRequest(
-            method: .post, url: baseURL + "/" + endpoint.path, headers: headers, body: bytes, timeout: timeout
+            method: .post, url: baseURL + "/" + endpoint.path, headers: headers(accepting: "application/json"), body: bytes,
+            timeout: timeout
         )
         let (response, attempts) = try await sendRetrying(request, endpoint: endpoint)
         guard (200..<300).contains(response.status) else {
-            throw ProviderError(
-                code: .http(status: response.status), endpoint: endpoint.path, attempts: attempts,
-                detail: errorExcerpt(response.body)
-            )
+            throw rejection(response, endpoint: endpoint, attempts: attempts)
         }
         do {
             return Answer(value: try JSONDecoder().decode(Value.self, from: Data(response.body)), attempts: attempts)
@@ -53,13 +46,30 @@ extension OpenAICompatibleProvider {
         }
     }
 
-    private var headers: [(name: String, value: String)] {
+    func encode<Body: Encodable>(_ body: Body, for endpoint: Endpoint) throws(ProviderError) -> [UInt8] {
+        do {
+            return Array(try JSONEncoder().encode(body))
+        } catch {
+            throw ProviderError(code: .invalidRequest, endpoint: endpoint.path, attempts: 0, detail: "body not encodable")
+        }
+    }
+
+    /// A JSON body, answered as `accept` (JSON, or `text/event-stream` for a streamed reply).
+    func headers(accepting accept: String) -> [(name: String, value: String)] {
         var headers: [(name: String, value: String)] = [
             ("Content-Type", "application/json"),
-            ("Accept", "application/json"),
+            ("Accept", accept),
         ]
         if let apiKey { headers.append(("Authorization", "Bearer " + apiKey)) }
         return headers
+    }
+
+    /// The failure a non-2xx answer (after retries) becomes, buffered or streamed alike.
+    func rejection(_ response: HTTPResponse, endpoint: Endpoint, attempts: Int) -> ProviderError {
+        ProviderError(
+            code: .http(status: response.status), endpoint: endpoint.path, attempts: attempts,
+            detail: errorExcerpt(response.body)
+        )
     }
 
     /// Sends with backoff on 429/5xx and connection failures, up to the policy's attempts, through
@@ -75,31 +85,40 @@ extension OpenAICompatibleProvider {
             return try await http.sendRetrying(
                 request, policy: retry, logger: logger,
                 isRetryable: { isRetryable($0, method: request.method) },
-                onRetry: { attempt, delay in
-                    logger.debug(
-                        "retrying persona provider request",
-                        metadata: [
-                            "provider.endpoint": "\(endpoint.path)",
-                            "provider.attempt": "\(attempt)",
-                            "provider.retry_delay_ms": "\(Int((delay / .milliseconds(1)).rounded()))",
-                        ]
-                    )
-                }
+                onRetry: { logRetry(endpoint: endpoint, attempt: $0, delay: $1) }
             )
         } catch {
-            if error.cancelledWhileWaiting {
-                throw ProviderError(code: .cancelled, endpoint: endpoint.path, attempts: error.attempts)
-            }
-            throw ProviderError(
-                code: Self.code(for: error.error), endpoint: endpoint.path, attempts: error.attempts,
-                detail: error.error.description
-            )
+            throw failure(error, endpoint: endpoint)
         }
+    }
+
+    func logRetry(endpoint: Endpoint, attempt: Int, delay: Duration) {
+        logger.debug(
+            "retrying persona provider request",
+            metadata: [
+                "provider.endpoint": "\(endpoint.path)",
+                "provider.attempt": "\(attempt)",
+                "provider.retry_delay_ms": "\(Int((delay / .milliseconds(1)).rounded()))",
+            ]
+        )
+    }
+
+    /// The failure a send that gave up (after retries) becomes.
+    func failure(_ error: RetriedSendFailure, endpoint: Endpoint) -> ProviderError {
+        if error.cancelledWhileWaiting {
+            return ProviderError(code: .cancelled, endpoint: endpoint.path, attempts: error.attempts)
+        }
+        return failure(error.error, endpoint: endpoint, attempts: error.attempts)
+    }
+
+    /// The failure one transfer's error becomes.
+    func failure(_ error: OutboundHTTPError, endpoint: Endpoint, attempts: Int) -> ProviderError {
+        ProviderError(code: Self.code(for: error), endpoint: endpoint.path, attempts: attempts, detail: error.description)
     }
 
     /// A refused connection never reached the server; a reset one may have, so it is re-sent
     /// only when the policy allows re-sending the method.
-    private func isRetryable(_ error: OutboundHTTPError, method: HTTPMethod) -> Bool {
+    func isRetryable(_ error: OutboundHTTPError, method: HTTPMethod) -> Bool {
         switch error.code {
         case .couldNotConnect: true
         case .transport: retry.mayResend(method)
@@ -118,7 +137,7 @@ extension OpenAICompatibleProvider {
 
     /// The server's structured error (`{"error": {"type", "code", "message"}}`) cut short and
     /// redacted; nil for any other body, which could hold anything (HTML from a proxy, echoes).
-    private func errorExcerpt(_ body: [UInt8]) -> String? {
+    func errorExcerpt(_ body: [UInt8]) -> String? {
         guard let error = try? JSONDecoder().decode(APIErrorBody.self, from: Data(body)).error else { return nil }
         let labels = [error.type.map { "type=\($0)" }, error.code.map { "code=\($0)" }].compactMap { $0 }
         var text = labels.joined(separator: " ")
@@ -130,7 +149,7 @@ extension OpenAICompatibleProvider {
     }
 
     /// Where the JSON did not fit, named by our own coding keys only (never a value from the body).
-    private static func decodingSummary(_ error: any Error) -> String {
+    static func decodingSummary(_ error: any Error) -> String {
         guard let error = error as? DecodingError else { return "undecodable body" }
         func path(_ keys: [any CodingKey]) -> String {
             let parts = keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()

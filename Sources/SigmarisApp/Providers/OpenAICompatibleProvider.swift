@@ -29,6 +29,8 @@ public struct OpenAICompatibleProvider: PersonaProvider {
     let retry: RetryPolicy
     let temperature: Double?
     let http: CurlHTTPClient
+    /// Streams replies (`streamReply`); without it a reply is handed over in one piece.
+    let streaming: CurlStreamingClient?
     let logger: Logger
     /// Told the `usage` of every successful answer (for the token metrics).
     let usageObserver: (@Sendable (ProviderTokenUsage) -> Void)?
@@ -49,12 +51,14 @@ public struct OpenAICompatibleProvider: PersonaProvider {
     ///   - baseURL: e.g. `https://api.openai.com/v1` or `http://127.0.0.1:11434/v1`.
     ///   - apiKey: sent as a bearer token only when non-empty; local servers need none.
     ///   - temperature: nil leaves sampling to the server (the spec fixes none).
+    ///   - streaming: the client `streamReply` streams over; nil answers it in one piece.
     public init(
         baseURL: String,
         apiKey: String?,
         personaModel: String,
         embeddingModel: String,
         http: CurlHTTPClient,
+        streaming: CurlStreamingClient? = nil,
         logger: Logger,
         timeouts: Timeouts = Timeouts(),
         retry: RetryPolicy = Self.defaultRetryPolicy,
@@ -69,6 +73,7 @@ public struct OpenAICompatibleProvider: PersonaProvider {
         self.modelName = personaModel
         self.embeddingModel = embeddingModel
         self.http = http
+        self.streaming = streaming
         self.logger = logger
         self.timeouts = timeouts
         self.retry = retry
@@ -97,14 +102,7 @@ public struct OpenAICompatibleProvider: PersonaProvider {
 
     public func reply(to request: ReplyRequest) async throws -> String {
         let endpoint = Endpoint.chat
-        let body = ChatCompletionRequest(
-            model: modelName,
-            messages: [
-                .init(role: "system", content: request.systemPrompt),
-                .init(role: "user", content: request.userContent),
-            ],
-            temperature: temperature
-        )
+        let body = chatBody(for: request, streamed: false)
         let answer = try await post(endpoint, body: body, timeout: timeouts.chat, decoding: ChatCompletionResponse.self)
         report(answer.value.usage, for: .reply)
         guard let content = answer.value.choices.first?.message.content else {
@@ -116,7 +114,21 @@ public struct OpenAICompatibleProvider: PersonaProvider {
         return content
     }
 
-    private func report(_ usage: TokenUsage?, for operation: ProviderOperation) {
+    /// The `chat/completions` body of a reply, streamed (with the usage in the last chunk) or not.
+    func chatBody(for request: ReplyRequest, streamed: Bool) -> ChatCompletionRequest {
+        ChatCompletionRequest(
+            model: modelName,
+            messages: [
+                .init(role: "system", content: request.systemPrompt),
+                .init(role: "user", content: request.userContent),
+            ],
+            temperature: temperature,
+            stream: streamed ? true : nil,
+            streamOptions: streamed ? .init(includeUsage: true) : nil
+        )
+    }
+
+    func report(_ usage: TokenUsage?, for operation: ProviderOperation) {
         guard let usageObserver, let usage else { return }
         usageObserver(ProviderTokenUsage(
             operation: operation, promptTokens: usage.promptTokens, completionTokens: usage.completionTokens))

@@ -9,10 +9,57 @@ struct ChatCompletionRequest: Encodable, Sendable {
         var content: String
     }
 
+    /// Asks for `usage` in the last chunk of a streamed answer.
+    struct StreamOptions: Encodable, Sendable {
+        var includeUsage: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case includeUsage = "include_usage"
+        }
+    }
+
     var model: String
     var messages: [Message]
     /// Omitted when nil: the spec fixes no sampling parameters, so the server's default applies.
     var temperature: Double?
+    /// `true` (with `streamOptions`) for a streamed answer; omitted otherwise.
+    var stream: Bool?
+    var streamOptions: StreamOptions?
+
+    enum CodingKeys: String, CodingKey {
+        case model, messages, temperature, stream
+        case streamOptions = "stream_options"
+    }
+}
+
+/// One `data:` event of a streamed chat completion: a piece of the reply, the `usage` (last
+/// chunk, with `choices` empty), or an error object the server sends instead when it breaks off.
+struct ChatCompletionChunk: Decodable, Sendable {
+    struct Choice: Decodable, Sendable {
+        var delta: Delta?
+    }
+
+    struct Delta: Decodable, Sendable {
+        /// Absent or empty in the role-only first delta and the finishing one.
+        var content: String?
+    }
+
+    var choices: [Choice]
+    var usage: TokenUsage?
+    /// The event is `{"error": ...}`, not a chunk.
+    var isError: Bool
+
+    /// The piece of the reply this chunk carries.
+    var text: String? { choices.first?.delta?.content }
+
+    enum CodingKeys: String, CodingKey { case choices, usage, error }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        isError = container.contains(.error)
+        choices = isError ? [] : try container.decodeIfPresent([Choice].self, forKey: .choices) ?? []
+        usage = try? container.decodeIfPresent(TokenUsage.self, forKey: .usage)
+    }
 }
 
 struct ChatCompletionResponse: Decodable, Sendable {

@@ -15,7 +15,8 @@ public struct ProviderError: Error, Sendable, Equatable, CustomStringConvertible
         case http(status: Int)
         /// A 2xx answer that is not the expected JSON shape.
         case malformedResponse
-        /// No complete answer: connection refused or reset, DNS, TLS, oversized body.
+        /// No complete answer: connection refused or reset, DNS, TLS, oversized body, or an error
+        /// event that broke a streamed answer off.
         case transport
         /// The request could not be built or sent as configured (bad URL, bad header value).
         case invalidRequest

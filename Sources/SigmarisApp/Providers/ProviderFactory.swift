@@ -3,11 +3,13 @@ import SigmarisCurl
 import SigmarisEngine
 
 /// The provider the configuration asks for: the deterministic local one, or an OpenAI-compatible
-/// server (which may be a keyless local one such as Ollama or llama.cpp). With `metrics`, its calls,
-/// failures, durations and (OpenAI-compatible only) tokens are recorded.
+/// server (which may be a keyless local one such as Ollama or llama.cpp) that streams replies over
+/// `streaming`. With `metrics`, its calls, failures, durations and (OpenAI-compatible only) tokens
+/// are recorded.
 public func makePersonaProvider(
     configuration: SigmarisConfiguration,
     http: CurlHTTPClient,
+    streaming: CurlStreamingClient,
     logger: Logger,
     metrics: SigmarisMetrics? = nil
 ) -> any PersonaProvider {
@@ -22,6 +24,7 @@ public func makePersonaProvider(
             personaModel: configuration.personaModel,
             embeddingModel: configuration.embeddingModel,
             http: http,
+            streaming: streaming,
             logger: logger,
             usageObserver: metrics?.tokenObserver(provider: kind)
         )

@@ -111,3 +111,62 @@ enum FakeOpenAI {
         (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any]
     }
 }
+
+extension ProviderHarness {
+    /// A provider that streams replies over its own streaming client (shut down afterwards).
+    static func withStreamingProvider<T>(
+        baseURL: String,
+        timeouts: OpenAICompatibleProvider.Timeouts = .init(chat: .seconds(5), embeddings: .seconds(5)),
+        usageObserver: (@Sendable (ProviderTokenUsage) -> Void)? = nil,
+        _ body: (OpenAICompatibleProvider, CurlStreamingClient) async throws -> T
+    ) async throws -> T {
+        let streaming = CurlStreamingClient(configuration: .init(connectTimeout: .seconds(2), requestTimeout: .seconds(10)))
+        do {
+            let result = try await withHTTPClient(threads: 2, requestTimeout: .seconds(10)) { http in
+                try await body(OpenAICompatibleProvider(
+                    baseURL: baseURL, apiKey: apiKey, personaModel: personaModel, embeddingModel: embeddingModel,
+                    http: http, streaming: streaming, logger: logger, timeouts: timeouts, retry: fastRetry,
+                    usageObserver: usageObserver
+                ), streaming)
+            }
+            await streaming.shutdown()
+            return result
+        } catch {
+            await streaming.shutdown()
+            throw error
+        }
+    }
+}
+
+/// The server-sent events of a streamed OpenAI chat completion.
+enum FakeOpenAIStream {
+    static func event(_ object: [String: Any]) -> String {
+        "data: " + String(decoding: try! JSONSerialization.data(withJSONObject: object), as: UTF8.self) + "\n\n"
+    }
+
+    /// The first chunk: the role, no content.
+    static let roleChunk = event(["object": "chat.completion.chunk", "choices": [["index": 0, "delta": ["role": "assistant", "content": ""]]]])
+
+    static func piece(_ text: String) -> String {
+        event(["object": "chat.completion.chunk", "choices": [["index": 0, "delta": ["content": text], "finish_reason": NSNull()]]])
+    }
+
+    static let finishChunk = event(["object": "chat.completion.chunk", "choices": [["index": 0, "delta": [:] as [String: Any], "finish_reason": "stop"]]])
+
+    static func usage(prompt: Int, completion: Int) -> String {
+        event(["object": "chat.completion.chunk", "choices": [] as [Any], "usage": ["prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion]])
+    }
+
+    static let done = "data: [DONE]\n\n"
+
+    /// A whole streamed answer of `pieces`, each event in its own write.
+    static func answer(_ pieces: [String]) -> StubHTTPServer.StreamScript {
+        { _, _, writer in
+            try await writer.head()
+            try await writer.send(roleChunk)
+            for piece in pieces { try await writer.send(Self.piece(piece)) }
+            try await writer.send(finishChunk + usage(prompt: 11, completion: pieces.count) + done)
+            try await writer.end()
+        }
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import SigmarisCurl
+import SigmarisEngine
+
+extension OpenAICompatibleProvider {
+    /// The most of a non-2xx streamed answer read for its error excerpt.
+    static let errorBodyLimit = 64 * 1024
+
+    /// `chat/completions` with `"stream": true`: each `choices[0].delta.content` piece goes to
+    /// `onDelta` as its server-sent event arrives, and the `usage` of the last chunk to the usage
+    /// observer.
+    ///
+    /// - A non-2xx answer is read whole (up to ``errorBodyLimit``) and fails like `reply(to:)`
+    ///   does, after the same retries. Retries happen only before the stream's head was accepted,
+    ///   so never after a piece was handed over.
+    /// - The reply is complete only with `data: [DONE]`: a body that ends before it (even after
+    ///   some pieces) is a `malformedResponse`, since a reply cut short must not pass for a whole
+    ///   one. An `{"error": …}` event is a `transport` failure carrying the server's message.
+    /// - `timeouts.chat` bounds each attempt's whole stream.
+    /// - Whatever `onDelta` throws is rethrown unchanged, and the transfer is aborted.
+    public func streamReply(to request: ReplyRequest, onDelta: (String) async throws -> Void) async throws -> String {
+        guard let streaming else {
+            let reply = try await reply(to: request)
+            try await onDelta(reply)
+            return reply
+        }
+        let endpoint = Endpoint.chat
+        let httpRequest = HTTPRequest(
+            method: .post, url: baseURL + "/" + endpoint.path, headers: headers(accepting: "text/event-stream"),
+            body: try encode(chatBody(for: request, streamed: true), for: endpoint), timeout: timeouts.chat)
+        var (stream, attempts) = try await openRetrying(httpRequest, over: streaming, endpoint: endpoint)
+        return try await readReply(from: &stream, endpoint: endpoint, attempts: attempts, onDelta: onDelta)
+    }
+
+    private enum StreamAttempt {
+        case accepted(OpenedHTTPStream)
+        case rejected(HTTPResponse)
+    }
+
+    /// Opens the stream through the shared retry loop; a 2xx head ends it, a retryable status or
+    /// failure is retried as `post` retries.
+    private func openRetrying(
+        _ request: HTTPRequest,
+        over streaming: CurlStreamingClient,
+        endpoint: Endpoint
+    ) async throws(ProviderError) -> (OpenedHTTPStream, attempts: Int) {
+        let result: (outcome: StreamAttempt, attempts: Int)
+        do {
+            result = try await retry.retrying(
+                request,
+                isRetryable: { isRetryable($0, method: request.method) },
+                onRetry: { logRetry(endpoint: endpoint, attempt: $0, delay: $1) },
+                status: { attempt in
+                    switch attempt {
+                    case .accepted(let stream): (stream.head.status, nil)
+                    case .rejected(let response): (response.status, response.headerValue("retry-after"))
+                    }
+                },
+                attempt: { (_: Int) async throws(OutboundHTTPError) -> StreamAttempt in
+                    var stream = try await streaming.open(request, logger: logger)
+                    guard (200..<300).contains(stream.head.status) else {
+                        let body = try await stream.collectBody(upTo: Self.errorBodyLimit)
+                        return .rejected(HTTPResponse(status: stream.head.status, headers: stream.head.headers, body: body))
+                    }
+                    return .accepted(stream)
+                }
+            )
+        } catch {
+            throw failure(error, endpoint: endpoint)
+        }
+        switch result.outcome {
+        case .accepted(let stream): return (stream, result.attempts)
+        case .rejected(let response): throw rejection(response, endpoint: endpoint, attempts: result.attempts)
+        }
+    }
+
+    private func readReply(
+        from stream: inout OpenedHTTPStream,
+        endpoint: Endpoint,
+        attempts: Int,
+        onDelta: (String) async throws -> Void
+    ) async throws -> String {
+        var decoder = ServerSentEventDecoder()
+        var reply = ""
+        var usage: TokenUsage?
+        while true {
+            let bytes: [UInt8]?
+            do {
+                bytes = try await stream.nextChunk()
+            } catch {
+                throw failure(error, endpoint: endpoint, attempts: attempts)
+            }
+            guard let bytes else { break }
+            for event in decoder.feed(bytes) {
+                if event.data == "[DONE]" {
+                    report(usage, for: .reply)
+                    return reply
+                }
+                let chunk = try decodeChunk(event.data, endpoint: endpoint, attempts: attempts)
+                usage = chunk.usage ?? usage
+                guard let text = chunk.text, !text.isEmpty else { continue }
+                reply += text
+                try await onDelta(text)
+            }
+        }
+        throw ProviderError(
+            code: .malformedResponse, endpoint: endpoint.path, attempts: attempts,
+            detail: reply.isEmpty ? "stream ended before [DONE]" : "stream ended before [DONE], reply incomplete")
+    }
+
+    private func decodeChunk(_ data: String, endpoint: Endpoint, attempts: Int) throws(ProviderError) -> ChatCompletionChunk {
+        let chunk: ChatCompletionChunk
+        do {
+            chunk = try JSONDecoder().decode(ChatCompletionChunk.self, from: Data(data.utf8))
+        } catch {
+            throw ProviderError(
+                code: .malformedResponse, endpoint: endpoint.path, attempts: attempts,
+                detail: "stream chunk: " + Self.decodingSummary(error))
+        }
+        guard !chunk.isError else {
+            throw ProviderError(
+                code: .transport, endpoint: endpoint.path, attempts: attempts,
+                detail: errorExcerpt(Array(data.utf8)) ?? "error event in the stream")
+        }
+        return chunk
+    }
+}
