@@ -2,6 +2,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import SigmarisCurl
 import SigmarisEngine
 
 /// A turn answered as Server-Sent Events: `delta` events while the reply is produced, then `done`
@@ -102,16 +103,4 @@ struct TurnEventStream {
 extension HTTPField.Name {
     /// Tells nginx-style proxies not to buffer the stream.
     static let xAccelBuffering = HTTPField.Name("X-Accel-Buffering")!
-}
-
-/// Stand-in until the SSE codec of SigmarisCurl lands: one event, `data` split at newlines.
-struct ServerSentEvent: Sendable {
-    var event: String?
-    var data: String
-
-    func encoded() -> String {
-        var text = event.map { "event: \($0)\n" } ?? ""
-        for line in data.split(separator: "\n", omittingEmptySubsequences: false) { text += "data: \(line)\n" }
-        return text + "\n"
-    }
 }

@@ -1,5 +1,6 @@
 import HTTPTypes
 import HummingbirdTesting
+import SigmarisCurl
 import SigmarisEngine
 
 /// Reading a streamed turn in tests.
@@ -17,14 +18,9 @@ enum SSE {
 
     /// The events of a whole response body (every test stream is short and ends).
     static func events(_ text: String) throws -> [Event] {
-        try text.components(separatedBy: "\n\n").compactMap { block -> Event? in
-            var name = "message", data: [String] = []
-            for line in block.split(separator: "\n", omittingEmptySubsequences: true) where !line.hasPrefix(":") {
-                if line.hasPrefix("event: ") { name = String(line.dropFirst(7)) }
-                if line.hasPrefix("data: ") { data.append(String(line.dropFirst(6))) }
-            }
-            guard !data.isEmpty else { return nil }
-            return Event(name: name, data: try JSONValue(parsing: Array(data.joined(separator: "\n").utf8)))
+        var decoder = ServerSentEventDecoder()
+        return try (decoder.feed(text.utf8) + decoder.finish()).map { event in
+            Event(name: event.event ?? "message", data: try JSONValue(parsing: Array(event.data.utf8)))
         }
     }
 
