@@ -176,6 +176,7 @@ func buildRouter(services: AppServices) -> Router<SigmarisRequestContext> {
         supabaseAnonKey: configuration.supabaseAnonKey,
         devSignIn: configuration.devSignIn
     ).addRoutes(to: router)
+    DocsController(publicDirectory: configuration.publicDirectory).addRoutes(to: router)
     return router
 }
 
