@@ -12,6 +12,8 @@ async function main() {
     if (!response.ok) throw new Error(`GET /openapi.json answered ${response.status}`);
     render(await response.json());
     document.getElementById('reference').hidden = false;
+    // The sections exist only now, so the browser could not follow a link's #fragment on load.
+    if (location.hash) document.getElementById(decodeURIComponent(location.hash.slice(1)))?.scrollIntoView();
   } catch (error) {
     setMessage(document.getElementById('error'), `The API description could not be loaded: ${error.message}`);
   } finally {
@@ -48,7 +50,6 @@ function render(doc) {
 
   const filter = document.getElementById('docs-filter');
   filter.addEventListener('input', () => applyFilter(filter.value));
-  if (location.hash) document.getElementById(decodeURIComponent(location.hash.slice(1)))?.scrollIntoView();
 }
 
 function anchor({ method, path }) {
@@ -85,13 +86,14 @@ function securityLine(security) {
   const options = security.map((requirement) => {
     const names = Object.keys(requirement);
     if (!names.length) return h('span', { text: 'none' });
-    return names.map((name) => h('a', { href: `#security-${name}`, text: name }));
+    return h('span', {}, ...names.flatMap((name, i) => [i ? ' and ' : '', h('a', { href: `#security-${name}`, text: name })]));
   });
-  return h('p', {}, options.flatMap((option, i) => (i ? [' or ', option] : [option])));
+  return h('p', {}, ...options.flatMap((option, i) => (i ? [' or ', option] : [option])));
 }
 
 function parameterTable(doc, parameters) {
   return h('table', {},
+    h('colgroup', {}, ['name', 'in', 'type', 'description'].map((name) => h('col', { class: name }))),
     h('thead', {}, h('tr', {}, ['name', 'in', 'type', 'description'].map((text) => h('th', { scope: 'col', text })))),
     h('tbody', {}, parameters.map((p) => h('tr', {},
       h('td', {}, h('span', { class: 'prop', text: p.name }), p.required ? h('span', { class: 'required', title: 'required', text: '*' }) : null),
@@ -104,7 +106,7 @@ function requestBody(doc, body) {
   return [
     h('h4', { text: `Request body${body.required ? '' : ' (optional)'}` }),
     ...prose(body.description),
-    ...Object.entries(body.content ?? {}).map(([type, media]) => h('div', {}, h('span', { class: 'media', text: type }), schemaTree(doc, media.schema ?? {}))),
+    ...Object.entries(body.content ?? {}).map(([type, media]) => h('div', {}, h('span', { class: 'media', text: type }), bodySchema(doc, media.schema ?? {}))),
   ];
 }
 
@@ -113,13 +115,21 @@ function responseItem(doc, status, response) {
   const headers = Object.entries(response.headers ?? {});
   return h('li', { class: `response ${kind}`, 'data-status': status },
     h('div', {}, h('span', { class: 'status', text: status }), ...inline(response.description ?? '')),
-    headers.length ? h('p', { class: 'hint' }, 'Headers: ', headers.flatMap(([name, header], i) => [i ? ', ' : '', h('code', { text: name }), header.description ? [' (', ...inline(header.description), ')'] : ''])) : null,
+    headers.length ? h('p', { class: 'hint' }, 'Headers: ', ...headers.flatMap(([name, header], i) =>
+      [i ? ', ' : '', h('code', { text: name }), ...(header.description ? [' (', ...inline(header.description), ')'] : [])])) : null,
     ...Object.entries(response.content ?? {}).map(([type, media]) => h('div', {},
       h('span', { class: 'media', text: type }),
       media['x-sse-events']
         ? h('ul', { class: 'schema' }, Object.entries(media['x-sse-events']).map(([event, schema]) =>
           h('li', {}, h('span', { class: 'prop', text: `event: ${event}` }), ' data ', typeLabel(doc, schema))))
-        : schemaTree(doc, media.schema ?? {}))));
+        : bodySchema(doc, media.schema ?? {}, kind === 'ok'))));
+}
+
+/** A body's schema: a named one is linked, and (for requests and successes) also spelled out here. */
+function bodySchema(doc, schema, expand = true) {
+  if (!refName(schema)) return schemaTree(doc, schema);
+  if (!expand) return typeLabel(doc, schema);
+  return h('div', {}, typeLabel(doc, schema), schemaTree(doc, schema, true));
 }
 
 // MARK: Schemas
