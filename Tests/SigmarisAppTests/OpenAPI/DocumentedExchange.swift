@@ -91,7 +91,7 @@ final class DocumentConformance: Sendable {
 
     /// Each event's name must be documented under `x-sse-events` and its `data` match that schema; the
     /// stream ends with `done` or `error`, and the deltas add up to the reply in `done`.
-    private func checkStream(_ text: String, media: JSONValue) -> [String] {
+    func checkStream(_ text: String, media: JSONValue) -> [String] {
         let events = ServerSentEvent.parse(text)
         guard let last = events.last, ["done", "error"].contains(last.event) else { return ["the stream does not end with done or error"] }
         var problems: [String] = []

@@ -58,7 +58,8 @@ struct ServerSentEvent: Equatable {
     static func parse(_ text: String) -> [ServerSentEvent] {
         var events: [ServerSentEvent] = []
         var name = "message", data: [String] = []
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false).map({ $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }) {
+        // `isNewline` takes "\r\n", "\n" and "\r" alike, as the specification does ("\r\n" is one Character).
+        for line in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init) {
             if line.isEmpty {
                 if !data.isEmpty { events.append(ServerSentEvent(event: name, data: data.joined(separator: "\n"))) }
                 name = "message"
