@@ -68,7 +68,7 @@ struct OpenAPICheckerTests {
     }
 
     @Test func eventsAreParsedAsTheSpecificationSays() {
-        let events = ServerSentEvent.parse(": comment\r\nevent: done\r\ndata: {\"a\":\r\ndata: 1}\r\n\r\ndata: plain\n\n")
-        #expect(events == [ServerSentEvent(event: "done", data: "{\"a\":\n1}"), ServerSentEvent(event: "message", data: "plain")])
+        let events = ReceivedEvent.parse(": comment\r\nevent: done\r\ndata: {\"a\":\r\ndata: 1}\r\n\r\ndata: plain\n\n")
+        #expect(events == [ReceivedEvent(event: "done", data: "{\"a\":\n1}"), ReceivedEvent(event: "message", data: "plain")])
     }
 }

@@ -50,18 +50,18 @@ struct OpenAPIDocument {
 }
 
 /// One server-sent event: its name and its `data` lines joined.
-struct ServerSentEvent: Equatable {
+struct ReceivedEvent: Equatable {
     var event: String
     var data: String
 
     /// The events of a whole `text/event-stream` body; `:` comment lines are skipped.
-    static func parse(_ text: String) -> [ServerSentEvent] {
-        var events: [ServerSentEvent] = []
+    static func parse(_ text: String) -> [ReceivedEvent] {
+        var events: [ReceivedEvent] = []
         var name = "message", data: [String] = []
         // `isNewline` takes "\r\n", "\n" and "\r" alike, as the specification does ("\r\n" is one Character).
         for line in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init) {
             if line.isEmpty {
-                if !data.isEmpty { events.append(ServerSentEvent(event: name, data: data.joined(separator: "\n"))) }
+                if !data.isEmpty { events.append(ReceivedEvent(event: name, data: data.joined(separator: "\n"))) }
                 name = "message"
                 data = []
             } else if line.hasPrefix(":") {
@@ -76,7 +76,7 @@ struct ServerSentEvent: Equatable {
                 }
             }
         }
-        if !data.isEmpty { events.append(ServerSentEvent(event: name, data: data.joined(separator: "\n"))) }
+        if !data.isEmpty { events.append(ReceivedEvent(event: name, data: data.joined(separator: "\n"))) }
         return events
     }
 }

@@ -17,7 +17,6 @@ struct OpenAPIResponseTests {
     static let operatorID = UUID()
     static let metricsToken = String(repeating: "metrics-token-", count: 3)
     static let tooLarge = #"{"text":""# + String(repeating: "x", count: 70 * 1024) + #""}"#
-    static let sse: HTTPField.Name = .accept
 
     static func configuration() throws -> SigmarisConfiguration {
         var configuration = try TestConfiguration.database()
@@ -86,7 +85,7 @@ struct OpenAPIResponseTests {
         let personaUser = "openapi_\(UUID().uuidString.prefix(8))"
         let chat = #"{"user_id":"\#(personaUser)","session_id":"s1","message":"Hello, who are you?","reward_signal":0.5,"affect_signal":{"warmth":0.2}}"#
         try await check.send(client, .init(.post, "/persona/chat", headers: headers(service), body: chat, expect: .ok))
-        try await stream(client, check, .init(.post, "/persona/chat", headers: headers(service, [(sse, "text/event-stream")]), body: chat, expect: .ok))
+        try await stream(client, check, .init(.post, "/persona/chat", headers: headers(service), body: chat, expect: .ok))
         try await check.send(client, .init(.post, "/persona/chat", headers: headers(token), body: #"{"message":"Hi"}"#, expect: .ok))
         try await check.send(client, .init(.post, "/persona/chat", headers: headers(service), body: "{", expect: .badRequest))
         try await check.send(client, .init(.post, "/persona/chat", headers: headers(service), body: #"{"user_id":"x"}"#, expect: .badRequest))
@@ -97,7 +96,7 @@ struct OpenAPIResponseTests {
         let session = [(HTTPField.Name("x-session-id")!, "openapi-session")]
         let turn = #"{"text":"Hello there","lang":"en"}"#
         try await check.send(client, .init(.post, "/api/aei", headers: headers(token, session), body: turn, expect: .ok))
-        try await stream(client, check, .init(.post, "/api/aei", headers: headers(token, session + [(sse, "text/event-stream")]), body: turn, expect: .ok))
+        try await stream(client, check, .init(.post, "/api/aei", headers: headers(token, session), body: turn, expect: .ok))
         try await check.send(client, .init(.post, "/api/aei", headers: headers(token), body: #"{"text":"   "}"#, expect: .badRequest))
         try await check.send(client, .init(.post, "/api/aei", headers: headers(token), body: "[1]", expect: .badRequest))
         try await check.send(client, .init(.post, "/api/aei", headers: headers(nil), body: turn, expect: .unauthorized))
@@ -115,15 +114,33 @@ struct OpenAPIResponseTests {
     }
 
     /// A turn asked for as a stream. Until the streaming side exists the route answers JSON to an SSE
-    /// `Accept`; that answer is still held to the document, and the stream part is noted as skipped.
-    static func stream(_ client: some TestClientProtocol, _ check: DocumentConformance, _ exchange: DocumentedExchange) async throws {
-        let response = try await check.send(client, exchange)
+    /// `Accept` (`or:` is then the status of a failing turn); that answer is still held to the document,
+    /// and the stream part is noted as skipped.
+    /// `ending` is the stream's last event: `done`, or `error` with that `reason`.
+    static func stream(
+        _ client: some TestClientProtocol, _ check: DocumentConformance, _ exchange: DocumentedExchange,
+        ending: (event: String, reason: String?) = ("done", nil), sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        var exchange = exchange
+        exchange.headers[.accept] = "text/event-stream"
+        let response = try await check.send(client, exchange, sourceLocation: sourceLocation)
         let contentType = response.headers[.contentType] ?? ""
+        let label = "\(exchange.method) \(exchange.path)"
         if contentType.hasPrefix("text/event-stream") {
-            #expect(response.headers[.cacheControl] == "no-store", "\(exchange.path)")
+            #expect(response.headers[.cacheControl] == "no-store", "\(label)", sourceLocation: sourceLocation)
+            #expect(response.headers[HTTPField.Name("X-Accel-Buffering")!] == "no", "\(label)", sourceLocation: sourceLocation)
+            let last = ReceivedEvent.parse(String(buffer: response.body)).last
+            #expect(last?.event == ending.event, "\(label): \(String(buffer: response.body).suffix(300))", sourceLocation: sourceLocation)
+            if let reason = ending.reason, let data = last?.data {
+                #expect((try? JSONValue(parsing: Array(data.utf8)))?["reason"]?.stringValue == reason, "\(label): \(data)", sourceLocation: sourceLocation)
+            }
+            check.streamsTurns.withLock { $0 = true }
         } else {
-            #expect(contentType.hasPrefix("application/json"), "\(exchange.path): \(contentType)")
-            check.note("\(exchange.method) \(exchange.path) answered JSON to Accept: text/event-stream; the stream check was skipped")
+            #expect(contentType.hasPrefix("application/json"), "\(label): \(contentType)", sourceLocation: sourceLocation)
+            // Before the streaming side existed the routes answered JSON (the failure's own status);
+            // once one stream was seen, every turn asked for as a stream must be one.
+            #expect(check.streamsTurns.withLock { !$0 }, "\(label) answered JSON to Accept: text/event-stream", sourceLocation: sourceLocation)
+            check.note("\(label) answered JSON (\(response.status.code)) to Accept: text/event-stream; the stream check was skipped")
         }
     }
 
@@ -258,6 +275,9 @@ struct OpenAPIResponseTests {
             try await check.send(client, .init(.post, "/api/aei", headers: headers(token), body: #"{"text":"Hi"}"#, expect: .serviceUnavailable))
             try await check.send(client, .init(.get, "/api/sessions", headers: headers(token), expect: .serviceUnavailable))
             try await check.send(client, .init(.get, "/persona/overview", headers: headers(service), expect: .serviceUnavailable))
+            // Streamed, the same failure is the stream's error event (a 503 before streaming exists).
+            try await stream(client, check, .init(.post, "/persona/chat", headers: headers(service), body: #"{"user_id":"u","message":"Hi"}"#, expect: .ok, or: .serviceUnavailable), ending: ("error", "database_unavailable"))
+            try await stream(client, check, .init(.post, "/api/aei", headers: headers(token), body: #"{"text":"Hi"}"#, expect: .ok, or: .serviceUnavailable), ending: ("error", "database_unavailable"))
         }
         // A 400 is not retried, so the failure is immediate.
         try await StubHTTPServer.with({ _, _ in StubResponse.json(#"{"error":"refused"}"#, status: 400) }) { stub in
@@ -268,6 +288,15 @@ struct OpenAPIResponseTests {
             try await buildApplication(configuration: configuration, logger: TestConfiguration.logger).test(.router) { client in
                 try await check.send(client, .init(.post, "/persona/chat", headers: headers(service), body: #"{"user_id":"u_502","message":"Hi"}"#, expect: .badGateway))
                 try await check.send(client, .init(.post, "/api/aei", headers: headers(token), body: #"{"text":"Hi"}"#, expect: .badGateway))
+                try await stream(client, check, .init(.post, "/persona/chat", headers: headers(service), body: #"{"user_id":"u_502","message":"Hi"}"#, expect: .ok, or: .badGateway), ending: ("error", "provider_failed"))
+                try await stream(client, check, .init(.post, "/api/aei", headers: headers(token), body: #"{"text":"Hi"}"#, expect: .ok, or: .badGateway), ending: ("error", "provider_failed"))
+            }
+            // A remote core that fails: 502 as JSON, `core_failed` in a stream.
+            var remote = try TestConfiguration.database()
+            remote.coreURL = URL(string: stub.baseURL)!
+            try await buildApplication(configuration: remote, logger: TestConfiguration.logger).test(.router) { client in
+                try await check.send(client, .init(.post, "/api/aei", headers: headers(token), body: #"{"text":"Hi"}"#, expect: .badGateway))
+                try await stream(client, check, .init(.post, "/api/aei", headers: headers(token), body: #"{"text":"Hi"}"#, expect: .ok, or: .badGateway), ending: ("error", "core_failed"))
             }
         }
     }
