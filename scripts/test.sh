@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # `make test` (and CI): installs missing apt packages, starts two throwaway Postgres clusters on
 # loopback (one that a test restarts on purpose) and a third for the browser test, builds, runs the
-# browser test (headless Chromium) against the built binary, then every Swift test.
+# browser test (headless Chromium) against the built binary, then every Swift test. Validates the
+# OpenAPI document first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CI="${CI:-1}"   # database tests fail rather than skip when the database is missing
 
 scripts/deps.sh
+# The API description (Public/openapi.json) must be valid OpenAPI 3.1; the Swift tests hold it to the routes.
+scripts/openapi-check.sh
 
 # Three loopback ports; set SIGMARIS_TEST_PG_PORT when 54330..54332 are taken.
 port=${SIGMARIS_TEST_PG_PORT:-54330}

@@ -185,6 +185,7 @@ func buildRouter(services: AppServices) -> Router<SigmarisRequestContext> {
         supabaseAnonKey: configuration.supabaseAnonKey,
         devSignIn: configuration.devSignIn
     ).addRoutes(to: router)
+    DocsController(publicDirectory: configuration.publicDirectory).addRoutes(to: router)
     return router
 }
 

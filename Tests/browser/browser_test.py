@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""End-to-end test of the chat page, the dashboard and the operator page in headless Chromium (Selenium + chromedriver).
+"""End-to-end test of the chat page, the dashboard, the operator page and the API reference in headless Chromium (Selenium + chromedriver).
 
 Run by scripts/browser-test.sh against a running service started with SIGMARIS_DEV_SIGNIN=true.
 The test drives the pages as a person would (pasting tokens, pressing buttons, following links); the
@@ -578,6 +578,40 @@ def test_streaming(driver, base, token):
     screenshot(driver, "chat-streamed.png")
 
 
+def test_api_reference(driver):
+    """/docs renders every operation of /openapi.json (fetched by the browser itself), offline."""
+    print("API reference", flush=True)
+    driver.set_window_size(1280, 1000)
+    driver.get(f"{BASE}/docs")
+    wait(driver, lambda d: visible(d, "reference"), "the API reference")
+    document = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "fetch('/openapi.json').then((r) => r.json()).then(done, (e) => done({error: String(e)}));"
+    )
+    check("paths" in document, f"the page's origin serves /openapi.json {document.get('error', '')}")
+    methods = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+    documented = {(path, method) for path, item in document["paths"].items() for method in item if method in methods}
+    rendered, wrong_statuses = set(), []
+    for section in driver.find_elements(By.CSS_SELECTOR, "section.operation[data-path]"):
+        path, method = section.get_attribute("data-path"), section.get_attribute("data-method")
+        rendered.add((path, method))
+        statuses = {li.get_attribute("data-status") for li in section.find_elements(By.CSS_SELECTOR, "li.response")}
+        if statuses != set(document["paths"].get(path, {}).get(method, {}).get("responses", {})):
+            wrong_statuses.append(f"{method.upper()} {path}: {sorted(statuses)}")
+    check(rendered == documented, f"every route is rendered once: missing {sorted(documented - rendered)}, extra {sorted(rendered - documented)}")
+    check(wrong_statuses == [], f"each route shows every documented status {wrong_statuses}")
+    schemas = {e.get_attribute("data-schema") for e in driver.find_elements(By.CSS_SELECTOR, "[data-schema]")}
+    check(schemas == set(document["components"]["schemas"]), "every schema is rendered")
+    filter_box = driver.find_element(By.ID, "docs-filter")
+    filter_box.send_keys("overview")
+    shown = [s for s in driver.find_elements(By.CSS_SELECTOR, "section.operation") if s.is_displayed()]
+    check([s.get_attribute("data-path") for s in shown] == ["/persona/overview"], "the filter narrows the routes")
+    filter_box.clear()
+    filter_box.send_keys(" ")
+    check(csp_violations(driver) == [], "no Content-Security-Policy violations on /docs")
+    screenshot(driver, "docs.png")
+
+
 def main():
     os.makedirs(ARTIFACTS, exist_ok=True)
     driver = make_driver()
@@ -597,6 +631,7 @@ def main():
         test_dev_sign_in(driver)
         test_not_an_operator(driver, empty_token)
         test_operator(driver, required_env("SIGMARIS_BROWSER_OPERATOR_TOKEN"), user_of(chat_token))
+        test_api_reference(driver)
         errors = console_errors(driver)
         check(errors == [], f"no errors in the browser console {errors!r}")
         test_streaming(driver, required_env("SIGMARIS_BROWSER_STREAM_BASE_URL").rstrip("/"),

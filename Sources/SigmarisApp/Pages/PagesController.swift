@@ -10,7 +10,8 @@ import Glibc
 import Darwin
 #endif
 
-/// The chat page (`/`), the dashboard (`/status`), the operator page (`/operator`), their scripts and
+/// The chat page (`/`), the dashboard (`/status`), the operator page (`/operator`), the API reference
+/// (`/docs`, which renders `/openapi.json`), their scripts and
 /// styles (`/assets/…`), Debian's Chart.js (`/vendor/chart.js/…`) and what the pages need to know to
 /// sign in (`/api/pages/config`).
 ///
@@ -51,6 +52,9 @@ struct PagesController: Sendable {
             router.on("operator", method: method) { request, context in
                 try await page("operator.html", request: request, context: context)
             }
+            router.on("docs", method: method) { request, context in
+                try await page("docs.html", request: request, context: context)
+            }
             router.on("assets/**", method: method) { request, context in
                 try await file(in: assetsFolder, prefix: "/assets/", cacheControl: "no-cache", request: request, context: context)
             }
@@ -84,7 +88,7 @@ struct PagesController: Sendable {
             PageHeaderName.frameOptions: "DENY",
             PageHeaderName.referrerPolicy: "no-referrer",
         ]
-        return try await respond(from: publicFolder, segments: [name], headers: headers, request: request)
+        return try await publicFolder.response(segments: [name], headers: headers, request: request)
     }
 
     private func file(
@@ -104,26 +108,7 @@ struct PagesController: Sendable {
             throw APIError(.notFound, "Not found")
         }
         let headers: HTTPFields = [.cacheControl: cacheControl, .xContentTypeOptions: "nosniff"]
-        return try await respond(from: folder, segments: segments, headers: headers, request: request)
-    }
-
-    private func respond(from folder: StaticFileFolder, segments: [String], headers: HTTPFields, request: Request) async throws -> Response {
-        var headers = headers
-        switch try await folder.load(segments: segments, ifNoneMatch: request.headers[.ifNoneMatch]) {
-        case .notFound:
-            throw APIError(.notFound, "Not found")
-        case .notModified(let eTag):
-            headers[.eTag] = eTag
-            return Response(status: .notModified, headers: headers)
-        case .file(let contents, let contentType, let eTag):
-            headers[.eTag] = eTag
-            headers[.contentType] = contentType
-            headers[.contentLength] = String(contents.count)
-            if request.method == .head {
-                return Response(status: .ok, headers: headers, body: .init())
-            }
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: contents)))
-        }
+        return try await folder.response(segments: segments, headers: headers, request: request)
     }
 
     // MARK: Content-Security-Policy

@@ -47,7 +47,7 @@ struct RemoteCoreClient: Sendable {
 
     private static func failure(_ detail: String, logger: Logger) -> APIError {
         logger.warning("remote persona core failed", metadata: ["sigmaris.detail": "\(detail)"])
-        return APIError(.badGateway, "Sigmaris core request failed", detail: detail)
+        return APIError(.badGateway, "Sigmaris core request failed", reason: "core_failed", detail: detail)
     }
 }
 

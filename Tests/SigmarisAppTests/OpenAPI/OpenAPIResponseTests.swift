@@ -1,0 +1,303 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import SigmarisApp
+import SigmarisAuth
+import SigmarisEngine
+import SigmarisTestSupport
+import Testing
+
+/// Every documented route driven with real requests against the real test database, its success and
+/// the error cases a test can bring about, each real answer held to `Public/openapi.json` (status,
+/// content type, body schema; each event of a stream). Nothing here is mocked: when a handler's
+/// answer changes shape, this fails until the document says so too.
+@Suite("OpenAPI document and real answers", .enabled(if: TestDatabase.shouldRun))
+struct OpenAPIResponseTests {
+    static let operatorID = UUID()
+    static let metricsToken = String(repeating: "metrics-token-", count: 3)
+    static let tooLarge = #"{"text":""# + String(repeating: "x", count: 70 * 1024) + #""}"#
+
+    static func configuration() throws -> SigmarisConfiguration {
+        var configuration = try TestConfiguration.database()
+        configuration.operatorIDs = [operatorID]
+        configuration.devSignIn = true
+        configuration.metricsToken = metricsToken
+        configuration.publicDirectory = OpenAPIDocument.publicDirectory.path
+        configuration.chartJSDirectory = try chartFolder()
+        return configuration
+    }
+
+    /// A Chart.js folder of our own, so the test does not depend on the Debian package's layout.
+    static func chartFolder() throws -> String {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sigmaris-openapi-chart-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data("window.Chart = function () {};\n".utf8).write(to: folder.appendingPathComponent("chart.min.js"))
+        return folder.path
+    }
+
+    static func headers(_ token: String?, _ extra: [(HTTPField.Name, String)] = []) -> HTTPFields {
+        var fields: HTTPFields = [.contentType: "application/json"]
+        if let token { fields[.authorization] = "Bearer \(token)" }
+        for (name, value) in extra { fields[name] = value }
+        return fields
+    }
+
+    @Test func everyRouteAnswersAsDocumented() async throws {
+        let conformance = DocumentConformance(document: try OpenAPIDocument.load())
+        let app = try buildApplication(configuration: try Self.configuration(), logger: TestConfiguration.logger)
+        try await app.test(.router) { client in
+            try await Self.health(client, conformance)
+            try await Self.turns(client, conformance)
+            try await Self.operators(client, conformance)
+            try await Self.sessions(client, conformance)
+            try await Self.account(client, conformance)
+            try await Self.pages(client, conformance)
+        }
+        try await Self.limits(conformance)
+        try await Self.faults(conformance)
+
+        // Every documented operation was answered with a success at least once.
+        let exercised = conformance.statusesByOperation
+        for operation in conformance.document.operations.sorted() {
+            #expect(exercised[operation]?.contains(where: { (200..<300).contains($0) }) == true, "\(operation) never succeeded: \(exercised[operation] ?? [])")
+        }
+        for remark in conformance.remarks { print("OpenAPI: \(remark)") }
+    }
+
+    // MARK: Health, metrics, the document
+
+    static func health(_ client: some TestClientProtocol, _ check: DocumentConformance) async throws {
+        try await check.send(client, .init(.get, "/healthz", expect: .ok))
+        try await check.send(client, .init(.get, "/readyz", expect: .ok))
+        try await check.send(client, .init(.get, "/metrics", expect: .unauthorized))
+        try await check.send(client, .init(.get, "/metrics", headers: [.authorization: "Bearer \(metricsToken)"], expect: .ok))
+        let document = try await check.send(client, .init(.get, "/openapi.json", expect: .ok))
+        try await check.send(client, .init(.get, "/openapi.json", headers: [.ifNoneMatch: document.headers[.eTag] ?? ""], expect: .notModified))
+    }
+
+    // MARK: The two turn routes
+
+    static func turns(_ client: some TestClientProtocol, _ check: DocumentConformance) async throws {
+        let user = UUID()
+        let token = API.userToken(user)
+        let service = API.serviceToken()
+        let personaUser = "openapi_\(UUID().uuidString.prefix(8))"
+        let chat = #"{"user_id":"\#(personaUser)","session_id":"s1","message":"Hello, who are you?","reward_signal":0.5,"affect_signal":{"warmth":0.2}}"#
+        try await check.send(client, .init(.post, "/persona/chat", headers: headers(service), body: chat, expect: .ok))
+        try await stream(client, check, .init(.post, "/persona/chat", headers: headers(service), body: chat, expect: .ok))
+        try await check.send(client, .init(.post, "/persona/chat", headers: headers(token), body: #"{"message":"Hi"}"#, expect: .ok))
+        try await check.send(client, .init(.post, "/persona/chat", headers: headers(service), body: "{", expect: .badRequest))
+        try await check.send(client, .init(.post, "/persona/chat", headers: headers(service), body: #"{"user_id":"x"}"#, expect: .badRequest))
+        try await check.send(client, .init(.post, "/persona/chat", headers: headers(nil), body: chat, expect: .unauthorized))
+        try await check.send(client, .init(.post, "/persona/chat", headers: headers(token), body: chat, expect: .forbidden))
+        try await check.send(client, .init(.post, "/persona/chat", headers: headers(service), body: tooLarge, expect: .contentTooLarge))
+
+        let session = [(HTTPField.Name("x-session-id")!, "openapi-session")]
+        let turn = #"{"text":"Hello there","lang":"en"}"#
+        try await check.send(client, .init(.post, "/api/aei", headers: headers(token, session), body: turn, expect: .ok))
+        try await stream(client, check, .init(.post, "/api/aei", headers: headers(token, session), body: turn, expect: .ok))
+        try await check.send(client, .init(.post, "/api/aei", headers: headers(token), body: #"{"text":"   "}"#, expect: .badRequest))
+        try await check.send(client, .init(.post, "/api/aei", headers: headers(token), body: "[1]", expect: .badRequest))
+        try await check.send(client, .init(.post, "/api/aei", headers: headers(nil), body: turn, expect: .unauthorized))
+        try await check.send(client, .init(.post, "/api/aei", headers: headers(service), body: turn, expect: .unauthorized))
+        try await check.send(client, .init(.post, "/api/aei", headers: headers(token), body: tooLarge, expect: .contentTooLarge))
+        try await check.send(client, .init(.get, "/api/aei", uri: "/api/aei?session=openapi-session", headers: headers(token), expect: .ok))
+        try await check.send(client, .init(.get, "/api/aei", headers: headers(token), expect: .badRequest))
+        try await check.send(client, .init(.get, "/api/aei", uri: "/api/aei?session=x", headers: headers(nil), expect: .unauthorized))
+
+        try await check.send(client, .init(.get, "/api/state/latest", headers: headers(API.userToken(UUID())), expect: .ok))
+        try await check.send(client, .init(.get, "/api/state/latest", headers: headers(token), expect: .ok))
+        try await check.send(client, .init(.get, "/api/state/latest", headers: headers(nil), expect: .unauthorized))
+        try await check.send(client, .init(.get, "/api/state/timeseries", uri: "/api/state/timeseries?limit=5", headers: headers(token), expect: .ok))
+        try await check.send(client, .init(.get, "/api/state/timeseries", headers: headers(nil), expect: .unauthorized))
+    }
+
+    /// A turn asked for as a stream. Until the streaming side exists the route answers JSON to an SSE
+    /// `Accept` (`or:` is then the status of a failing turn); that answer is still held to the document,
+    /// and the stream part is noted as skipped.
+    /// `ending` is the stream's last event: `done`, or `error` with that `reason`.
+    static func stream(
+        _ client: some TestClientProtocol, _ check: DocumentConformance, _ exchange: DocumentedExchange,
+        ending: (event: String, reason: String?) = ("done", nil), sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        var exchange = exchange
+        exchange.headers[.accept] = "text/event-stream"
+        let response = try await check.send(client, exchange, sourceLocation: sourceLocation)
+        let contentType = response.headers[.contentType] ?? ""
+        let label = "\(exchange.method) \(exchange.path)"
+        if contentType.hasPrefix("text/event-stream") {
+            #expect(response.headers[.cacheControl] == "no-store", "\(label)", sourceLocation: sourceLocation)
+            #expect(response.headers[HTTPField.Name("X-Accel-Buffering")!] == "no", "\(label)", sourceLocation: sourceLocation)
+            let last = ReceivedEvent.parse(String(buffer: response.body)).last
+            #expect(last?.event == ending.event, "\(label): \(String(buffer: response.body).suffix(300))", sourceLocation: sourceLocation)
+            if let reason = ending.reason, let data = last?.data {
+                #expect((try? JSONValue(parsing: Array(data.utf8)))?["reason"]?.stringValue == reason, "\(label): \(data)", sourceLocation: sourceLocation)
+            }
+            check.streamsTurns.withLock { $0 = true }
+        } else {
+            #expect(contentType.hasPrefix("application/json"), "\(label): \(contentType)", sourceLocation: sourceLocation)
+            // Before the streaming side existed the routes answered JSON (the failure's own status);
+            // once one stream was seen, every turn asked for as a stream must be one.
+            #expect(check.streamsTurns.withLock { !$0 }, "\(label) answered JSON to Accept: text/event-stream", sourceLocation: sourceLocation)
+            check.note("\(label) answered JSON (\(response.status.code)) to Accept: text/event-stream; the stream check was skipped")
+        }
+    }
+
+    // MARK: Operators
+
+    static func operators(_ client: some TestClientProtocol, _ check: DocumentConformance) async throws {
+        let service = API.serviceToken()
+        let listed = API.userToken(operatorID)
+        let plain = API.userToken(UUID())
+        let personaUser = "openapi_op_\(UUID().uuidString.prefix(8))"
+        try await check.send(client, .init(.post, "/persona/chat", headers: headers(service), body: #"{"user_id":"\#(personaUser)","message":"Hello"}"#, expect: .ok))
+
+        let state = "/persona/state?user_id=\(personaUser)"
+        try await check.send(client, .init(.get, "/persona/state", uri: state, headers: headers(service), expect: .ok))
+        try await check.send(client, .init(.get, "/persona/state", headers: headers(service), expect: .badRequest))
+        try await check.send(client, .init(.get, "/persona/state", uri: "/persona/state?user_id=nobody_\(UUID().uuidString)", headers: headers(service), expect: .notFound))
+        try await check.send(client, .init(.get, "/persona/state", uri: state, headers: headers(nil), expect: .unauthorized))
+        try await check.send(client, .init(.get, "/persona/state", uri: state, headers: headers(plain), expect: .forbidden))
+
+        let silence = #"{"user_id":"\#(personaUser)","action":"silence","reason":"documentation test"}"#
+        try await check.send(client, .init(.post, "/persona/state", headers: headers(service), body: silence, expect: .ok))
+        try await check.send(client, .init(.post, "/persona/state", headers: headers(listed), body: #"{"user_id":"\#(personaUser)","action":"resume","reason":"done"}"#, expect: .ok))
+        try await check.send(client, .init(.get, "/persona/state", uri: state, headers: headers(listed), expect: .ok))
+        try await check.send(client, .init(.post, "/persona/state", headers: headers(service), body: #"{"user_id":"\#(personaUser)","action":"explode","reason":"x"}"#, expect: .badRequest))
+        try await check.send(client, .init(.post, "/persona/state", headers: headers(service), body: #"{"user_id":"nobody_x","action":"reset","reason":"x"}"#, expect: .notFound))
+        try await check.send(client, .init(.post, "/persona/state", headers: headers(nil), body: silence, expect: .unauthorized))
+        try await check.send(client, .init(.post, "/persona/state", headers: headers(plain), body: silence, expect: .forbidden))
+        try await check.send(client, .init(.post, "/persona/state", headers: headers(service), body: tooLarge, expect: .contentTooLarge))
+
+        try await check.send(client, .init(.get, "/persona/overview", headers: headers(listed), expect: .ok))
+        try await check.send(client, .init(.get, "/persona/overview", headers: headers(nil), expect: .unauthorized))
+        try await check.send(client, .init(.get, "/persona/overview", headers: headers(plain), expect: .forbidden))
+    }
+
+    // MARK: Sessions and messages
+
+    static func sessions(_ client: some TestClientProtocol, _ check: DocumentConformance) async throws {
+        let token = API.userToken(UUID())
+        for (session, text) in [("keep", "First"), ("keep", "Second"), ("drop", "Third")] {
+            try await check.send(client, .init(.post, "/api/aei", headers: headers(token, [(HTTPField.Name("x-session-id")!, session)]), body: #"{"text":"\#(text)"}"#, expect: .ok))
+        }
+        try await check.send(client, .init(.get, "/api/sessions", headers: headers(token), expect: .ok))
+        try await check.send(client, .init(.get, "/api/sessions", headers: headers(nil), expect: .unauthorized))
+        try await check.send(client, .init(.patch, "/api/sessions", headers: headers(token), body: #"{"sessionId":"keep","newTitle":"Documented"}"#, expect: .ok))
+        try await check.send(client, .init(.patch, "/api/sessions", headers: headers(token), body: #"{"sessionId":"nope","newTitle":"x"}"#, expect: .notFound))
+        try await check.send(client, .init(.patch, "/api/sessions", headers: headers(token), body: #"{"sessionId":"keep"}"#, expect: .badRequest))
+        try await check.send(client, .init(.patch, "/api/sessions", headers: headers(nil), body: "{}", expect: .unauthorized))
+        try await check.send(client, .init(.patch, "/api/sessions", headers: headers(token), body: tooLarge, expect: .contentTooLarge))
+
+        let list = try await check.send(client, .init(.get, "/api/message", uri: "/api/message?session=keep", headers: headers(token), expect: .ok))
+        let createdAt = try API.json(list)["messages"]?[0]?["created_at"]?.stringValue ?? ""
+        try await check.send(client, .init(.get, "/api/message", headers: headers(token), expect: .badRequest))
+        try await check.send(client, .init(.get, "/api/message", uri: "/api/message?session=keep", headers: headers(nil), expect: .unauthorized))
+        try await check.send(client, .init(.delete, "/api/message", uri: "/api/message?session=keep", headers: headers(token), body: #"{"createdAt":"\#(createdAt)"}"#, expect: .ok))
+        try await check.send(client, .init(.delete, "/api/message", uri: "/api/message?session=keep", headers: headers(token), body: #"{"createdAt":"2001-02-03T04:05:06Z"}"#, expect: .notFound))
+        try await check.send(client, .init(.delete, "/api/message", uri: "/api/message?session=keep", headers: headers(token), body: #"{"createdAt":"yesterday"}"#, expect: .badRequest))
+        try await check.send(client, .init(.delete, "/api/message", uri: "/api/message?session=drop", headers: headers(token), expect: .ok))
+        try await check.send(client, .init(.delete, "/api/message", uri: "/api/message?session=drop", headers: headers(token), expect: .notFound))
+        try await check.send(client, .init(.delete, "/api/message", headers: headers(token), expect: .badRequest))
+        try await check.send(client, .init(.delete, "/api/message", uri: "/api/message?session=keep", headers: headers(nil), expect: .unauthorized))
+        try await check.send(client, .init(.delete, "/api/message", uri: "/api/message?session=keep", headers: headers(token), body: tooLarge, expect: .contentTooLarge))
+
+        try await check.send(client, .init(.delete, "/api/sessions", uri: "/api/sessions?id=keep", headers: headers(token), expect: .ok))
+        try await check.send(client, .init(.delete, "/api/sessions", uri: "/api/sessions?id=keep", headers: headers(token), expect: .notFound))
+        try await check.send(client, .init(.delete, "/api/sessions", headers: headers(token), expect: .badRequest))
+        try await check.send(client, .init(.delete, "/api/sessions", uri: "/api/sessions?id=keep", headers: headers(nil), expect: .unauthorized))
+    }
+
+    // MARK: Account
+
+    static func account(_ client: some TestClientProtocol, _ check: DocumentConformance) async throws {
+        let token = API.userToken(UUID())
+        try await check.send(client, .init(.post, "/api/aei", headers: headers(token), body: #"{"text":"Something to export"}"#, expect: .ok))
+        try await check.send(client, .init(.get, "/api/account/info", headers: headers(token), expect: .ok))
+        try await check.send(client, .init(.get, "/api/account/info", headers: headers(nil), expect: .unauthorized))
+        try await check.send(client, .init(.get, "/api/account/export", headers: headers(token), expect: .ok))
+        try await check.send(client, .init(.get, "/api/account/export", headers: headers(nil), expect: .unauthorized))
+        try await check.send(client, .init(.delete, "/api/account", headers: headers(token), body: "{}", expect: .badRequest))
+        try await check.send(client, .init(.delete, "/api/account", headers: headers(token), body: tooLarge, expect: .contentTooLarge))
+        try await check.send(client, .init(.delete, "/api/account", headers: headers(nil), body: #"{"confirm":"DELETE"}"#, expect: .unauthorized))
+        try await check.send(client, .init(.delete, "/api/account", headers: headers(token), body: #"{"confirm":"DELETE"}"#, expect: .ok))
+    }
+
+    // MARK: Pages and files
+
+    static func pages(_ client: some TestClientProtocol, _ check: DocumentConformance) async throws {
+        try await check.send(client, .init(.get, "/api/pages/config", expect: .ok))
+        try await check.send(client, .init(.post, "/api/dev/token", expect: .ok))
+        try await check.send(client, .init(.post, "/api/dev/token", body: #"{"user_id":"someone"}"#, expect: .badRequest))
+        try await check.send(client, .init(.post, "/api/dev/token", headers: [.origin: "http://evil.example"], expect: .forbidden))
+        try await check.send(client, .init(.post, "/api/dev/token", body: tooLarge, expect: .contentTooLarge))
+
+        let files: [(path: String, uri: String)] = [
+            ("/", "/"), ("/status", "/status"), ("/operator", "/operator"), ("/docs", "/docs"),
+            ("/assets/{path}", "/assets/app.css"), ("/assets/{path}", "/assets/docs.js"),
+            ("/vendor/chart.js/{path}", "/vendor/chart.js/chart.min.js"),
+        ]
+        for file in files {
+            let page = try await check.send(client, .init(.get, file.path, uri: file.uri, expect: .ok))
+            try await check.send(client, .init(.get, file.path, uri: file.uri, headers: [.ifNoneMatch: page.headers[.eTag] ?? ""], expect: .notModified))
+            try await check.send(client, .init(.head, file.path, uri: file.uri, expect: .ok))
+        }
+        for folder in ["/assets/", "/vendor/chart.js/"] {
+            let path = folder + "{path}"
+            try await check.send(client, .init(.get, path, uri: folder + "missing.css", expect: .notFound))
+            try await check.send(client, .init(.get, path, uri: folder + "%2e%2e/secret.css", expect: .badRequest))
+        }
+    }
+
+    // MARK: What needs another configuration
+
+    /// One turn a minute: the second of the same user, on either route, is a 429.
+    static func limits(_ check: DocumentConformance) async throws {
+        var configuration = try Self.configuration()
+        configuration.turnRateLimitPerMinute = 1
+        let token = API.userToken(UUID())
+        try await buildApplication(configuration: configuration, logger: TestConfiguration.logger).test(.router) { client in
+            try await check.send(client, .init(.post, "/api/aei", headers: headers(token), body: #"{"text":"one"}"#, expect: .ok))
+            try await check.send(client, .init(.post, "/api/aei", headers: headers(token), body: #"{"text":"two"}"#, expect: .tooManyRequests))
+            try await check.send(client, .init(.post, "/persona/chat", headers: headers(token), body: #"{"message":"three"}"#, expect: .tooManyRequests))
+        }
+    }
+
+    /// A database that is down (503) and a provider that fails with SIGMARIS_RAISE_LLM_ERRORS (502).
+    static func faults(_ check: DocumentConformance) async throws {
+        let service = API.serviceToken()
+        let token = API.userToken(UUID())
+        let down = try buildApplication(configuration: TestConfiguration.unreachableDatabase(), logger: TestConfiguration.logger, runMigrations: false)
+        try await down.test(.router) { client in
+            try await check.send(client, .init(.get, "/readyz", expect: .serviceUnavailable))
+            try await check.send(client, .init(.post, "/persona/chat", headers: headers(service), body: #"{"user_id":"u","message":"Hi"}"#, expect: .serviceUnavailable))
+            try await check.send(client, .init(.post, "/api/aei", headers: headers(token), body: #"{"text":"Hi"}"#, expect: .serviceUnavailable))
+            try await check.send(client, .init(.get, "/api/sessions", headers: headers(token), expect: .serviceUnavailable))
+            try await check.send(client, .init(.get, "/persona/overview", headers: headers(service), expect: .serviceUnavailable))
+            // Streamed, the same failure is the stream's error event (a 503 before streaming exists).
+            try await stream(client, check, .init(.post, "/persona/chat", headers: headers(service), body: #"{"user_id":"u","message":"Hi"}"#, expect: .ok, or: .serviceUnavailable), ending: ("error", "database_unavailable"))
+            try await stream(client, check, .init(.post, "/api/aei", headers: headers(token), body: #"{"text":"Hi"}"#, expect: .ok, or: .serviceUnavailable), ending: ("error", "database_unavailable"))
+        }
+        // A 400 is not retried, so the failure is immediate.
+        try await StubHTTPServer.with({ _, _ in StubResponse.json(#"{"error":"refused"}"#, status: 400) }) { stub in
+            var configuration = try TestConfiguration.database()
+            configuration.llmProvider = .openai
+            configuration.openAIBaseURL = URL(string: stub.baseURL)!
+            configuration.raiseLLMErrors = true
+            try await buildApplication(configuration: configuration, logger: TestConfiguration.logger).test(.router) { client in
+                try await check.send(client, .init(.post, "/persona/chat", headers: headers(service), body: #"{"user_id":"u_502","message":"Hi"}"#, expect: .badGateway))
+                try await check.send(client, .init(.post, "/api/aei", headers: headers(token), body: #"{"text":"Hi"}"#, expect: .badGateway))
+                try await stream(client, check, .init(.post, "/persona/chat", headers: headers(service), body: #"{"user_id":"u_502","message":"Hi"}"#, expect: .ok, or: .badGateway), ending: ("error", "provider_failed"))
+                try await stream(client, check, .init(.post, "/api/aei", headers: headers(token), body: #"{"text":"Hi"}"#, expect: .ok, or: .badGateway), ending: ("error", "provider_failed"))
+            }
+            // A remote core that fails: 502 as JSON, `core_failed` in a stream.
+            var remote = try TestConfiguration.database()
+            remote.coreURL = URL(string: stub.baseURL)!
+            try await buildApplication(configuration: remote, logger: TestConfiguration.logger).test(.router) { client in
+                try await check.send(client, .init(.post, "/api/aei", headers: headers(token), body: #"{"text":"Hi"}"#, expect: .badGateway))
+                try await stream(client, check, .init(.post, "/api/aei", headers: headers(token), body: #"{"text":"Hi"}"#, expect: .ok, or: .badGateway), ending: ("error", "core_failed"))
+            }
+        }
+    }
+}
