@@ -21,6 +21,7 @@ struct AEIController {
             try await JSONRequest.object(request, context: context), sessionHeader: request.headers[AEIRequest.sessionHeader])
         try rateLimiter.admit(user.id.uuidString.lowercased())
         if TurnEventStream.isRequested(by: request) {
+            try exchange.checkRoom(user: user.storeUser)
             return TurnEventStream.response(context: context) { [exchange, logger = context.logger] deltas in
                 let outcome = try await exchange.run(
                     user: user.storeUser, sessionID: body.sessionID, text: body.text, logger: logger, replyDeltas: deltas)

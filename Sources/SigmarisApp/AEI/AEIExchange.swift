@@ -22,6 +22,11 @@ struct AEIExchange: Sendable {
     let core: Core
     let store: SigmarisStore
 
+    /// Refuses before a stream starts what the turn would refuse once it runs (a full user queue).
+    func checkRoom(user: StoreUser) throws(APIError) {
+        if case .inProcess(let turns) = core { try turns.locks.checkRoom(user.personaUserID) }
+    }
+
     /// - Parameter replyDeltas: when set, the reply streams to it; the rows still commit (or not)
     ///   together, after the whole reply.
     func run(

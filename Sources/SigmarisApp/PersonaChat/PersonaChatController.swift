@@ -33,6 +33,7 @@ struct PersonaChatController {
         let headers: HTTPFields = [Self.modelHeader: turns.engine.provider.modelName]
 
         if TurnEventStream.isRequested(by: request) {
+            try turns.locks.checkRoom(userID)
             return TurnEventStream.response(context: context, headers: headers) { [turns, logger] deltas in
                 let result = try await turns.run(turnRequest, context: turnContext, logger: logger, replyDeltas: deltas)
                 return PersonaChatResponse(reply: result.reply, meta: result.meta)

@@ -99,6 +99,13 @@ final class UserTurnLock: Sendable {
         return try await body()
     }
 
+    /// Refuses now what `acquire` would refuse: a streamed turn acquires inside its response, after
+    /// the status is sent, so it asks first to answer a full queue with a 429 rather than an event.
+    /// (Two requests racing for the last place can still meet the refusal inside the stream.)
+    func checkRoom(_ userID: String) throws(APIError) {
+        if let waiting = waitingCount(userID), waiting >= maxQueuedPerUser { throw Self.queueFull(maxQueuedPerUser) }
+    }
+
     /// How many turns of `userID` wait behind the running one (nil: none runs).
     func waitingCount(_ userID: String) -> Int? {
         guarded.withLock { $0.queues[userID]?.count }

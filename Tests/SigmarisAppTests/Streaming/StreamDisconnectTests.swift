@@ -46,3 +46,32 @@ struct StreamDisconnectTests {
         #expect(try await API.rowCounts(userID: userID) == .init())
     }
 }
+
+@Suite("A streamed turn meets a full user queue", .enabled(if: TestDatabase.shouldRun))
+struct StreamQueueFullTests {
+    @Test("the refusal is the JSON 429, before any stream")
+    func fullQueueIs429() async throws {
+        var configuration = try TestConfiguration.database()
+        configuration.maxQueuedTurns = 1
+        let services = try AppServices(configuration: configuration, logger: TestConfiguration.logger)
+        let router = buildRouter(services: services)
+        let user = UUID()
+        let userID = user.uuidString.lowercased()
+        let locks = services.turns.locks
+        try await locks.acquire(userID)  // a turn runs…
+        async let waiter: Void = locks.withLock(userID) {}  // …and one waits: the queue is full
+        #expect(await eventually { locks.waitingCount(userID) == 1 })
+        try await Application(router: router).test(.router) { client in
+            for uri in ["/api/aei", "/persona/chat"] {
+                try await client.execute(
+                    uri: uri, method: .post, headers: SSE.headers(API.userToken(user)), body: API.body(#"{"text":"hi","message":"hi"}"#)
+                ) { response in
+                    #expect(response.status == .tooManyRequests)
+                    #expect(response.headers[.contentType] == "application/json; charset=utf-8")
+                }
+            }
+        }
+        locks.release(userID)
+        try await waiter
+    }
+}
