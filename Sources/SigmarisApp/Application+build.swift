@@ -54,7 +54,8 @@ public struct AppServices: Sendable {
                 http: outbound.client,
                 credential: ServiceCredential(
                     serviceRoleKey: configuration.supabaseServiceRoleKey,
-                    signer: try configuration.supabaseJWTSecret.map { try JWTSigner(hmacSecret: $0) }))
+                    signer: try configuration.supabaseJWTSecret.map { try JWTSigner(hmacSecret: $0) }),
+                streaming: outbound.streaming)
         }
     }
 

@@ -109,7 +109,7 @@ public final class StubHTTPServer: Sendable {
         _ behavior: @escaping Behavior,
         _ body: (StubHTTPServer) async throws -> T
     ) async throws -> T {
-        try await with(server: start(behavior), body)
+        try await scoped(start(behavior), close: { await $0.stop() }, body)
     }
 
     /// Runs `body` with a started streaming server and always stops it afterwards.
@@ -117,21 +117,7 @@ public final class StubHTTPServer: Sendable {
         streaming script: @escaping StreamScript,
         _ body: (StubHTTPServer) async throws -> T
     ) async throws -> T {
-        try await with(server: start(streaming: script), body)
-    }
-
-    private static func with<T>(
-        server: StubHTTPServer,
-        _ body: (StubHTTPServer) async throws -> T
-    ) async throws -> T {
-        do {
-            let result = try await body(server)
-            await server.stop()
-            return result
-        } catch {
-            await server.stop()
-            throw error
-        }
+        try await scoped(start(streaming: script), close: { await $0.stop() }, body)
     }
 }
 

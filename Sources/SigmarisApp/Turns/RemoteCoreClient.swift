@@ -16,6 +16,8 @@ struct RemoteCoreClient: Sendable {
     let baseURL: String
     let http: CurlHTTPClient
     let credential: ServiceCredential
+    /// What `streamChat` streams over; without it a reply is handed on in one piece.
+    var streaming: CurlStreamingClient? = nil
     static let timeout = Duration.seconds(90)
 
     func chat(userID: String, sessionID: String, message: String, logger: Logger) async throws -> Answer {
@@ -48,6 +50,86 @@ struct RemoteCoreClient: Sendable {
     private static func failure(_ detail: String, logger: Logger) -> APIError {
         logger.warning("remote persona core failed", metadata: ["sigmaris.detail": "\(detail)"])
         return APIError(.badGateway, "Sigmaris core request failed", reason: "core_failed", detail: detail)
+    }
+}
+
+extension RemoteCoreClient {
+    /// `chat`, streamed: `POST {core}/persona/chat` with `Accept: text/event-stream`, each `delta`
+    /// event's text handed to `onDelta` as it arrives, and the `done` event's `{reply, meta}` as
+    /// the answer (the model from the `x-sigmaris-model` header).
+    ///
+    /// A non-200 answer, an `error` event, a stream that ends without `done`, a `done` that is not
+    /// `{reply, meta}`, or a transport failure is a 502 (`reason: core_failed`). A cancelled task
+    /// aborts the stream and throws `CancellationError`; whatever `onDelta` throws is rethrown
+    /// unchanged (and aborts the stream).
+    func streamChat(
+        userID: String, sessionID: String, message: String, logger: Logger,
+        onDelta: (String) async throws -> Void
+    ) async throws -> Answer {
+        guard let streaming else {
+            let answer = try await chat(userID: userID, sessionID: sessionID, message: message, logger: logger)
+            try await onDelta(answer.reply)
+            return answer
+        }
+        let body: JSONValue = ["user_id": .string(userID), "session_id": .string(sessionID), "message": .string(message)]
+        let request = HTTPRequest(
+            method: .post, url: baseURL + "/persona/chat",
+            headers: [
+                ("Content-Type", "application/json"), ("Accept", "text/event-stream"),
+                ("Authorization", "Bearer " + (try credential.token())),
+            ],
+            body: Array(body.serialized().utf8), timeout: Self.timeout)
+        do {
+            // A turn is not idempotent (it stores rows), so it is sent once.
+            var stream = try await streaming.open(request, logger: logger)
+            guard stream.head.status == 200 else {
+                throw Self.streamFailure("core answered \(stream.head.status)", logger: logger)
+            }
+            let model = stream.head.headerValue(PersonaChatController.modelHeader.rawName) ?? "remote"
+            var decoder = ServerSentEventDecoder()
+            while let bytes = try await stream.nextChunk() {
+                for event in decoder.feed(bytes) {
+                    if let answer = try await Self.handle(event, model: model, logger: logger, onDelta: onDelta) {
+                        return answer
+                    }
+                }
+            }
+            throw Self.streamFailure("core stream ended before done", logger: logger)
+        } catch let error as OutboundHTTPError {
+            if error.code == .cancelled { throw CancellationError() }
+            throw Self.streamFailure("core unreachable (\(error.code))", logger: logger)
+        }
+    }
+
+    /// One event of the core's stream: a `delta` is handed on, `done` is the answer, `error` fails.
+    private static func handle(
+        _ event: ServerSentEvent, model: String, logger: Logger, onDelta: (String) async throws -> Void
+    ) async throws -> Answer? {
+        let data = try? JSONValue(parsing: Array(event.data.utf8))
+        switch event.event {
+        case "delta":
+            guard let text = data?["text"]?.stringValue else {
+                throw streamFailure("core delta is not {text}", logger: logger)
+            }
+            try await onDelta(text)
+            return nil
+        case "done":
+            guard let reply = data?["reply"]?.stringValue, let meta = data?["meta"], meta.objectValue != nil else {
+                throw streamFailure("core answer is not {reply, meta}", logger: logger)
+            }
+            return Answer(reply: reply, meta: meta, model: model)
+        case "error":
+            let reason = data?["reason"]?.stringValue.map { " (\($0.prefix(40)))" } ?? ""
+            throw streamFailure("core stream failed" + reason, logger: logger)
+        default:
+            return nil  // an event this client does not know: ignored, as SSE clients do
+        }
+    }
+
+    private static func streamFailure(_ detail: String, logger: Logger) -> APIError {
+        var error = failure(detail, logger: logger)
+        error.reason = "core_failed"
+        return error
     }
 }
 

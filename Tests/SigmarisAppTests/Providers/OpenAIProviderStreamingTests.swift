@@ -17,7 +17,7 @@ struct OpenAIProviderStreamingTests {
     /// A reply streamed from a stub running `script` that is expected to fail: the failure, the
     /// pieces handed over before it, and how many requests the stub saw.
     static func failedReply(
-        timeouts: OpenAICompatibleProvider.Timeouts = .init(chat: .seconds(5), embeddings: .seconds(5)),
+        timeouts: OpenAICompatibleProvider.Timeouts = .init(chat: .seconds(30), embeddings: .seconds(5)),
         _ script: @escaping StubHTTPServer.StreamScript
     ) async throws -> (error: ProviderError?, deltas: [String], requests: Int) {
         try await StubHTTPServer.with(streaming: script) { server in

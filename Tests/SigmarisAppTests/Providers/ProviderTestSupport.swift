@@ -113,28 +113,30 @@ enum FakeOpenAI {
 }
 
 extension ProviderHarness {
-    /// A provider that streams replies over its own streaming client (shut down afterwards).
+    /// A provider that streams replies over its own streaming client (shut down afterwards). The
+    /// generous timeout is only a bound for a loaded machine; tests of the timeout pass their own.
     static func withStreamingProvider<T>(
         baseURL: String,
-        timeouts: OpenAICompatibleProvider.Timeouts = .init(chat: .seconds(5), embeddings: .seconds(5)),
+        timeouts: OpenAICompatibleProvider.Timeouts = .init(chat: .seconds(30), embeddings: .seconds(5)),
         usageObserver: (@Sendable (ProviderTokenUsage) -> Void)? = nil,
         _ body: (OpenAICompatibleProvider, CurlStreamingClient) async throws -> T
     ) async throws -> T {
-        let streaming = CurlStreamingClient(configuration: .init(connectTimeout: .seconds(2), requestTimeout: .seconds(10)))
-        do {
-            let result = try await withHTTPClient(threads: 2, requestTimeout: .seconds(10)) { http in
+        try await withStreamingClient { streaming in
+            try await withHTTPClient(threads: 2, requestTimeout: .seconds(10)) { http in
                 try await body(OpenAICompatibleProvider(
                     baseURL: baseURL, apiKey: apiKey, personaModel: personaModel, embeddingModel: embeddingModel,
                     http: http, streaming: streaming, logger: logger, timeouts: timeouts, retry: fastRetry,
                     usageObserver: usageObserver
                 ), streaming)
             }
-            await streaming.shutdown()
-            return result
-        } catch {
-            await streaming.shutdown()
-            throw error
         }
+    }
+
+    /// Runs `body` with a streaming client that is always shut down afterwards.
+    static func withStreamingClient<T>(_ body: (CurlStreamingClient) async throws -> T) async throws -> T {
+        try await scoped(
+            CurlStreamingClient(configuration: .init(connectTimeout: .seconds(2), requestTimeout: .seconds(30))),
+            close: { await $0.shutdown() }, body)
     }
 }
 

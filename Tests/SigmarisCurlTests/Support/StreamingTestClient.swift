@@ -1,21 +1,14 @@
 import Logging
 import SigmarisCurl
+import SigmarisTestSupport
 import Testing
 
 /// Runs `body` with a streaming client that is always shut down afterwards.
 func withStreamingClient<T>(
-    configuration: CurlHTTPClientConfiguration = .init(connectTimeout: .seconds(2), requestTimeout: .seconds(10)),
+    configuration: CurlHTTPClientConfiguration = .init(connectTimeout: .seconds(2), requestTimeout: .seconds(30)),
     _ body: (CurlStreamingClient) async throws -> T
 ) async throws -> T {
-    let client = CurlStreamingClient(configuration: configuration)
-    do {
-        let result = try await body(client)
-        await client.shutdown()
-        return result
-    } catch {
-        await client.shutdown()
-        throw error
-    }
+    try await scoped(CurlStreamingClient(configuration: configuration), close: { await $0.shutdown() }, body)
 }
 
 /// What a whole stream delivered: the head, the body chunks in order, and the failure if any.
