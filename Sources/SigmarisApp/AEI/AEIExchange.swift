@@ -44,9 +44,12 @@ struct AEIExchange: Sendable {
             return Outcome(reply: result.reply, meta: result.meta, model: result.modelName)
 
         case .remote(let client):
-            let answer = try await client.chat(userID: user.personaUserID, sessionID: sessionID, message: text, logger: logger)
-            // TODO(streaming): stream from the core once RemoteCoreClient.streamChat lands.
-            try await replyDeltas?(answer.reply)
+            let answer = if let replyDeltas {
+                try await client.streamChat(
+                    userID: user.personaUserID, sessionID: sessionID, message: text, logger: logger, onDelta: replyDeltas)
+            } else {
+                try await client.chat(userID: user.personaUserID, sessionID: sessionID, message: text, logger: logger)
+            }
             var logger = logger
             logger[metadataKey: "sigmaris.trace_id"] = "\(StateSnapshotFields(meta: answer.meta).traceID ?? "none")"
             try await store.rows(of: user).insert(chat, reply: answer.reply, meta: answer.meta)

@@ -83,7 +83,7 @@ extension RemoteCoreClient {
             // A turn is not idempotent (it stores rows), so it is sent once.
             var stream = try await streaming.open(request, logger: logger)
             guard stream.head.status == 200 else {
-                throw Self.streamFailure("core answered \(stream.head.status)", logger: logger)
+                throw Self.failure("core answered \(stream.head.status)", logger: logger)
             }
             let model = stream.head.headerValue(PersonaChatController.modelHeader.rawName) ?? "remote"
             var decoder = ServerSentEventDecoder()
@@ -94,10 +94,10 @@ extension RemoteCoreClient {
                     }
                 }
             }
-            throw Self.streamFailure("core stream ended before done", logger: logger)
+            throw Self.failure("core stream ended before done", logger: logger)
         } catch let error as OutboundHTTPError {
             if error.code == .cancelled { throw CancellationError() }
-            throw Self.streamFailure("core unreachable (\(error.code))", logger: logger)
+            throw Self.failure("core unreachable (\(error.code))", logger: logger)
         }
     }
 
@@ -109,27 +109,21 @@ extension RemoteCoreClient {
         switch event.event {
         case "delta":
             guard let text = data?["text"]?.stringValue else {
-                throw streamFailure("core delta is not {text}", logger: logger)
+                throw failure("core delta is not {text}", logger: logger)
             }
             try await onDelta(text)
             return nil
         case "done":
             guard let reply = data?["reply"]?.stringValue, let meta = data?["meta"], meta.objectValue != nil else {
-                throw streamFailure("core answer is not {reply, meta}", logger: logger)
+                throw failure("core answer is not {reply, meta}", logger: logger)
             }
             return Answer(reply: reply, meta: meta, model: model)
         case "error":
             let reason = data?["reason"]?.stringValue.map { " (\($0.prefix(40)))" } ?? ""
-            throw streamFailure("core stream failed" + reason, logger: logger)
+            throw failure("core stream failed" + reason, logger: logger)
         default:
             return nil  // an event this client does not know: ignored, as SSE clients do
         }
-    }
-
-    private static func streamFailure(_ detail: String, logger: Logger) -> APIError {
-        var error = failure(detail, logger: logger)
-        error.reason = "core_failed"
-        return error
     }
 }
 

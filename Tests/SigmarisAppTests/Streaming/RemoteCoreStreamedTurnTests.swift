@@ -1,0 +1,57 @@
+import Foundation
+import HummingbirdTesting
+import SigmarisApp
+import SigmarisTestSupport
+import Testing
+
+/// Remote-core mode streams too: the proxy's `/api/aei` stream is the core's `/persona/chat` stream.
+@Suite("Streamed turns through a remote core", .enabled(if: TestDatabase.shouldRun))
+struct RemoteCoreStreamedTurnTests {
+    @Test("the core's deltas reach the client as they come; the exchange is stored before done")
+    func streamsThroughTheCore() async throws {
+        var coreConfiguration = try TestConfiguration.database()
+        coreConfiguration.port = 0
+        let core = try buildApplication(configuration: coreConfiguration, logger: TestConfiguration.logger)
+        try await core.test(.live) { coreClient in
+            var configuration = try TestConfiguration.database()
+            configuration.coreURL = URL(string: "http://127.0.0.1:\(coreClient.port!)")!
+            let proxy = try buildApplication(configuration: configuration, logger: TestConfiguration.logger)
+            let user = UUID()
+            try await proxy.test(.router) { client in
+                try await client.execute(
+                    uri: "/api/aei", method: .post, headers: SSE.headers(API.userToken(user)),
+                    body: API.body(#"{"text":"hello there, who are you?"}"#)
+                ) { response in
+                    let events = try SSE.events(response)
+                    #expect(events.filter { $0.name == "delta" }.count > 1, "the core's local provider streams word by word")
+                    let done = try #require(events.last)
+                    #expect(done.name == "done")
+                    #expect(done.data["model"]?.stringValue == "sigmaris-local-v1")
+                    #expect(SSE.deltaText(events) == done.data["output"]?.stringValue)
+                }
+            }
+            #expect(try await API.rowCounts(userID: user.uuidString.lowercased()) == .init(
+                messages: 2, snapshots: 1, turns: 2, episodes: 1, personaState: 1))
+        }
+    }
+
+    @Test("a core that fails ends the stream with core_failed and stores nothing")
+    func coreFailure() async throws {
+        try await StubHTTPServer.with({ _, _ in StubResponse.json(#"{"detail":"boom"}"#, status: 500) }) { stub in
+            var configuration = try TestConfiguration.database()
+            configuration.coreURL = URL(string: stub.baseURL)!
+            let proxy = try buildApplication(configuration: configuration, logger: TestConfiguration.logger)
+            let user = UUID()
+            try await proxy.test(.router) { client in
+                try await client.execute(
+                    uri: "/api/aei", method: .post, headers: SSE.headers(API.userToken(user)), body: API.body(#"{"text":"hi"}"#)
+                ) { response in
+                    let events = try SSE.events(response)
+                    #expect(events.map(\.name) == ["error"])
+                    #expect(events.first?.data["reason"]?.stringValue == "core_failed")
+                }
+            }
+            #expect(try await API.rowCounts(userID: user.uuidString.lowercased()) == .init())
+        }
+    }
+}
