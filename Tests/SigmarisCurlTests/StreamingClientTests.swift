@@ -35,7 +35,7 @@ struct StreamingClientTests {
                 #expect(head?.headerValue("x-stub") == "yes")
                 #expect(head?.headerValue("Content-Type") == "text/event-stream")
                 #expect(pieces == ["one", "two", "three"])
-                #expect(await eventually { client.activeTransferCount == 0 })
+                #expect(await waitUntil { client.activeTransferCount == 0 })
             }
         }
     }
@@ -124,8 +124,8 @@ struct StreamingClientTests {
                 #expect(["", "first"].contains(collected.text))
                 #expect(collected.error?.code == .timedOut)
                 // The stub never ends the response: only the client can have closed it.
-                #expect(await eventually { closed.count == 1 })
-                #expect(await eventually { client.activeTransferCount == 0 })
+                #expect(await waitUntil { closed.count == 1 })
+                #expect(await waitUntil { client.activeTransferCount == 0 })
             }
         }
     }
@@ -171,7 +171,7 @@ struct StreamingClientTests {
                 let request = HTTPRequest(
                     url: server.baseURL + "/v1/chat?key=\(secret)", headers: [("Authorization", "Bearer \(secret)")])
                 _ = await collect(client.stream(request, logger: capture.logger))
-                #expect(await eventually { capture.all.count == 1 })
+                #expect(await waitUntil { capture.all.count == 1 })
                 let entry = try #require(capture.all.first)
                 #expect(entry.metadata["http.status"] == "200")
                 #expect(entry.metadata["http.url"] == server.baseURL + "/v1/chat")

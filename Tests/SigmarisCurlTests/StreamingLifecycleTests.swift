@@ -42,7 +42,7 @@ struct StreamingLifecycleTests {
                 #expect(outcome.chunks == 1)
                 #expect(outcome.error == nil || outcome.error?.code == .cancelled)
                 #expect(await server.waitForAbandonedResponses(1))
-                #expect(await eventually { client.activeTransferCount == 0 })
+                #expect(await waitUntil { client.activeTransferCount == 0 })
             }
         }
     }
@@ -60,7 +60,7 @@ struct StreamingLifecycleTests {
                     #expect(bytes == Array("first".utf8))
                 }  // the iterator (and with it the stream) is gone here
                 #expect(await server.waitForAbandonedResponses(1))
-                #expect(await eventually { client.activeTransferCount == 0 })
+                #expect(await waitUntil { client.activeTransferCount == 0 })
             }
         }
     }
@@ -84,7 +84,7 @@ struct StreamingLifecycleTests {
                 reading.cancel()
                 #expect(await reading.value?.code == .cancelled)
                 #expect(await server.waitForAbandonedResponses(1))
-                #expect(await eventually { client.activeTransferCount == 0 })
+                #expect(await waitUntil { client.activeTransferCount == 0 })
             }
         }
     }
@@ -120,7 +120,7 @@ struct StreamingLifecycleTests {
                 for index in 0..<count {
                     #expect(texts[index] == "start /n/\(index);end")
                 }
-                #expect(await eventually { client.activeTransferCount == 0 })
+                #expect(await waitUntil { client.activeTransferCount == 0 })
             }
         }
     }

@@ -101,7 +101,7 @@ public final class StubHTTPServer: Sendable {
     /// Waits until `count` streamed responses were abandoned by their client; false when they
     /// were not within `limit` (which only keeps a broken test from hanging).
     public func waitForAbandonedResponses(_ count: Int, limit: Duration = .seconds(10)) async -> Bool {
-        await eventually(limit: limit) { abandonedResponseCount >= count }
+        await waitUntil(limit: limit) { abandonedResponseCount >= count }
     }
 
     /// Runs `body` with a started server and always stops it afterwards.

@@ -23,8 +23,9 @@ public final class TestSignal: Sendable {
 }
 
 /// Waits (polling) until `condition` holds; false when it did not within `limit`, which only keeps
-/// a broken test from hanging (never a speed goal).
-public func eventually(limit: Duration = .seconds(10), _ condition: () -> Bool) async -> Bool {
+/// a broken test from hanging (never a speed goal). Not called `eventually`: test targets that
+/// import this module have helpers of that name, and a trailing closure would fit both.
+public func waitUntil(limit: Duration = .seconds(10), _ condition: () -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + limit
     while !condition() {
         guard ContinuousClock.now < deadline else { return false }

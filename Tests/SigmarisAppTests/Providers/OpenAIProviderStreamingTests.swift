@@ -68,7 +68,7 @@ struct OpenAIProviderStreamingTests {
                 #expect(body["stream"] as? Bool == true)
                 #expect((body["stream_options"] as? [String: Any])?["include_usage"] as? Bool == true)
                 #expect(body["model"] as? String == ProviderHarness.personaModel)
-                #expect(await eventually { streaming.activeTransferCount == 0 })
+                #expect(await waitUntil { streaming.activeTransferCount == 0 })
             }
         }
     }
@@ -201,7 +201,7 @@ struct OpenAIProviderStreamingTests {
                     try await provider.streamReply(to: ProviderHarness.replyRequest()) { _ in throw ListenerGone() }
                 }
                 #expect(await server.waitForAbandonedResponses(1))
-                #expect(await eventually { streaming.activeTransferCount == 0 })
+                #expect(await waitUntil { streaming.activeTransferCount == 0 })
                 #expect(server.requests.count == 1)
             }
         }
