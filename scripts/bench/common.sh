@@ -78,12 +78,12 @@ stop_server() {
 # The id of benchmark user N (1, 2, ...).
 uid() { printf '00000000-0000-4000-8000-%012d' "$1"; }
 
-# mint_tokens COUNT FILE SECRET: "user-id token" lines for users 1..COUNT, signed with SECRET, sorted.
+# mint_tokens COUNT FILE SECRET: "user-id token" lines for users 1..COUNT, signed with SECRET, sorted
+# (scripts/bench/mint_tokens.py: the claims of `sigmaris token --user`, thousands a second).
 mint_tokens() {
     say "minting $1 tokens"
     for i in $(seq 1 "$1"); do uid "$i"; echo; done \
-        | env -i PATH="$PATH" SUPABASE_JWT_SECRET="$3" BIN="$bin" \
-            xargs -P 4 -n 1 sh -c 'printf "%s %s\n" "$1" "$("$BIN" token --env-file /dev/null --user "$1" --lifetime 7200)"' _ \
+        | env -i PATH="$PATH" SUPABASE_JWT_SECRET="$3" "${BENCH_PYTHON:-python3}" "$root/scripts/bench/mint_tokens.py" 7200 \
         | sort >"$2"
     [ "$(awk 'NF == 2' "$2" | wc -l)" -eq "$1" ] || die "could not mint $1 tokens (see $2)"
 }
