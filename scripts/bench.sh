@@ -37,7 +37,8 @@
 #   BENCH_SEED_TURNS=50  BENCH_EPISODES= (see 4)  BENCH_POOL_SIZE=16  BENCH_PORT=18370
 #   BENCH_PG_PORT=54370  BENCH_MAX_ERROR_RATE=0.01  BENCH_PGBENCH=1 (0 skips both pgbench passes)
 #   BENCH_PROVIDER=local|stub  BENCH_STUB_PORT=BENCH_PORT+1  BENCH_EMBEDDING_DIM=1536 (stub only)
-#   BENCH_TURN_BASELINE_TPS (turn.pgbench on main before issue #15, docs/benchmarks.md "Turn cost")
+#   BENCH_TURN_BASELINE_TPS=364.9  BENCH_TURN_BASELINE_SHARE=21.0 (turn.pgbench on main before issue
+#     #15, as tps and as % of the minimal writes of the same run; docs/benchmarks.md "Turn cost (#15)")
 #   BENCH_BIN=path/to/sigmaris (skips the build)  BENCH_SCRATCH=.build-bench  BENCH_KEEP_PG=0
 #   BENCH_OUT=.data/bench  BENCH_LABEL (a name for this run, printed in the title)
 #   BENCH_PROFILE=perf: sample the server with `perf record -g` during the measured phase and print
@@ -65,8 +66,11 @@ run_pgbench=${BENCH_PGBENCH:-1}
 provider=${BENCH_PROVIDER:-local}
 stub_port=${BENCH_STUB_PORT:-$((port + 1))}
 embedding_dim=${BENCH_EMBEDDING_DIM:-1536}
-# turn.pgbench's rate on main before the work of issue #15 (docs/benchmarks.md, "Turn cost (#15)").
-turn_baseline_tps=${BENCH_TURN_BASELINE_TPS:-0}
+# turn.pgbench on main before the work of issue #15 (docs/benchmarks.md, "Turn cost (#15)"): its rate,
+# and its rate as a share of the minimal write set's in the same run (steadier than the rate when the
+# machine's load differs between runs).
+turn_baseline_tps=${BENCH_TURN_BASELINE_TPS:-364.9}
+turn_baseline_share=${BENCH_TURN_BASELINE_SHARE:-21.0}
 scratch=${BENCH_SCRATCH:-$root/.build-bench}
 profile=${BENCH_PROFILE:-}
 out=${BENCH_OUT:-$root/.data/bench}
@@ -80,6 +84,7 @@ done
 case "$profile" in ""|perf) ;; *) die "BENCH_PROFILE must be empty or perf" ;; esac
 case "$provider" in local|stub) ;; *) die "BENCH_PROVIDER must be local or stub" ;; esac
 [[ $turn_baseline_tps =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "BENCH_TURN_BASELINE_TPS must be a number"
+[[ $turn_baseline_share =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "BENCH_TURN_BASELINE_SHARE must be a number"
 
 # --- tools -------------------------------------------------------------------------------------------
 extra=(wrk)
@@ -277,7 +282,7 @@ report() {
         -v hwm="$rss_peak_kb" -v rss="$rss_now_kb" -v dur="$duration" -v tck="$clk_tck" \
         -v st="$((server_t1 - server_t0))" -v pt="$((pg_t1 - pg_t0))" -v wms="$((wrk_ms1 - wrk_ms0))" \
         -v tps="$tps" -v pglat="$pg_lat" -v pgtx="$pg_tx" -v ppt="$((pg_p1 - pg_p0))" -v pgbms="$((pgb_ms1 - pgb_ms0))" \
-        -v tpsmin="$tps_min" -v base_tps="$turn_baseline_tps" -v conns="$connections" -v threads="$threads" \
+        -v tpsmin="$tps_min" -v base_tps="$turn_baseline_tps" -v base_share="$turn_baseline_share" -v conns="$connections" -v threads="$threads" \
         -v users="$users" -v eps="$min_episodes" -v pool="$pool_size" -v lb="$load_before" -v la="$load_after" \
         -v prof="$profile" -v provider="$provider_label" -v label="${BENCH_LABEL:-}" \
         -v turns="$turns" -v bpt="$bytes_per_turn" -v bytab="$bytes_by_table" -v bsql="$bytes_sql" \
@@ -304,9 +309,12 @@ report() {
             printf "pgbench   the SQL of one turn (turn.pgbench): %.1f tps, latency avg %s ms (%d transactions); postgres %.2f cores (%.0f us/tx), pgbench %.2f cores\n",
                 tps, pglat, pgtx, ppt / tck / dur, (pgtx ? ppt / tck * 1e6 / pgtx : 0), pgbms / 1000 / dur
             printf "pgbench   the minimal write set (2 messages + 1 state snapshot in one transaction): %.1f tps\n", tpsmin
-            printf "ratio     service / minimal writes = %.1f%%   service / turn.pgbench = %.1f%%   turn.pgbench / baseline %.1f tps = %s\n",
-                (tpsmin > 0 ? rps / tpsmin * 100 : 0), (tps > 0 ? rps / tps * 100 : 0), base_tps,
-                (base_tps > 0 ? sprintf("%.2fx", tps / base_tps) : "n/a (BENCH_TURN_BASELINE_TPS unset)")
+            printf "ratio     service / minimal writes = %.1f%%   service / turn.pgbench = %.1f%%\n",
+                (tpsmin > 0 ? rps / tpsmin * 100 : 0), (tps > 0 ? rps / tps * 100 : 0)
+            printf "ratio     turn.pgbench / baseline %.1f tps = %s   turn.pgbench / minimal writes = %.1f%% (baseline %.1f%%: %s)\n",
+                base_tps, (base_tps > 0 ? sprintf("%.2fx", tps / base_tps) : "n/a"),
+                (tpsmin > 0 ? tps / tpsmin * 100 : 0), base_share,
+                (base_share > 0 && tpsmin > 0 ? sprintf("%.2fx", tps / tpsmin * 100 / base_share) : "n/a")
         }
         printf "targets   "
         if (tps != "") printf "service >= 25%% of minimal writes: %s   ", yes(tpsmin > 0 && rps >= 0.25 * tpsmin)
