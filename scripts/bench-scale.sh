@@ -9,7 +9,8 @@
 # and prints requests/s and p99 of both and whether the large run is within BENCH_SCALE_TOLERANCE
 # (20%) of the small one. The load rotates over every user of the run, so in the large run nearly
 # every turn is the first of its user in the run (no warm per-user cache). Local provider (256-number
-# embeddings, 1 KiB each): the large database is about 12 GB; the script checks the free disk first.
+# embeddings, 1 KiB each): the large database is about 12 GB and the run takes about 13 minutes;
+# the script checks the free disk first.
 # Every BENCH_* setting of scripts/bench.sh applies to both runs (BENCH_PGBENCH defaults to 0 here).
 # Raw outputs in .data/bench-scale/{small,large}/.
 set -euo pipefail
