@@ -37,7 +37,7 @@
 #   BENCH_SEED_TURNS=50  BENCH_EPISODES= (see 4)  BENCH_POOL_SIZE=16  BENCH_PORT=18370
 #   BENCH_PG_PORT=54370  BENCH_MAX_ERROR_RATE=0.01  BENCH_PGBENCH=1 (0 skips both pgbench passes)
 #   BENCH_PROVIDER=local|stub  BENCH_STUB_PORT=BENCH_PORT+1  BENCH_EMBEDDING_DIM=1536 (stub only)
-#   BENCH_TURN_BASELINE_TPS=364.9  BENCH_TURN_BASELINE_SHARE=21.0 (turn.pgbench on main before issue
+#   BENCH_TURN_BASELINE_TPS=419.3  BENCH_TURN_BASELINE_SHARE=23.8 (turn.pgbench on main before issue
 #     #15, as tps and as % of the minimal writes of the same run; docs/benchmarks.md "Turn cost (#15)")
 #   BENCH_BIN=path/to/sigmaris (skips the build)  BENCH_SCRATCH=.build-bench  BENCH_KEEP_PG=0
 #   BENCH_OUT=.data/bench  BENCH_LABEL (a name for this run, printed in the title)
@@ -66,11 +66,11 @@ run_pgbench=${BENCH_PGBENCH:-1}
 provider=${BENCH_PROVIDER:-local}
 stub_port=${BENCH_STUB_PORT:-$((port + 1))}
 embedding_dim=${BENCH_EMBEDDING_DIM:-1536}
-# turn.pgbench on main before the work of issue #15 (docs/benchmarks.md, "Turn cost (#15)"): its rate,
-# and its rate as a share of the minimal write set's in the same run (steadier than the rate when the
-# machine's load differs between runs).
-turn_baseline_tps=${BENCH_TURN_BASELINE_TPS:-364.9}
-turn_baseline_share=${BENCH_TURN_BASELINE_SHARE:-21.0}
+# turn.pgbench on main before the work of issue #15, the mean of three runs (docs/benchmarks.md,
+# "Turn cost (#15)"): its rate, and its rate as a share of the minimal write set's in the same run
+# (less moved by the machine's load than the rate).
+turn_baseline_tps=${BENCH_TURN_BASELINE_TPS:-419.3}
+turn_baseline_share=${BENCH_TURN_BASELINE_SHARE:-23.8}
 scratch=${BENCH_SCRATCH:-$root/.build-bench}
 profile=${BENCH_PROFILE:-}
 out=${BENCH_OUT:-$root/.data/bench}
