@@ -1,5 +1,5 @@
 # The two commands a newcomer runs. Both set up everything they need on a fresh Debian machine.
-.PHONY: run test bench bench-stream faults stop-db fuzz
+.PHONY: run test bench bench-scale bench-stream faults stop-db fuzz
 
 run:    ## local Postgres + local provider, prints a dev token, serves on 127.0.0.1:8000
 	scripts/run.sh
@@ -9,6 +9,9 @@ test:   ## throwaway Postgres clusters, then every test
 
 bench:  ## prints latency and throughput figures (see docs/benchmarks.md)
 	scripts/bench.sh
+
+bench-scale: ## the same /api/aei load at 200 users x 50 episodes and 10,000 users x 500: flat within 20%? (see docs/benchmarks.md)
+	scripts/bench-scale.sh
 
 bench-stream: ## streamed turns through a stub provider: time to first delta at 16 streams, 500 at once, rows (see docs/benchmarks.md)
 	scripts/bench-stream.sh

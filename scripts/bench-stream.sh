@@ -73,7 +73,7 @@ stub_pid=""
 cleanup() {
     local status=$?
     stop_server
-    if [ -n "$stub_pid" ] && kill -0 "$stub_pid" 2>/dev/null; then kill -TERM "$stub_pid" 2>/dev/null || true; wait "$stub_pid" 2>/dev/null || true; fi
+    stop_stub
     if [ "${BENCH_KEEP_PG:-0}" != 1 ]; then scripts/pg.sh stop "$pg_name" "$pg_port" || true; fi
     exit $status
 }
@@ -85,16 +85,8 @@ port_free "$stub_port" || die "port $stub_port is in use; set BENCH_STUB_PORT"
 fresh_database "$pg_name" "$pg_port"
 
 # --- the stub provider -------------------------------------------------------------------------------
-stub_base=http://127.0.0.1:$stub_port/v1
-"$python" scripts/stub-provider.py --port "$stub_port" --stream-seconds "$stream_seconds" --chunks "$chunks" \
-    --first-chunk-log "$out/stub-first-chunks.jsonl" 2>"$out/stub.log" &
-stub_pid=$!
-for _ in $(seq 1 100); do
-    curl -sf "$stub_base/healthz" >/dev/null 2>&1 && break
-    kill -0 "$stub_pid" 2>/dev/null || { cat "$out/stub.log" >&2; die "the stub provider exited during start-up"; }
-    sleep 0.1
-done
-curl -sf "$stub_base/healthz" >/dev/null || die "the stub provider is not ready after 10 s"
+start_stub "$stub_port" "$out/stub.log" --stream-seconds "$stream_seconds" --chunks "$chunks" \
+    --first-chunk-log "$out/stub-first-chunks.jsonl"
 
 # --- server ------------------------------------------------------------------------------------------
 secret=$(random_secret)
@@ -103,9 +95,7 @@ secret=$(random_secret)
 server_env=(
     env -i PATH="$PATH" HOME="${HOME:-/root}" LANG=C.UTF-8
     DATABASE_URL="$database_url" DATABASE_POOL_SIZE="$pool_size" HOST=127.0.0.1 PORT="$port"
-    SUPABASE_JWT_SECRET="$secret" SIGMARIS_TRACE=true SIGMARIS_LOG_LEVEL=warning
-    SIGMARIS_LLM_PROVIDER=openai OPENAI_BASE_URL="$stub_base" OPENAI_API_KEY=
-    SIGMARIS_PERSONA_MODEL=stub-chat SIGMARIS_EMBEDDING_MODEL=stub-embedding
+    SUPABASE_JWT_SECRET="$secret" SIGMARIS_TRACE=true SIGMARIS_LOG_LEVEL=warning "${stub_env[@]}"
     SIGMARIS_RATE_LIMIT_PER_MINUTE=0 SIGMARIS_MAX_QUEUED_TURNS=1000
 )
 say "starting the server on 127.0.0.1:$port (pool $pool_size, provider: the stub on 127.0.0.1:$stub_port)"

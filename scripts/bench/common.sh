@@ -1,6 +1,6 @@
 # Helpers shared by scripts/bench.sh and scripts/bench-stream.sh; sourced, not run. The caller sets
 # `bench_label` (the prefix of its messages), `root` (the repository) and `out` (its raw outputs), and
-# keeps the server's pid in `server_pid`.
+# keeps the server's pid in `server_pid` (and the stub provider's in `stub_pid`).
 
 die() { echo "${bench_label}: $*" >&2; exit 1; }
 say() { echo "${bench_label}: $*" >&2; }
@@ -78,12 +78,12 @@ stop_server() {
 # The id of benchmark user N (1, 2, ...).
 uid() { printf '00000000-0000-4000-8000-%012d' "$1"; }
 
-# mint_tokens COUNT FILE SECRET: "user-id token" lines for users 1..COUNT, signed with SECRET, sorted.
+# mint_tokens COUNT FILE SECRET: "user-id token" lines for users 1..COUNT, signed with SECRET, sorted
+# (scripts/bench/mint_tokens.py: the claims of `sigmaris token --user`, thousands a second).
 mint_tokens() {
     say "minting $1 tokens"
     for i in $(seq 1 "$1"); do uid "$i"; echo; done \
-        | env -i PATH="$PATH" SUPABASE_JWT_SECRET="$3" BIN="$bin" \
-            xargs -P 4 -n 1 sh -c 'printf "%s %s\n" "$1" "$("$BIN" token --env-file /dev/null --user "$1" --lifetime 7200)"' _ \
+        | env -i PATH="$PATH" SUPABASE_JWT_SECRET="$3" "${BENCH_PYTHON:-python3}" "$root/scripts/bench/mint_tokens.py" 7200 \
         | sort >"$2"
     [ "$(awk 'NF == 2' "$2" | wc -l)" -eq "$1" ] || die "could not mint $1 tokens (see $2)"
 }
@@ -94,3 +94,32 @@ random_secret() { head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 # peak_rss_kb PID / rss_kb PID: VmHWM / VmRSS of a live process, in kB.
 peak_rss_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+
+# start_stub PORT LOG ARGS...: scripts/stub-provider.py (an OpenAI-compatible stub) on 127.0.0.1:PORT
+# in the background (stub_pid), with ARGS (--dim, --stream-seconds, ...); sets stub_base (its /v1 URL)
+# and stub_env (the server's environment for SIGMARIS_LLM_PROVIDER=openai pointed at it), and waits
+# for its /healthz.
+start_stub() {
+    local stub_port=$1 log=$2
+    shift 2
+    stub_base=http://127.0.0.1:$stub_port/v1
+    stub_env=(
+        SIGMARIS_LLM_PROVIDER=openai OPENAI_BASE_URL="$stub_base" OPENAI_API_KEY=
+        SIGMARIS_PERSONA_MODEL=stub-chat SIGMARIS_EMBEDDING_MODEL=stub-embedding
+    )
+    "${BENCH_PYTHON:-python3}" "$root/scripts/stub-provider.py" --port "$stub_port" "$@" 2>"$log" &
+    stub_pid=$!
+    for _ in $(seq 1 100); do
+        curl -sf "$stub_base/healthz" >/dev/null 2>&1 && return 0
+        kill -0 "$stub_pid" 2>/dev/null || { cat "$log" >&2; die "the stub provider exited during start-up"; }
+        sleep 0.1
+    done
+    die "the stub provider is not ready after 10 s"
+}
+
+stop_stub() {
+    [ -n "${stub_pid:-}" ] || return 0
+    if kill -0 "$stub_pid" 2>/dev/null; then kill -TERM "$stub_pid" 2>/dev/null || true; fi
+    wait "$stub_pid" 2>/dev/null || true
+    stub_pid=""
+}
