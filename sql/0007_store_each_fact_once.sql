@@ -16,7 +16,8 @@
 --    compare them with the engine's own): the user row's meta is the assistant's without
 --    `memory_pointers`/`memory_raw` and with direction "input"; a snapshot's meta is the trace id,
 --    the first 80 characters of the message, the number of memory pointers and the identity's topic
---    label; the safety meta's `request_preview` is the first 160 characters of the message.
+--    label (`sigmaris_snapshot_meta`); the safety meta's `request_preview` is the first 160
+--    characters of the message.
 --  * `sigmaris_trace_events` stays as an empty table that nothing writes any more: 0003 and 0004
 --    name it (an index, RLS, its sequence), and every file must stay safe to run again. Its rows
 --    move into `sigmaris_turn_audit.record->'events'`; `sigmaris_trace_events_v` still lists any row left in
@@ -100,28 +101,27 @@ SELECT t.id, t.trace_id, t.user_id, t.session_id, t.role, t.content, t.topic_hin
 FROM public.sigmaris_turns t
 LEFT JOIN public.sigmaris_turn_audit a ON a.trace_id = t.trace_id AND a.user_id = t.user_id;
 
--- The snapshots' meta, from the audit row and the turn's user row.
+-- A value or trait snapshot's meta (docs/engine.md §11), from the turn's meta and its user row.
+-- Invoker's rights: it reads sigmaris_turns as whoever calls it, under that table's RLS and grants.
+CREATE OR REPLACE FUNCTION public.sigmaris_snapshot_meta(snapshot_trace_id text, snapshot_user_id text, turn_meta jsonb)
+RETURNS jsonb LANGUAGE sql STABLE AS $fn$
+    SELECT CASE WHEN turn_meta IS NOT NULL THEN jsonb_build_object(
+        'trace_id', snapshot_trace_id,
+        'request_preview', (SELECT left(u.content, 80) FROM public.sigmaris_turns u
+                            WHERE u.user_id = snapshot_user_id AND u.trace_id = snapshot_trace_id AND u.role = 'user' LIMIT 1),
+        'memory_pointer_count', jsonb_array_length(coalesce(turn_meta->'memory_pointers', '[]'::jsonb)),
+        'identity_topic_label', turn_meta->'identity_context'->'topic_label') END
+$fn$;
+
 CREATE OR REPLACE VIEW public.sigmaris_value_snapshots_v WITH (security_invoker = true) AS
 SELECT v.id, v.trace_id, v.user_id, v.state, v.delta,
-       coalesce(v.meta, CASE WHEN (a.record->'meta') IS NOT NULL THEN jsonb_build_object(
-           'trace_id', v.trace_id,
-           'request_preview', (SELECT left(u.content, 80) FROM public.sigmaris_turns u
-                               WHERE u.user_id = v.user_id AND u.trace_id = v.trace_id AND u.role = 'user' LIMIT 1),
-           'memory_pointer_count', jsonb_array_length(coalesce(a.record->'meta'->'memory_pointers', '[]'::jsonb)),
-           'identity_topic_label', a.record->'meta'->'identity_context'->'topic_label') END) AS meta,
-       v.created_at
+       coalesce(v.meta, public.sigmaris_snapshot_meta(v.trace_id, v.user_id, a.record->'meta')) AS meta, v.created_at
 FROM public.sigmaris_value_snapshots v
 LEFT JOIN public.sigmaris_turn_audit a ON a.trace_id = v.trace_id AND a.user_id = v.user_id;
 
 CREATE OR REPLACE VIEW public.sigmaris_trait_snapshots_v WITH (security_invoker = true) AS
 SELECT v.id, v.trace_id, v.user_id, v.state, v.delta,
-       coalesce(v.meta, CASE WHEN (a.record->'meta') IS NOT NULL THEN jsonb_build_object(
-           'trace_id', v.trace_id,
-           'request_preview', (SELECT left(u.content, 80) FROM public.sigmaris_turns u
-                               WHERE u.user_id = v.user_id AND u.trace_id = v.trace_id AND u.role = 'user' LIMIT 1),
-           'memory_pointer_count', jsonb_array_length(coalesce(a.record->'meta'->'memory_pointers', '[]'::jsonb)),
-           'identity_topic_label', a.record->'meta'->'identity_context'->'topic_label') END) AS meta,
-       v.created_at
+       coalesce(v.meta, public.sigmaris_snapshot_meta(v.trace_id, v.user_id, a.record->'meta')) AS meta, v.created_at
 FROM public.sigmaris_trait_snapshots v
 LEFT JOIN public.sigmaris_turn_audit a ON a.trace_id = v.trace_id AND a.user_id = v.user_id;
 
@@ -155,23 +155,13 @@ WHERE t.meta IS NOT NULL AND a.trace_id = t.trace_id AND a.user_id = t.user_id
 -- stored meta with what the view would give without it.
 UPDATE public.sigmaris_value_snapshots v SET meta = NULL
 FROM public.sigmaris_turn_audit a
-WHERE v.meta IS NOT NULL AND a.trace_id = v.trace_id AND a.user_id = v.user_id AND (a.record->'meta') IS NOT NULL
-  AND v.meta = jsonb_build_object(
-      'trace_id', v.trace_id,
-      'request_preview', (SELECT left(u.content, 80) FROM public.sigmaris_turns u
-                          WHERE u.user_id = v.user_id AND u.trace_id = v.trace_id AND u.role = 'user' LIMIT 1),
-      'memory_pointer_count', jsonb_array_length(coalesce(a.record->'meta'->'memory_pointers', '[]'::jsonb)),
-      'identity_topic_label', a.record->'meta'->'identity_context'->'topic_label');
+WHERE v.meta IS NOT NULL AND a.trace_id = v.trace_id AND a.user_id = v.user_id
+  AND v.meta = public.sigmaris_snapshot_meta(v.trace_id, v.user_id, a.record->'meta');
 
 UPDATE public.sigmaris_trait_snapshots v SET meta = NULL
 FROM public.sigmaris_turn_audit a
-WHERE v.meta IS NOT NULL AND a.trace_id = v.trace_id AND a.user_id = v.user_id AND (a.record->'meta') IS NOT NULL
-  AND v.meta = jsonb_build_object(
-      'trace_id', v.trace_id,
-      'request_preview', (SELECT left(u.content, 80) FROM public.sigmaris_turns u
-                          WHERE u.user_id = v.user_id AND u.trace_id = v.trace_id AND u.role = 'user' LIMIT 1),
-      'memory_pointer_count', jsonb_array_length(coalesce(a.record->'meta'->'memory_pointers', '[]'::jsonb)),
-      'identity_topic_label', a.record->'meta'->'identity_context'->'topic_label');
+WHERE v.meta IS NOT NULL AND a.trace_id = v.trace_id AND a.user_id = v.user_id
+  AND v.meta = public.sigmaris_snapshot_meta(v.trace_id, v.user_id, a.record->'meta');
 
 UPDATE public.sigmaris_safety_assessments s SET meta = NULL
 FROM public.sigmaris_turn_audit a
@@ -202,3 +192,4 @@ REVOKE ALL ON TABLE
     public.sigmaris_safety_assessments_v,
     public.sigmaris_trace_events_v
 FROM anon, authenticated;
+REVOKE ALL ON FUNCTION public.sigmaris_snapshot_meta(text, text, jsonb) FROM anon;

@@ -34,21 +34,16 @@ public enum RetentionTables {
 /// How one `prune` run goes.
 public struct PruneRequest: Sendable {
     public var olderThanDays: Int
-    public var includeConversations: Bool
+    public var includeConversations = false
     /// Count what would go, delete nothing.
-    public var dryRun: Bool
+    public var dryRun = false
     /// About how many rows one batch (one short transaction) may delete.
-    public var batchRows: Int
+    public var batchRows = 5000
     /// Rest between batches, so autovacuum and the turns' own writes keep up.
-    public var pause: Duration
+    public var pause: Duration = .milliseconds(50)
 
-    public init(olderThanDays: Int, includeConversations: Bool = false, dryRun: Bool = false,
-                batchRows: Int = 5000, pause: Duration = .milliseconds(50)) {
+    public init(olderThanDays: Int) {
         self.olderThanDays = olderThanDays
-        self.includeConversations = includeConversations
-        self.dryRun = dryRun
-        self.batchRows = batchRows
-        self.pause = pause
     }
 }
 

@@ -36,9 +36,11 @@ struct PruneCommand: AsyncParsableCommand {
         let configuration = try options.loadConfiguration()
         _ = try EnvironmentOptions.exitingOnConfigurationError { try configuration.requireDatabaseURL() }
         let logger = options.logger(configuration)
-        let request = PruneRequest(
-            olderThanDays: olderThanDays, includeConversations: includeConversations, dryRun: dryRun,
-            batchRows: batchRows, pause: .milliseconds(pauseMilliseconds))
+        var request = PruneRequest(olderThanDays: olderThanDays)
+        request.includeConversations = includeConversations
+        request.dryRun = dryRun
+        request.batchRows = batchRows
+        request.pause = .milliseconds(pauseMilliseconds)
         let verb = dryRun ? "would delete" : "deleted"
         let report = try await pruneAuditRows(configuration: configuration, logger: logger, request: request) { table in
             let batches = dryRun ? "" : " in \(table.batches) batch\(table.batches == 1 ? "" : "es")"

@@ -63,14 +63,19 @@ struct RetentionTests {
             let retention = Retention(database: client)
             let before = try await Self.counts(client)
 
-            let dry = try await retention.prune(PruneRequest(olderThanDays: 30, dryRun: true))
+            var dryRun = PruneRequest(olderThanDays: 30)
+            dryRun.dryRun = true
+            let dry = try await retention.prune(dryRun)
             #expect(try await Self.counts(client) == before, "a dry run deletes nothing")
             let wouldGo = Dictionary(uniqueKeysWithValues: dry.map { ($0.table, $0.rows) })
             #expect(wouldGo["sigmaris_turns"] == 302)
             #expect(wouldGo["sigmaris_turn_audit"] == 1)
             #expect(wouldGo["messages"] == nil, "conversations are not even counted without the flag")
 
-            let pruned = try await retention.prune(PruneRequest(olderThanDays: 30, batchRows: 50, pause: .zero))
+            var smallBatches = PruneRequest(olderThanDays: 30)
+            smallBatches.batchRows = 50
+            smallBatches.pause = .zero
+            let pruned = try await retention.prune(smallBatches)
             let deleted = Dictionary(uniqueKeysWithValues: pruned.map { ($0.table, $0) })
             #expect(deleted["sigmaris_turns"]?.rows == 302)
             #expect((deleted["sigmaris_turns"]?.batches ?? 0) > 1, "300 rows at 50 a batch take several transactions")
@@ -91,7 +96,9 @@ struct RetentionTests {
                 "SELECT count(*)::int AS n FROM public.sigmaris_turns_v WHERE trace_id = $1", [.text(old.traceID)])
             #expect(try oldLeft[0].decode(Int.self, "n") == 0)
 
-            let withConversations = try await retention.prune(PruneRequest(olderThanDays: 30, includeConversations: true, pause: .zero))
+            var everything = PruneRequest(olderThanDays: 30)
+            everything.includeConversations = true
+            let withConversations = try await retention.prune(everything)
             #expect(withConversations.first { $0.table == "messages" }?.rows == 1)
             let last = try await Self.counts(client)
             #expect(last["messages"] == 1)
