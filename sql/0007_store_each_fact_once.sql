@@ -20,8 +20,8 @@
 --    characters of the message.
 --  * `sigmaris_trace_events` stays as an empty table that nothing writes any more: 0003 and 0004
 --    name it (an index, RLS, its sequence), and every file must stay safe to run again. Its rows
---    move into `sigmaris_turn_audit.record->'events'`; `sigmaris_trace_events_v` still lists any row left in
---    it (an event without a turn, or one written by an older instance during a rollout).
+--    move into `sigmaris_turn_audit.record->'events'`; `sigmaris_trace_events_v` still lists any
+--    row left in it (an event without a turn, or one written by an older instance during a rollout).
 --  * `sigmaris_turns_trace_idx` (trace_id) is dropped: every reader knows the user and uses
 --    `sigmaris_turns_user_trace_idx` (0005); a lookup by trace id alone goes through the audit
 --    row's primary key, which gives the user.
