@@ -134,15 +134,15 @@ public struct AccountExport: Sendable {
             .rows(Section(ownerIsUser: false, sql: episodesSQL)),
             .literal(#"],"turns":["#),
             .rows(Section(ownerIsUser: false, sql: byCreatedAt(
-                "sigmaris_turns",
+                "sigmaris_turns_v",
                 "id, trace_id, session_id, role, content, topic_hint, emotion_hint, importance, meta, created_at"))),
             .literal(#"],"value_snapshots":["#),
-            .rows(Section(ownerIsUser: false, sql: byCreatedAt("sigmaris_value_snapshots", "id, trace_id, state, delta, meta, created_at"))),
+            .rows(Section(ownerIsUser: false, sql: byCreatedAt("sigmaris_value_snapshots_v", "id, trace_id, state, delta, meta, created_at"))),
             .literal(#"],"trait_snapshots":["#),
-            .rows(Section(ownerIsUser: false, sql: byCreatedAt("sigmaris_trait_snapshots", "id, trace_id, state, delta, meta, created_at"))),
+            .rows(Section(ownerIsUser: false, sql: byCreatedAt("sigmaris_trait_snapshots_v", "id, trace_id, state, delta, meta, created_at"))),
             .literal(#"],"safety_assessments":["#),
             .rows(Section(ownerIsUser: false, sql: byCreatedAt(
-                "sigmaris_safety_assessments",
+                "sigmaris_safety_assessments_v",
                 "id, trace_id, session_id, safety_flag, risk_score, categories, reasons, meta, created_at"))),
             .literal(#"],"trace_events":["#),
             .rows(Section(ownerIsUser: false, pageSize: 100, sql: traceEventsSQL)),
@@ -162,7 +162,8 @@ public struct AccountExport: Sendable {
         ) m
         """
 
-    /// Tables with an `id` and a `(user_id, created_at)` index: pages by `(created_at, id)`.
+    /// Tables with an `id` and a `(user_id, created_at)` index, or their `_v` views (which give the
+    /// metas stored once back on every row, `sql/0007_store_each_fact_once.sql`): pages by `(created_at, id)`.
     /// `table` and `columns` are constants of this file, never input.
     static func byCreatedAt(_ table: String, _ columns: String) -> String {
         """
@@ -187,8 +188,9 @@ public struct AccountExport: Sendable {
         ) e
         """
 
-    /// Trace events carry no user id: a page is the events of the user's next `$3` traces (found
-    /// through `sigmaris_turns_user_trace_idx`); a trace without events still moves the cursor.
+    /// A page is the events of the user's next `$3` traces (found through
+    /// `sigmaris_turns_user_trace_idx`), one row per event from `sigmaris_trace_events_v` (the audit
+    /// row's array, and any row left in the retired table); a trace without events still moves the cursor.
     static let traceEventsSQL = """
         WITH traces AS (
             SELECT DISTINCT trace_id FROM public.sigmaris_turns
@@ -197,12 +199,12 @@ public struct AccountExport: Sendable {
         )
         SELECT jsonb_build_array(t.trace_id)::text AS cursor, e.row
         FROM traces t LEFT JOIN LATERAL (
-            SELECT x.id, row_to_json(x)::text AS row FROM (
-                SELECT id, trace_id, event, fields, created_at FROM public.sigmaris_trace_events ev
+            SELECT x.seq, row_to_json(x)::text AS row FROM (
+                SELECT seq, trace_id, event, fields, created_at FROM public.sigmaris_trace_events_v ev
                 WHERE ev.trace_id = t.trace_id
             ) x
         ) e ON true
-        ORDER BY t.trace_id, e.id
+        ORDER BY t.trace_id, e.seq
         """
 }
 

@@ -37,7 +37,9 @@ enum PersonaStateStore {
     ORDER BY "timestamp" DESC, created_at DESC LIMIT $2
     """
 
-    /// Every row of one turn (`commit`); the parameters are listed where it binds them.
+    /// Every row of one turn (`commit`); the parameters are listed where it binds them. Each fact
+    /// once (`sql/0007_store_each_fact_once.sql`): the turn's meta, the safety meta and the trace
+    /// events in the one audit row; turn rows, snapshots and the safety assessment without meta.
     static let commitTurnSQL = """
     WITH state AS (
         INSERT INTO public.sigmaris_persona_state AS s (user_id, value_state, trait_state, global_state, turn_count, updated_at)
@@ -50,27 +52,27 @@ enum PersonaStateStore {
             SET value_state = EXCLUDED.value_state, trait_state = EXCLUDED.trait_state,
                 global_state = EXCLUDED.global_state, turn_count = EXCLUDED.turn_count, updated_at = now()
             -- An operator action since the read bumps control_version: recompute under it.
-            WHERE s.turn_count = $8 AND s.control_version = $30
+            WHERE s.turn_count = $8 AND s.control_version = $29
         RETURNING 1
     ), episode AS (
         INSERT INTO public.sigmaris_episodes
             (episode_id, user_id, "timestamp", summary, emotion_hint, traits_hint, raw_context, embedding, meta)
         VALUES ($9, $2, $10, $11, $12, $13, $14, $15, $16)
+    ), audit AS (
+        INSERT INTO public.sigmaris_turn_audit (trace_id, user_id, record)
+        VALUES ($1, $2, jsonb_build_object('meta', $18::jsonb, 'safety_meta', $27::jsonb - 'request_preview', 'events', $28::jsonb))
     ), turns AS (
-        INSERT INTO public.sigmaris_turns (trace_id, user_id, session_id, role, content, topic_hint, emotion_hint, importance, meta, global_state)
+        INSERT INTO public.sigmaris_turns (trace_id, user_id, session_id, role, content, topic_hint, emotion_hint, importance, global_state)
         SELECT $1, $2, $3, r->>'role', r->>'content', r->>'topic_hint', r->>'emotion_hint',
-               (r->>'importance')::double precision, r->'meta', r->'meta'->'global_state'->>'state'
+               (r->>'importance')::double precision, $18::jsonb->'global_state'->>'state'
         FROM jsonb_array_elements($17::jsonb) WITH ORDINALITY AS t(r, n) ORDER BY n
     ), value_snapshot AS (
-        INSERT INTO public.sigmaris_value_snapshots (trace_id, user_id, state, delta, meta) VALUES ($1, $2, $18, $19, $20)
+        INSERT INTO public.sigmaris_value_snapshots (trace_id, user_id, state, delta) VALUES ($1, $2, $19, $20)
     ), trait_snapshot AS (
-        INSERT INTO public.sigmaris_trait_snapshots (trace_id, user_id, state, delta, meta) VALUES ($1, $2, $21, $22, $23)
+        INSERT INTO public.sigmaris_trait_snapshots (trace_id, user_id, state, delta) VALUES ($1, $2, $21, $22)
     ), safety AS (
-        INSERT INTO public.sigmaris_safety_assessments (trace_id, user_id, session_id, safety_flag, risk_score, categories, reasons, meta)
-        VALUES ($1, $2, $3, $24, $25, $26, $27, $28)
-    ), trace AS (
-        INSERT INTO public.sigmaris_trace_events (trace_id, event, fields)
-        SELECT $1, e->>'event', e->'fields' FROM jsonb_array_elements($29::jsonb) WITH ORDINALITY AS t(e, n) ORDER BY n
+        INSERT INTO public.sigmaris_safety_assessments (trace_id, user_id, session_id, safety_flag, risk_score, categories, reasons)
+        VALUES ($1, $2, $3, $23, $24, $25, $26)
     )
     SELECT count(*)::int AS updated FROM state
     """
@@ -110,8 +112,9 @@ enum PersonaStateStore {
     }
 
     /// Writes one turn: the new state (only if nobody else moved it since `previousTurnCount` and no
-    /// operator acted since `controlVersion`), the episode, both turn rows, both snapshots, the safety
-    /// assessment and, with `tracing`, the trace events. Run it inside a transaction so it all commits together or not at all.
+    /// operator acted since `controlVersion`), the episode, the audit row (the turn's meta, the safety
+    /// meta and, with `tracing`, the trace events), both turn rows, both snapshots and the safety
+    /// assessment. Run it inside a transaction so it all commits together or not at all.
     static func commit(
         _ turn: TurnResult,
         userID: String,
@@ -126,9 +129,11 @@ enum PersonaStateStore {
             [
                 "role": .string(row.role), "content": .string(row.content),
                 "topic_hint": .string(orNull: row.topicHint), "emotion_hint": .string(orNull: row.emotionHint),
-                "importance": .number(orNull: row.importance), "meta": row.meta,
+                "importance": .number(orNull: row.importance),
             ]
         })
+        // The assistant row's meta holds everything the user row's has (the views rebuild it).
+        let turnMeta = turn.turnRows.last { $0.role == PersonaConstants.TurnRows.assistantRole }?.meta ?? .null
         let events = JSONValue.array(tracing ? turn.traceEvents.map { ["event": .string($0.name), "fields": $0.fields] } : [])
         // Every row of the turn in one statement (one round trip, one plan): the benchmark's Postgres
         // is CPU-bound, and each statement costs it a parse, a plan and an executor start.
@@ -148,18 +153,16 @@ enum PersonaStateStore {
              .text(episode.emotionHint), .jsonb(episode.traitsHint.serialized()), .text(episode.rawContext),
              episode.embedding.isEmpty ? .null : .bytea(EmbeddingBytes.encode(episode.embedding)),
              .jsonb(episode.meta.serialized()),
-             // $17...$23: the turn rows and both snapshots
-             .jsonb(rows.serialized()),
+             // $17, $18: the turn rows and the turn's meta; $19...$22: both snapshots
+             .jsonb(rows.serialized()), .jsonb(turnMeta.serialized()),
              .jsonb(turn.valueSnapshot.state.serialized()), .jsonb(turn.valueSnapshot.delta.serialized()),
-             .jsonb(turn.valueSnapshot.meta.serialized()),
              .jsonb(turn.traitSnapshot.state.serialized()), .jsonb(turn.traitSnapshot.delta.serialized()),
-             .jsonb(turn.traitSnapshot.meta.serialized()),
-             // $24...$28: the safety assessment; $29: the trace events ([] without tracing)
+             // $23...$27: the safety assessment and its meta; $28: the trace events ([] without tracing)
              turn.safety.flag.map { .text($0.rawValue) } ?? .null, .double(turn.safety.riskScore),
              .jsonb(turn.safety.categoriesJSON.serialized()), .jsonb(JSONValue.strings(turn.safety.reasons).serialized()),
              .jsonb(turn.safety.meta.serialized()),
              .jsonb(events.serialized()),
-             // $30: the operator-control version the turn read
+             // $29: the operator-control version the turn read
              .int(controlVersion)])
         guard try updated.first?.decode(Int.self, "updated") == 1 else { throw StoreError.turnConflict(userID: userID) }
     }

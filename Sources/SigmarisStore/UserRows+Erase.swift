@@ -28,8 +28,9 @@ public struct ErasedRows: Sendable, Equatable, Codable {
 extension UserRows {
     /// Deletes every row the service holds for this user, in one transaction: their `messages` and
     /// `sigmaris_state_snapshots` under their RLS scope, then, as the service's own role (the persona
-    /// core tables are not the user's to write), the persona rows keyed by their id and the trace
-    /// events of their traces. The id comes only from the verified `StoreUser`.
+    /// core tables are not the user's to write), the persona rows keyed by their id, and the audit
+    /// rows and any retired trace event rows of their traces. The id comes only from the verified
+    /// `StoreUser`. `traceEvents` counts events, whichever table held them.
     public func eraseEverything() async throws -> ErasedRows {
         let userID = user.id
         let personaUserID = user.personaUserID
@@ -48,7 +49,10 @@ extension UserRows {
                 """
                 WITH traces AS (
                     SELECT DISTINCT trace_id FROM public.sigmaris_turns WHERE user_id = $1
-                ), trace_events AS (
+                ), audit AS (
+                    DELETE FROM public.sigmaris_turn_audit WHERE trace_id IN (SELECT trace_id FROM traces)
+                    RETURNING jsonb_array_length(record->'events') AS events
+                ), retired_events AS (
                     DELETE FROM public.sigmaris_trace_events WHERE trace_id IN (SELECT trace_id FROM traces) RETURNING 1
                 ), turns AS (
                     DELETE FROM public.sigmaris_turns WHERE user_id = $1 RETURNING 1
@@ -66,7 +70,7 @@ extension UserRows {
                 SELECT (SELECT count(*) FROM state)::int AS state, (SELECT count(*) FROM episodes)::int AS episodes,
                        (SELECT count(*) FROM turns)::int AS turns, (SELECT count(*) FROM value_snapshots)::int AS value_snapshots,
                        (SELECT count(*) FROM trait_snapshots)::int AS trait_snapshots, (SELECT count(*) FROM safety)::int AS safety,
-                       (SELECT count(*) FROM trace_events)::int AS trace_events
+                       ((SELECT coalesce(sum(events), 0) FROM audit) + (SELECT count(*) FROM retired_events))::int AS trace_events
                 """,
                 [.text(personaUserID)])
             let row = counts[0]

@@ -6,7 +6,7 @@ struct Sigmaris: AsyncParsableCommand {
         commandName: "sigmaris",
         abstract: "A control plane for long-running LLM personas.",
         discussion: "Reads its settings from the environment and an optional .env file (the environment wins); see .env.example.",
-        subcommands: [ServeCommand.self, MigrateCommand.self, TokenCommand.self],
+        subcommands: [ServeCommand.self, MigrateCommand.self, TokenCommand.self, PruneCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 }

@@ -68,8 +68,11 @@ struct APIRolePrivilegeTests {
     }
 
     private func tables(_ client: PostgresClient) async throws -> Set<String> {
-        let rows = try await client.query(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND (tablename = 'messages' OR tablename LIKE 'sigmaris\\_%')")
+        // Views too (sql/0007's `_v` views): Supabase's default privileges hand them out like tables.
+        let rows = try await client.query("""
+            SELECT c.relname AS tablename FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = 'public' AND c.relkind IN ('r', 'v') AND (c.relname = 'messages' OR c.relname LIKE 'sigmaris\\_%')
+            """)
         return Set(try rows.map { try $0.decode(String.self, "tablename") })
     }
 

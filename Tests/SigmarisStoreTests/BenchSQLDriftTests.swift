@@ -16,8 +16,8 @@ struct BenchSQLDriftTests {
     static let commitParameters = [
         ":tid", ":uid", ":sid", ":p_value_state", ":p_trait_state", ":p_global_state", ":ntc", ":tc",
         ":eid", "now()", ":p_ep_summary", ":p_ep_emotion_hint", ":p_ep_traits_hint", ":p_ep_raw_context",
-        ":p_ep_embedding", ":p_ep_meta", ":p_turn_rows", ":p_vs_state", ":p_vs_delta", ":p_vs_meta",
-        ":p_ts_state", ":p_ts_delta", ":p_ts_meta", "nullif(:p_safety_flag, '')", ":p_risk_score",
+        ":p_ep_embedding", ":p_ep_meta", ":p_turn_rows", ":p_turn_meta", ":p_vs_state", ":p_vs_delta",
+        ":p_ts_state", ":p_ts_delta", "nullif(:p_safety_flag, '')", ":p_risk_score",
         ":p_categories", ":p_reasons", ":p_safety_meta", ":p_events", ":cv",
     ]
 

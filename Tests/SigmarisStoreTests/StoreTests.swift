@@ -138,7 +138,7 @@ struct StoreTests {
                 SELECT (SELECT count(*) FROM sigmaris_turns WHERE user_id = $1)::int AS turns,
                        (SELECT count(*) FROM sigmaris_value_snapshots WHERE user_id = $1)::int AS values,
                        (SELECT count(*) FROM sigmaris_safety_assessments WHERE user_id = $1)::int AS safety,
-                       (SELECT count(*) FROM sigmaris_trace_events WHERE trace_id = $2)::int AS events
+                       (SELECT count(*) FROM sigmaris_trace_events_v WHERE trace_id = $2)::int AS events
                 """, [.text(userID), .text(first.traceID)])
             #expect(try counts[0].decode(Int.self, "turns") == 2)
             #expect(try counts[0].decode(Int.self, "values") == 1)

@@ -48,12 +48,11 @@ FROM public.sigmaris_safety_assessments a CROSS JOIN bench_users u
 WHERE a.user_id = :'template'
 ORDER BY u.uid, a.id;
 
-INSERT INTO public.sigmaris_trace_events (trace_id, event, fields, created_at)
-SELECT md5(u.uid || e.trace_id), e.event, e.fields, e.created_at
-FROM public.sigmaris_trace_events e
-JOIN (SELECT DISTINCT trace_id FROM public.sigmaris_turns WHERE user_id = :'template') mine USING (trace_id)
-CROSS JOIN bench_users u
-ORDER BY u.uid, e.id;
+INSERT INTO public.sigmaris_turn_audit (trace_id, user_id, record, created_at)
+SELECT md5(u.uid || a.trace_id), u.uid, a.record, a.created_at
+FROM public.sigmaris_turn_audit a CROSS JOIN bench_users u
+WHERE a.user_id = :'template'
+ORDER BY u.uid, a.created_at;
 
 INSERT INTO public.messages (user_id, session_id, role, content, created_at)
 SELECT u.uid::uuid, 'bench-' || u.uid, m.role, m.content, m.created_at

@@ -11,6 +11,8 @@ WITH last_trace AS (
     SELECT * FROM public.sigmaris_persona_state WHERE user_id = :'template'
 ), episode AS (
     SELECT * FROM public.sigmaris_episodes WHERE user_id = :'template' ORDER BY "timestamp" DESC, created_at DESC LIMIT 1
+), audit AS (
+    SELECT * FROM public.sigmaris_turn_audit WHERE trace_id = (SELECT trace_id FROM last_trace)
 ), vs AS (
     SELECT * FROM public.sigmaris_value_snapshots WHERE trace_id = (SELECT trace_id FROM last_trace)
 ), ts AS (
@@ -32,21 +34,20 @@ SELECT
     (SELECT meta::text FROM episode) AS p_ep_meta,
     (SELECT jsonb_agg(jsonb_build_object(
          'role', role, 'content', content, 'topic_hint', topic_hint, 'emotion_hint', emotion_hint,
-         'importance', importance, 'meta', meta) ORDER BY id)::text
+         'importance', importance) ORDER BY id)::text
      FROM public.sigmaris_turns WHERE trace_id = (SELECT trace_id FROM last_trace)) AS p_turn_rows,
+    (SELECT (record->'meta')::text FROM audit) AS p_turn_meta,
     (SELECT state::text FROM vs) AS p_vs_state,
     (SELECT delta::text FROM vs) AS p_vs_delta,
-    (SELECT meta::text FROM vs) AS p_vs_meta,
     (SELECT state::text FROM ts) AS p_ts_state,
     (SELECT delta::text FROM ts) AS p_ts_delta,
-    (SELECT meta::text FROM ts) AS p_ts_meta,
     (SELECT safety_flag FROM safety) AS p_safety_flag,
     (SELECT risk_score::text FROM safety) AS p_risk_score,
     (SELECT categories::text FROM safety) AS p_categories,
     (SELECT reasons::text FROM safety) AS p_reasons,
-    (SELECT meta::text FROM safety) AS p_safety_meta,
-    (SELECT jsonb_agg(jsonb_build_object('event', event, 'fields', fields) ORDER BY id)::text
-     FROM public.sigmaris_trace_events WHERE trace_id = (SELECT trace_id FROM last_trace)) AS p_events,
+    -- What the service sends: the whole safety meta (the audit row drops its request preview).
+    (SELECT meta::text FROM public.sigmaris_safety_assessments_v WHERE trace_id = (SELECT trace_id FROM last_trace)) AS p_safety_meta,
+    (SELECT (record->'events')::text FROM audit) AS p_events,
     (SELECT content FROM public.messages WHERE user_id = :'template'::uuid AND role = 'user' ORDER BY id DESC LIMIT 1) AS p_user_text,
     (SELECT content FROM public.messages WHERE user_id = :'template'::uuid AND role = 'ai' ORDER BY id DESC LIMIT 1) AS p_reply,
     (SELECT global_state FROM snap) AS p_snap_global_state,

@@ -120,7 +120,8 @@ struct AccountRouteTests {
             let events = document["persona"]?["trace_events"]?.arrayValue ?? []
             // 551 traces, one of them without events.
             #expect(events.count == 550 * 3)
-            #expect(Set(events.compactMap { $0["id"]?.doubleValue }).count == 550 * 3)
+            // An event is its trace and its place in it (`seq`, sql/0007's sigmaris_trace_events_v).
+            #expect(Set(events.compactMap { event in event["seq"]?.doubleValue.map { "\(event["trace_id"]?.stringValue ?? "") \($0)" } }).count == 550 * 3)
         }
     }
 
@@ -179,7 +180,7 @@ struct AccountRouteTests {
         try await TestDatabase.withMigratedClient(poolSize: 1) { client in
             let list = (JSONValue.array(traces.map { .string($0) })).serialized()
             return try await client.query(
-                "SELECT count(*)::int AS n FROM sigmaris_trace_events WHERE trace_id IN (SELECT jsonb_array_elements_text($1))",
+                "SELECT count(*)::int AS n FROM sigmaris_trace_events_v WHERE trace_id IN (SELECT jsonb_array_elements_text($1))",
                 [.jsonb(list)])[0].decode(Int.self, "n")
         }
     }
