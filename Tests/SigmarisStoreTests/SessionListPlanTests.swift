@@ -46,4 +46,28 @@ struct SessionListPlanTests {
             #expect(count == 10_000)
         }
     }
+
+    /// Every turn copies the session's title from its newest message: one index step, no sort of
+    /// the session's messages (a long session made turns slower in `make bench-scale`).
+    @Test func theTitleLookupOfATurnReadsOneIndexEntry() async throws {
+        let user = UUID()
+        try await TestDatabase.withMigratedClient { client in
+            try await client.query(
+                """
+                INSERT INTO messages (user_id, session_id, role, content, created_at)
+                SELECT $1, 'long', r.role, 'message ' || s, now() - s * interval '1 minute'
+                FROM generate_series(1, 2000) s, (VALUES ('user'), ('ai')) r(role)
+                """, [.uuid(user)])
+            try await client.query("VACUUM (ANALYZE) messages")
+            let lookup = "SELECT session_title FROM public.messages WHERE user_id = $1 AND session_id = $2\n"
+                + "ORDER BY created_at DESC, id DESC LIMIT 1 FOR SHARE"
+            #expect(
+                ChatStore.insertExchangeSQL.contains("ORDER BY created_at DESC, id DESC LIMIT 1 FOR SHARE"),
+                "the checked statement is the one a turn runs")
+            let plan = try await client.query("EXPLAIN " + lookup, [.uuid(user), .text("long")])
+                .map { try $0.decode(String.self, "QUERY PLAN") }.joined(separator: "\n")
+            #expect(!plan.contains("Sort"), "\(plan)")
+            #expect(plan.contains("Index Scan Backward using messages_user_session_created_idx"), "\(plan)")
+        }
+    }
 }
