@@ -32,7 +32,10 @@ fi
 log="$data.log"
 fsync=${SIGMARIS_PG_FSYNC:-on}
 case "$fsync" in on|off) ;; *) echo "SIGMARIS_PG_FSYNC must be on or off" >&2; exit 2 ;; esac
-options="-p $port -c listen_addresses=127.0.0.1 -k $data -c fsync=$fsync"
+# The test suite runs its suites in parallel, each with a pool of its own (and the pool stress test
+# opens and kills connections on purpose): Postgres's default of 100 was reached once it grew.
+max_connections=${SIGMARIS_PG_MAX_CONNECTIONS:-400}
+options="-p $port -c listen_addresses=127.0.0.1 -k $data -c fsync=$fsync -c max_connections=$max_connections"
 
 pgctl() { "${as_owner[@]}" "$bindir/pg_ctl" -D "$data" -l "$log" "$@"; }
 
