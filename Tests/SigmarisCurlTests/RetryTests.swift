@@ -89,7 +89,8 @@ struct RetryTests {
                 let response = try await client.send(HTTPRequest(url: server.baseURL + "/limited"), retry: policy, logger: testLogger())
                 #expect(response.status == 429)
                 #expect(server.requests.count == 1)
-                #expect(ContinuousClock.now - start < .seconds(5))
+                // Far below the hour it asked for (a bound for a busy machine, not a speed check).
+                #expect(ContinuousClock.now - start < .seconds(60))
             }
         }
     }

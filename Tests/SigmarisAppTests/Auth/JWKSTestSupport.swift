@@ -52,8 +52,9 @@ final class SharedValue<Value: Sendable>: Sendable {
     }
 }
 
-/// Polls `condition` until it holds or `timeout` passes; true when it held.
-func eventually(timeout: Duration = .seconds(5), _ condition: @Sendable () async -> Bool) async -> Bool {
+/// Polls `condition` until it holds or `timeout` passes; true when it held. The timeout only keeps a
+/// broken test from hanging: a full parallel run on two cores can starve a suite for seconds.
+func eventually(timeout: Duration = .seconds(30), _ condition: @Sendable () async -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if await condition() { return true }
