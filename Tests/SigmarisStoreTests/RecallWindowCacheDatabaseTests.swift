@@ -33,6 +33,21 @@ struct RecallWindowCacheDatabaseTests {
         }
     }
 
+    /// The reference: state and episodes read without the cache, in one snapshot (the service reads
+    /// them in two, so a turn committed in between could show in the episodes only).
+    static func uncachedRead(_ userID: String, _ instance: Instance) async throws -> PersonaMemory {
+        try await instance.store.database.withTransaction { connection in
+            try connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            return try PersonaStateStore.load(userID: userID, on: connection)
+        }
+    }
+
+    /// Equal windows; on failure only the ids are printed (an episode prints its whole embedding).
+    static func expectSame(_ window: [Episode], _ reference: [Episode], _ comment: String) {
+        let same = window == reference
+        #expect(same, "\(comment): \(window.map(\.episodeID)) against \(reference.map(\.episodeID))")
+    }
+
     /// What the turn runner does: load (through the cache), compute, commit, record; retried on conflict.
     /// With `check`, the loaded memory is compared to an uncached read made right after it.
     @discardableResult
@@ -43,10 +58,10 @@ struct RecallWindowCacheDatabaseTests {
             let memory = try await instance.store.loadMemory(userID: userID, recallWindows: instance.cache)
             var compared = false
             if check {
-                let uncached = try await instance.store.loadMemory(userID: userID)
+                let uncached = try await uncachedRead(userID, instance)
                 // Another instance may commit between the two reads; with the same state both must agree.
                 if uncached.state.turnCount == memory.state.turnCount, uncached.controlVersion == memory.controlVersion {
-                    #expect(memory.recentEpisodes == uncached.recentEpisodes, "a stale window at turn \(memory.state.turnCount)")
+                    expectSame(memory.recentEpisodes, uncached.recentEpisodes, "a stale window at turn \(memory.state.turnCount)")
                     compared = true
                 }
             }
@@ -65,8 +80,8 @@ struct RecallWindowCacheDatabaseTests {
 
     static func expectFresh(_ userID: String, _ instance: Instance) async throws {
         let cached = try await instance.store.loadMemory(userID: userID, recallWindows: instance.cache)
-        let uncached = try await instance.store.loadMemory(userID: userID)
-        #expect(cached.recentEpisodes == uncached.recentEpisodes)
+        let uncached = try await uncachedRead(userID, instance)
+        expectSame(cached.recentEpisodes, uncached.recentEpisodes, "at turn \(cached.state.turnCount)")
         #expect(cached.state.turnCount == uncached.state.turnCount)
     }
 
@@ -123,6 +138,7 @@ struct RecallWindowCacheDatabaseTests {
 
     /// A turn in flight while the other instance erases and rebuilds one turn: its commit passes the
     /// turn-count check, and the window it would keep holds an erased episode; the stamp refuses it.
+    /// This instance's clock is ahead of the other's, so its episode still lands on top.
     @Test func aCommitOntoAHistoryRebuiltSinceItsReadIsNotServedFromMemory() async throws {
         try await Self.withTwoInstances { cached, other in
             let user = Self.user()
@@ -131,7 +147,7 @@ struct RecallWindowCacheDatabaseTests {
             let memory = try await cached.store.loadMemory(userID: userID, recallWindows: cached.cache)
             let inFlight = try await Self.engine.runTurn(
                 TurnRequest(userID: userID, message: "in flight"), state: memory.state, recentEpisodes: memory.recentEpisodes,
-                context: .random())
+                context: .random(now: Date().addingTimeInterval(60)))
 
             _ = try await other.store.rows(of: user).eraseEverything()
             try await Self.turn(userID, "rebuilt", on: other)
