@@ -107,9 +107,6 @@ public final class PostgresConnection {
         return name
     }
 
-    /// How many statements this connection holds prepared (for tests).
-    var preparedStatementCount: Int { prepared?.count ?? 0 }
-
     /// Runs a script of several statements with the simple query protocol. Only for trusted SQL
     /// (migration files shipped with the service); it takes no parameters.
     public func execute(script sql: String) throws(PostgresError) {

@@ -28,20 +28,20 @@ extension PostgresNonNullDecodable {
 
 extension Optional: PostgresDecodable where Wrapped: PostgresNonNullDecodable {
     public init?(postgresText bytes: [UInt8]?, typeOID: UInt32) {
-        guard let bytes else {
-            self = .none
-            return
-        }
-        guard let value = Wrapped(postgresText: bytes, typeOID: typeOID) else { return nil }
-        self = .some(value)
+        self.init(cell: bytes) { Wrapped(postgresText: $0, typeOID: typeOID) }
     }
 
     public init?(postgresBinary bytes: [UInt8]?, typeOID: UInt32) {
+        self.init(cell: bytes) { Wrapped(postgresBinary: $0, typeOID: typeOID) }
+    }
+
+    /// SQL NULL is `.none`; a value that does not decode fails the whole cell.
+    private init?(cell bytes: [UInt8]?, _ decode: ([UInt8]) -> Wrapped?) {
         guard let bytes else {
             self = .none
             return
         }
-        guard let value = Wrapped(postgresBinary: bytes, typeOID: typeOID) else { return nil }
+        guard let value = decode(bytes) else { return nil }
         self = .some(value)
     }
 }

@@ -31,6 +31,4 @@ struct PreparedStatements {
     /// The server no longer has the statement as prepared (its result type changed under a migration):
     /// the next use prepares it again under a new name.
     mutating func forget(_ key: Key) { names[key] = nil }
-
-    var count: Int { names.count }
 }

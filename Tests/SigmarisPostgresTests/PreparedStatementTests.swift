@@ -27,22 +27,8 @@ struct PreparedStatementModeTests {
 
 @Suite("Prepared statements against a real database", .enabled(if: TestDatabase.shouldRun))
 struct PreparedStatementTests {
-    static func client(_ mode: PreparedStatementMode, poolSize: Int = 1) throws -> PostgresClient {
-        PostgresClient(
-            configuration: PostgresConfiguration(connectionString: try TestDatabase.url(), poolSize: poolSize, preparedStatements: mode),
-            logger: TestDatabase.logger)
-    }
-
-    static func withClient<T>(_ mode: PreparedStatementMode, poolSize: Int = 1, _ body: (PostgresClient) async throws -> T) async throws -> T {
-        let client = try client(mode, poolSize: poolSize)
-        do {
-            let value = try await body(client)
-            await client.shutdown()
-            return value
-        } catch {
-            await client.shutdown()
-            throw error
-        }
+    static func withClient<T>(_ mode: PreparedStatementMode, _ body: (PostgresClient) async throws -> T) async throws -> T {
+        try await TestDatabase.withMigratedClient(poolSize: 1, preparedStatements: mode, body)
     }
 
     /// The server's own list of this session's prepared statements with this text.
