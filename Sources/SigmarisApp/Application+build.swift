@@ -46,7 +46,8 @@ public struct AppServices: Sendable {
             tracing: configuration.trace,
             textTracing: configuration.traceText,
             raiseProviderErrors: configuration.raiseLLMErrors,
-            metrics: metrics)
+            metrics: metrics,
+            recallWindows: RecallWindowCache(megabytes: configuration.recallCacheMegabytes))
         self.turnRateLimiter = TurnRateLimiter(turnsPerMinute: configuration.turnRateLimitPerMinute)
         self.remoteCore = try configuration.coreURL.map { url in
             RemoteCoreClient(
@@ -75,7 +76,8 @@ func makeDatabaseClient(
             connectionString: try configuration.requireDatabaseURL(),
             poolSize: configuration.databasePoolSize,
             connectTimeoutSeconds: configuration.databaseConnectTimeoutSeconds,
-            leaseTimeout: .seconds(configuration.databasePoolTimeoutSeconds)),
+            leaseTimeout: .seconds(configuration.databasePoolTimeoutSeconds),
+            preparedStatements: configuration.databasePreparedStatements),
         logger: logger,
         leaseObserver: metrics?.poolWaitObserver)
 }

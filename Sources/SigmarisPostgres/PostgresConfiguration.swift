@@ -12,18 +12,22 @@ public struct PostgresConfiguration: Sendable {
     /// How long a request may wait for a connection when every one is busy, before it fails as
     /// unavailable (a 503) rather than queueing without end.
     public var leaseTimeout: Duration
+    /// Whether connections prepare their frequent statements (off behind a transaction pooler).
+    public var preparedStatements: PreparedStatementMode
 
     public init(
         connectionString: String,
         poolSize: Int = 10,
         connectTimeoutSeconds: Int = 5,
         applicationName: String = "sigmaris",
-        leaseTimeout: Duration = .seconds(5)
+        leaseTimeout: Duration = .seconds(5),
+        preparedStatements: PreparedStatementMode = .auto
     ) {
         self.connectionString = connectionString
         self.poolSize = max(1, poolSize)
         self.connectTimeoutSeconds = max(1, connectTimeoutSeconds)
         self.applicationName = applicationName
         self.leaseTimeout = max(.milliseconds(1), leaseTimeout)
+        self.preparedStatements = preparedStatements
     }
 }

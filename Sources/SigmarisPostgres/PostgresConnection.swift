@@ -12,6 +12,9 @@ public final class PostgresConnection {
     /// Statements that reached the server since the pool handed this connection out; a broken connection
     /// with none may be replaced and the work retried, since the server has seen nothing of it.
     var statementsSent = 0
+    /// Nil when this connection runs every statement unnamed (`PreparedStatementMode`, or a pooler found
+    /// in front of it).
+    private(set) var prepared: PreparedStatements?
 
     /// Opens a connection (blocking, bounded by `connect_timeout`).
     init(configuration: PostgresConfiguration) throws(PostgresError) {
@@ -35,6 +38,8 @@ public final class PostgresConnection {
         // they are expected during idempotent migrations and carry nothing the service acts on.
         PQsetNoticeProcessor(conn, { _, _ in }, nil)
         self.handle = conn
+        let port = PQport(conn).map { String(cString: $0) }
+        self.prepared = configuration.preparedStatements.prepares(onPort: port) ? PreparedStatements() : nil
     }
 
     deinit {
@@ -53,18 +58,53 @@ public final class PostgresConnection {
     /// True inside a transaction block that an error has aborted (only ROLLBACK is accepted).
     public var isInFailedTransaction: Bool { PQtransactionStatus(handle) == PQTRANS_INERROR }
 
-    /// Runs one parameterized statement (`$1`, `$2`, … in `sql`) with text results.
+    /// Runs one parameterized statement (`$1`, `$2`, … in `sql`), its result cells in `resultFormat`.
+    ///
+    /// The statement is prepared on this connection the first time it runs here (unless prepared
+    /// statements are off), and executed by name from then on.
     @discardableResult
-    public func query(_ sql: String, _ parameters: [PostgresValue] = []) throws(PostgresError) -> PostgresRows {
+    public func query(
+        _ sql: String, _ parameters: [PostgresValue] = [], resultFormat: PostgresFormat = .text
+    ) throws(PostgresError) -> PostgresRows {
         let types = parameters.map(\.typeOID)
         let formats = parameters.map { Int32($0.isBinary ? 1 : 0) }
         let payloads = parameters.map(\.wireBytes)
         let lengths = payloads.map { Int32($0?.count ?? 0) }
         statementsSent += 1
+        let key = PreparedStatements.Key(sql: sql, parameterTypes: types)
+        if let name = try preparedName(for: key) {
+            let result: OpaquePointer? = withParameterPointers(payloads) { valuePointers in
+                PQexecPrepared(handle, name, Int32(parameters.count), valuePointers, lengths, formats, resultFormat.rawValue)
+            }
+            do {
+                return try consume(result)
+            } catch where error.sqlState == "26000" {
+                // The statement is gone although this connection prepared it: a transaction pooler
+                // moved us to another server connection. Run unnamed from now on; outside a
+                // transaction nothing ran, so the statement may go again right away.
+                prepared = nil
+                guard !isInTransaction else { throw error }
+            } catch where error.sqlState == "0A000" {
+                // "cached plan must not change result type": a migration changed a table under it.
+                prepared?.forget(key)
+                throw error
+            }
+        }
         let result: OpaquePointer? = withParameterPointers(payloads) { valuePointers in
-            PQexecParams(handle, sql, Int32(parameters.count), types, valuePointers, lengths, formats, 0)
+            PQexecParams(handle, sql, Int32(parameters.count), types, valuePointers, lengths, formats, resultFormat.rawValue)
         }
         return try consume(result)
+    }
+
+    /// The name `key` runs under on this connection, preparing it first if needed; nil to run unnamed.
+    private func preparedName(for key: PreparedStatements.Key) throws(PostgresError) -> String? {
+        guard var statements = prepared else { return nil }
+        if let name = statements.name(for: key) { return name }
+        guard let name = statements.newName() else { return nil }
+        _ = try consume(PQprepare(handle, name, key.sql, Int32(key.parameterTypes.count), key.parameterTypes))
+        statements.record(name, for: key)
+        prepared = statements
+        return name
     }
 
     /// Runs a script of several statements with the simple query protocol. Only for trusted SQL
@@ -79,7 +119,7 @@ public final class PostgresConnection {
         defer { PQclear(result) }
         switch PQresultStatus(result) {
         case PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
-            return PostgresRows(columns: [], columnTypes: [], cells: [], affectedRows: Self.affected(result))
+            return PostgresRows(columns: [], columnTypes: [], columnFormats: [], cells: [], affectedRows: Self.affected(result))
         case PGRES_TUPLES_OK:
             return Self.copyRows(result)
         default:
@@ -106,10 +146,12 @@ public final class PostgresConnection {
         let columnCount = Int(PQnfields(result))
         var columns = [String]()
         var types = [UInt32]()
+        var formats = [PostgresFormat]()
         columns.reserveCapacity(columnCount)
         for c in 0..<Int32(columnCount) {
             columns.append(String(cString: PQfname(result, c)))
             types.append(PQftype(result, c))
+            formats.append(PQfformat(result, c) == 1 ? .binary : .text)
         }
         var cells = [[UInt8]?]()
         cells.reserveCapacity(rowCount * columnCount)
@@ -124,7 +166,7 @@ public final class PostgresConnection {
                 }
             }
         }
-        return PostgresRows(columns: columns, columnTypes: types, cells: cells, affectedRows: affected(result))
+        return PostgresRows(columns: columns, columnTypes: types, columnFormats: formats, cells: cells, affectedRows: affected(result))
     }
 
     private static func affected(_ result: OpaquePointer) -> Int {

@@ -1,14 +1,17 @@
 import Foundation
 
-/// A Swift type that can be read from a text-format result cell.
+/// A Swift type that can be read from a result cell, in either format (`PostgresFormat`).
 public protocol PostgresDecodable: Sendable {
     /// `bytes` is `nil` for SQL NULL. Returns `nil` when the cell cannot be this type.
     init?(postgresText bytes: [UInt8]?, typeOID: UInt32)
+    /// The same for a binary-format cell: the type's send form, which depends on `typeOID`.
+    init?(postgresBinary bytes: [UInt8]?, typeOID: UInt32)
 }
 
 /// A non-optional type decoded from a non-NULL cell.
 public protocol PostgresNonNullDecodable: PostgresDecodable {
     init?(postgresText bytes: [UInt8], typeOID: UInt32)
+    init?(postgresBinary bytes: [UInt8], typeOID: UInt32)
 }
 
 extension PostgresNonNullDecodable {
@@ -16,15 +19,29 @@ extension PostgresNonNullDecodable {
         guard let bytes else { return nil }
         self.init(postgresText: bytes, typeOID: typeOID)
     }
+
+    public init?(postgresBinary bytes: [UInt8]?, typeOID: UInt32) {
+        guard let bytes else { return nil }
+        self.init(postgresBinary: bytes, typeOID: typeOID)
+    }
 }
 
 extension Optional: PostgresDecodable where Wrapped: PostgresNonNullDecodable {
     public init?(postgresText bytes: [UInt8]?, typeOID: UInt32) {
+        self.init(cell: bytes) { Wrapped(postgresText: $0, typeOID: typeOID) }
+    }
+
+    public init?(postgresBinary bytes: [UInt8]?, typeOID: UInt32) {
+        self.init(cell: bytes) { Wrapped(postgresBinary: $0, typeOID: typeOID) }
+    }
+
+    /// SQL NULL is `.none`; a value that does not decode fails the whole cell.
+    private init?(cell bytes: [UInt8]?, _ decode: ([UInt8]) -> Wrapped?) {
         guard let bytes else {
             self = .none
             return
         }
-        guard let value = Wrapped(postgresText: bytes, typeOID: typeOID) else { return nil }
+        guard let value = decode(bytes) else { return nil }
         self = .some(value)
     }
 }
@@ -33,11 +50,26 @@ extension String: PostgresNonNullDecodable {
     public init?(postgresText bytes: [UInt8], typeOID: UInt32) {
         self = String(decoding: bytes, as: UTF8.self)
     }
+
+    public init?(postgresBinary bytes: [UInt8], typeOID: UInt32) {
+        if typeOID == PostgresBinary.TypeOID.jsonb {
+            guard bytes.first == 1 else { return nil }
+            self = String(decoding: bytes.dropFirst(), as: UTF8.self)
+            return
+        }
+        guard PostgresBinary.isTextLike(typeOID) else { return nil }
+        self = String(decoding: bytes, as: UTF8.self)
+    }
 }
 
 extension Int: PostgresNonNullDecodable {
     public init?(postgresText bytes: [UInt8], typeOID: UInt32) {
         guard let value = Int(String(decoding: bytes, as: UTF8.self)) else { return nil }
+        self = value
+    }
+
+    public init?(postgresBinary bytes: [UInt8], typeOID: UInt32) {
+        guard let value = PostgresBinary.integer(bytes, typeOID: typeOID) else { return nil }
         self = value
     }
 }
@@ -54,6 +86,17 @@ extension Double: PostgresNonNullDecodable {
             self = value
         }
     }
+
+    public init?(postgresBinary bytes: [UInt8], typeOID: UInt32) {
+        let raw = PostgresBinary.bigEndian(bytes)
+        switch (typeOID, bytes.count) {
+        case (PostgresBinary.TypeOID.float8, 8): self = Double(bitPattern: raw)
+        case (PostgresBinary.TypeOID.float4, 4): self = Double(Float(bitPattern: UInt32(truncatingIfNeeded: raw)))
+        default:
+            guard let value = PostgresBinary.integer(bytes, typeOID: typeOID) else { return nil }
+            self = Double(value)
+        }
+    }
 }
 
 extension Bool: PostgresNonNullDecodable {
@@ -64,6 +107,11 @@ extension Bool: PostgresNonNullDecodable {
         default: return nil
         }
     }
+
+    public init?(postgresBinary bytes: [UInt8], typeOID: UInt32) {
+        guard typeOID == PostgresBinary.TypeOID.bool, bytes.count == 1, bytes[0] <= 1 else { return nil }
+        self = bytes[0] == 1
+    }
 }
 
 extension UUID: PostgresNonNullDecodable {
@@ -71,11 +119,24 @@ extension UUID: PostgresNonNullDecodable {
         guard let value = UUID(uuidString: String(decoding: bytes, as: UTF8.self)) else { return nil }
         self = value
     }
+
+    public init?(postgresBinary bytes: [UInt8], typeOID: UInt32) {
+        guard typeOID == PostgresBinary.TypeOID.uuid, bytes.count == 16 else { return nil }
+        self = UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                           bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+    }
 }
 
 extension Date: PostgresNonNullDecodable {
     public init?(postgresText bytes: [UInt8], typeOID: UInt32) {
         guard let value = PostgresTimestamp.parse(String(decoding: bytes, as: UTF8.self)) else { return nil }
+        self = value
+    }
+
+    public init?(postgresBinary bytes: [UInt8], typeOID: UInt32) {
+        guard typeOID == PostgresBinary.TypeOID.timestamptz || typeOID == PostgresBinary.TypeOID.timestamp,
+              let value = PostgresBinary.date(bytes)
+        else { return nil }
         self = value
     }
 }
@@ -87,12 +148,27 @@ public struct PostgresJSON: PostgresNonNullDecodable, Equatable {
     public init?(postgresText bytes: [UInt8], typeOID: UInt32) {
         self.text = String(decoding: bytes, as: UTF8.self)
     }
+
+    public init?(postgresBinary bytes: [UInt8], typeOID: UInt32) {
+        // `jsonb` sends a format version (1) before the text; `json` sends the text as it is.
+        guard let text = String(postgresBinary: bytes, typeOID: typeOID),
+              typeOID == PostgresBinary.TypeOID.jsonb || typeOID == PostgresBinary.TypeOID.json
+        else { return nil }
+        self.text = text
+    }
 }
 
-/// A `bytea` cell. Text results print bytea as `\x` + hex; decoding that is a single pass.
+/// A `bytea` cell. Text results print bytea as `\x` + hex, twice its size, decoded in a single pass;
+/// binary results carry the bytes as they are, which is what large values (embeddings) should ask for.
 public struct PostgresBytes: PostgresNonNullDecodable, Equatable {
     public var bytes: [UInt8]
     public init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    public init?(postgresBinary bytes: [UInt8], typeOID: UInt32) {
+        guard typeOID == PostgresBinary.TypeOID.bytea else { return nil }
+        self.bytes = bytes
+    }
+
     public init?(postgresText text: [UInt8], typeOID: UInt32) {
         guard text.count >= 2, text[0] == UInt8(ascii: "\\"), text[1] == UInt8(ascii: "x"), text.count % 2 == 0 else {
             return nil

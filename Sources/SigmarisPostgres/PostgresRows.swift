@@ -4,14 +4,17 @@ public struct PostgresRows: Sendable {
     public let columns: [String]
     /// Type OIDs in result order (`pg_type.oid`).
     public let columnTypes: [UInt32]
-    /// Text-format cells, row-major; `nil` is SQL NULL.
+    /// The format of each column's cells, in result order (`PQfformat`).
+    public let columnFormats: [PostgresFormat]
+    /// Cells as the server sent them (see `columnFormats`), row-major; `nil` is SQL NULL.
     let cells: [[UInt8]?]
     /// Rows affected by INSERT/UPDATE/DELETE (`PQcmdTuples`), 0 otherwise.
     public let affectedRows: Int
 
-    init(columns: [String], columnTypes: [UInt32], cells: [[UInt8]?], affectedRows: Int) {
+    init(columns: [String], columnTypes: [UInt32], columnFormats: [PostgresFormat], cells: [[UInt8]?], affectedRows: Int) {
         self.columns = columns
         self.columnTypes = columnTypes
+        self.columnFormats = columnFormats
         self.cells = cells
         self.affectedRows = affectedRows
     }
@@ -45,7 +48,11 @@ public struct PostgresRow: Sendable {
             throw PostgresError(.decodingFailed, column: column, detail: "no such column in result")
         }
         let cell = rows.cells[index * rows.columns.count + c]
-        guard let value = T(postgresText: cell, typeOID: rows.columnTypes[c]) else {
+        let decoded = switch rows.columnFormats[c] {
+        case .text: T(postgresText: cell, typeOID: rows.columnTypes[c])
+        case .binary: T(postgresBinary: cell, typeOID: rows.columnTypes[c])
+        }
+        guard let value = decoded else {
             throw PostgresError(.decodingFailed, column: column, detail: "cannot decode as \(T.self)")
         }
         return value

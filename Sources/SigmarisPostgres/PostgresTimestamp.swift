@@ -4,10 +4,26 @@ import Foundation
 ///
 /// The parser accepts any UTC offset the server may print (`+00`, `+05:30`, `-08`), so it does not depend
 /// on the session's `TimeZone`, which a transaction-mode pooler may not let us set.
-enum PostgresTimestamp {
+public enum PostgresTimestamp {
+    /// The date a `timestamptz` column holding `date` (sent as a `.timestamp` parameter) reads back as
+    /// in a binary result: Postgres keeps whole microseconds. A copy of a written row kept in memory
+    /// uses it so that it equals the row read again.
+    public static func stored(_ date: Date) -> Date {
+        let unixMicros = Int64(unixMicroseconds(date))
+        return PostgresBinary.date(microsecondsSincePostgresEpoch: unixMicros - postgresEpochUnixSeconds * 1_000_000)
+    }
+
+    /// 2000-01-01 00:00 UTC, Postgres's epoch, in seconds since 1970.
+    static let postgresEpochUnixSeconds: Int64 = 946_684_800
+
+    /// The whole microseconds `format` writes (and the server therefore stores) for `date`.
+    private static func unixMicroseconds(_ date: Date) -> Double {
+        (date.timeIntervalSince1970 * 1_000_000).rounded()
+    }
+
     static func format(_ date: Date) -> String {
         // Microsecond precision, always UTC, e.g. 2026-11-25 05:05:10.123456+00.
-        let micros = (date.timeIntervalSince1970 * 1_000_000).rounded()
+        let micros = unixMicroseconds(date)
         let seconds = (micros / 1_000_000).rounded(.down)
         let fraction = Int(micros - seconds * 1_000_000)
         var calendar = Calendar(identifier: .gregorian)

@@ -1,7 +1,7 @@
 import Foundation
 
-/// A query parameter. Every statement is sent with `PQexecParams`, so values never become part of
-/// the SQL text, and unnamed statements keep working behind Supabase's transaction-mode pooler.
+/// A query parameter. Statements are sent with `PQexecPrepared`, or `PQexecParams` where prepared
+/// statements are off (a transaction-mode pooler), so values never become part of the SQL text.
 public enum PostgresValue: Sendable, Equatable {
     case null
     case text(String)

@@ -26,9 +26,16 @@ public struct PersonaMemory: Sendable {
 /// and writing everything a turn produced. These tables belong to the service's own role; user
 /// routes never write them under the `authenticated` role.
 enum PersonaStateStore {
-    /// The user's persisted state (`load`); `$1` the user id.
-    static let loadStateSQL =
-        "SELECT value_state, trait_state, global_state, turn_count, silenced, control_version FROM public.sigmaris_persona_state WHERE user_id = $1"
+    /// The user's persisted state and the ids of their two newest episodes, which with `turn_count` and
+    /// `control_version` stamp the recall window (`RecallWindowStamp`; `load`); `$1` the user id.
+    static let loadStateSQL = """
+    SELECT value_state, trait_state, global_state, turn_count, silenced, control_version,
+           (SELECT e.episode_id FROM public.sigmaris_episodes e WHERE e.user_id = $1
+            ORDER BY e."timestamp" DESC, e.created_at DESC LIMIT 1) AS newest_episode_id,
+           (SELECT e.episode_id FROM public.sigmaris_episodes e WHERE e.user_id = $1
+            ORDER BY e."timestamp" DESC, e.created_at DESC OFFSET 1 LIMIT 1) AS second_episode_id
+    FROM public.sigmaris_persona_state WHERE user_id = $1
+    """
 
     /// The user's recent episodes, newest first (`load`); `$1` the user id, `$2` the limit.
     static let loadEpisodesSQL = """
@@ -77,26 +84,49 @@ enum PersonaStateStore {
     SELECT count(*)::int AS updated FROM state
     """
 
-    static func load(userID: String, on connection: PostgresConnection) throws(PostgresError) -> PersonaMemory {
+    /// The user's state and recent episodes. With `recallWindows`, the episodes come from memory when
+    /// the window kept there carries the stamp just read with the state (one statement instead of two),
+    /// and a window read from the database is kept for the next turn.
+    static func load(
+        userID: String, recallWindows: RecallWindowCache? = nil, on connection: PostgresConnection
+    ) throws(PostgresError) -> PersonaMemory {
         let stateRows = try connection.query(loadStateSQL, [.text(userID)])
-        var state = PersonaState.initial
-        var silenced = false
-        var controlVersion = 0
+        var memory = PersonaMemory(state: .initial, recentEpisodes: [])
+        // No state row: a new (or erased) user, whose window is empty and not worth keeping.
+        var stamp: RecallWindowStamp?
         if let row = stateRows.first {
-            silenced = try row.decode(Bool.self, "silenced")
-            controlVersion = try row.decode(Int.self, "control_version")
-            state.value = ValueState(json: try json(row, "value_state"))
-            state.trait = TraitState(json: try json(row, "trait_state"))
-            state.globalState = try row.decode(String?.self, "global_state").flatMap(GlobalState.init(rawValue:))
-            state.turnCount = try row.decode(Int.self, "turn_count")
+            memory.silenced = try row.decode(Bool.self, "silenced")
+            memory.controlVersion = try row.decode(Int.self, "control_version")
+            memory.state.value = ValueState(json: try json(row, "value_state"))
+            memory.state.trait = TraitState(json: try json(row, "trait_state"))
+            memory.state.globalState = try row.decode(String?.self, "global_state").flatMap(GlobalState.init(rawValue:))
+            memory.state.turnCount = try row.decode(Int.self, "turn_count")
+            stamp = RecallWindowStamp(
+                turnCount: memory.state.turnCount, controlVersion: memory.controlVersion,
+                newestEpisodeIDs: [try row.decode(String?.self, "newest_episode_id"), try row.decode(String?.self, "second_episode_id")]
+                    .compactMap { $0 })
         }
+        if let stamp, let window = recallWindows?.window(for: userID, matching: stamp) {
+            memory.recentEpisodes = window
+            return memory
+        }
+        memory.recentEpisodes = try loadEpisodes(userID: userID, on: connection)
+        // The episodes were read in a snapshot of their own: keep them only if they are the window
+        // the stamp describes (a turn committed in between would show at the top).
+        if let stamp, let recallWindows, stamp.matchesTop(of: memory.recentEpisodes) {
+            recallWindows.remember(memory.recentEpisodes, for: userID, stamp: stamp)
+        }
+        return memory
+    }
 
+    /// The recall window, newest first, in binary results: `bytea` embeddings arrive as their bytes
+    /// (a 1536-dimension embedding is 6 KB, 12 KB as hex text) and timestamps as integers.
+    private static func loadEpisodes(userID: String, on connection: PostgresConnection) throws(PostgresError) -> [Episode] {
         // Only what a turn reads of an episode: `traits_hint` and `meta` are written for the audit
         // trail and never used by recall, merge or identity, and parsing them for 50 episodes a turn
         // was a visible cost in the benchmark's profile. The episodes keep their defaults (`{}`).
         let episodeRows = try connection.query(
-            loadEpisodesSQL,
-            [.text(userID), .int(PersonaConstants.Turn.recentEpisodeLimit)])
+            loadEpisodesSQL, [.text(userID), .int(PersonaConstants.Turn.recentEpisodeLimit)], resultFormat: .binary)
         var episodes = [Episode]()
         episodes.reserveCapacity(episodeRows.count)
         for row in episodeRows {
@@ -108,7 +138,15 @@ enum PersonaStateStore {
                 rawContext: try row.decode(String.self, "raw_context"),
                 embedding: try row.decode(PostgresBytes?.self, "embedding").flatMap { EmbeddingBytes.decode($0.bytes) } ?? []))
         }
-        return PersonaMemory(state: state, recentEpisodes: episodes, silenced: silenced, controlVersion: controlVersion)
+        return episodes
+    }
+
+    /// `episode` as `loadEpisodes` reads it back once stored: the timestamp in whole microseconds,
+    /// `traits_hint` and `meta` left at their defaults.
+    static func asLoaded(_ episode: Episode) -> Episode {
+        Episode(
+            episodeID: episode.episodeID, timestamp: PostgresTimestamp.stored(episode.timestamp), summary: episode.summary,
+            emotionHint: episode.emotionHint, rawContext: episode.rawContext, embedding: episode.embedding)
     }
 
     /// Writes one turn: the new state (only if nobody else moved it since `previousTurnCount` and no

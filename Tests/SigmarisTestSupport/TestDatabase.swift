@@ -48,9 +48,12 @@ public enum TestDatabase {
     }
 
     /// A client on the shared test database with every migration applied.
-    public static func migratedClient(poolSize: Int = 4) async throws -> PostgresClient {
+    public static func migratedClient(
+        poolSize: Int = 4, preparedStatements: PreparedStatementMode = .auto
+    ) async throws -> PostgresClient {
         let client = PostgresClient(
-            configuration: PostgresConfiguration(connectionString: try url(), poolSize: poolSize, connectTimeoutSeconds: 5),
+            configuration: PostgresConfiguration(
+                connectionString: try url(), poolSize: poolSize, connectTimeoutSeconds: 5, preparedStatements: preparedStatements),
             logger: logger)
         try await MigrationRunner(client: client, logger: logger).migrate(try Migration.load(from: migrationsDirectory))
         return client
@@ -59,9 +62,10 @@ public enum TestDatabase {
     /// Runs `body` with a migrated client and shuts the client down afterwards, whatever happens.
     public static func withMigratedClient<T>(
         poolSize: Int = 4,
+        preparedStatements: PreparedStatementMode = .auto,
         _ body: (PostgresClient) async throws -> T
     ) async throws -> T {
-        let client = try await migratedClient(poolSize: poolSize)
+        let client = try await migratedClient(poolSize: poolSize, preparedStatements: preparedStatements)
         do {
             let value = try await body(client)
             await client.shutdown()

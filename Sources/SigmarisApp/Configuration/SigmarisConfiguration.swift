@@ -1,4 +1,5 @@
 import Foundation
+import SigmarisPostgres
 
 /// Everything the service reads from its environment (and an optional `.env`; the environment wins).
 /// `.env.example` documents each variable; the names below are the contract.
@@ -21,6 +22,8 @@ public struct SigmarisConfiguration: Sendable {
     public var databaseConnectTimeoutSeconds = 5
     /// Seconds a request waits for a free pooled connection before it is answered 503.
     public var databasePoolTimeoutSeconds = 5
+    /// Prepared statements per connection; `auto` turns them off on port 6543 (Supabase's transaction pooler).
+    public var databasePreparedStatements: PreparedStatementMode = .auto
     public var migrationsDirectory = "sql"
     // Auth (Supabase)
     public var supabaseURL: URL?
@@ -57,6 +60,8 @@ public struct SigmarisConfiguration: Sendable {
     public var turnRateLimitPerMinute = 30
     /// Turns of one user that may wait behind the running one; one more is a 429.
     public var maxQueuedTurns = 8
+    /// Megabytes of recall windows kept in memory across turns (`RecallWindowCache`); 0 turns it off.
+    public var recallCacheMegabytes = 64
     // Operators
     /// Users (token `sub`) who may call the operator routes, besides `app_metadata.role`
     /// `sigmaris_operator` and the service credential.
@@ -79,6 +84,8 @@ public struct SigmarisConfiguration: Sendable {
         databasePoolSize = try read.integer("DATABASE_POOL_SIZE", in: 1...500) ?? databasePoolSize
         databaseConnectTimeoutSeconds = try read.integer("DATABASE_CONNECT_TIMEOUT", in: 1...300) ?? databaseConnectTimeoutSeconds
         databasePoolTimeoutSeconds = try read.integer("DATABASE_POOL_TIMEOUT", in: 1...300) ?? databasePoolTimeoutSeconds
+        databasePreparedStatements = try read.choice("DATABASE_PREPARED_STATEMENTS", PreparedStatementMode.allCases.map(\.rawValue))
+            .flatMap(PreparedStatementMode.init(rawValue:)) ?? databasePreparedStatements
         migrationsDirectory = read.string("SIGMARIS_MIGRATIONS_DIR") ?? migrationsDirectory
 
         supabaseURL = try read.url("SUPABASE_URL", schemes: ["http", "https"])
@@ -109,6 +116,7 @@ public struct SigmarisConfiguration: Sendable {
         raiseLLMErrors = try read.bool("SIGMARIS_RAISE_LLM_ERRORS") ?? raiseLLMErrors
         turnRateLimitPerMinute = try read.integer("SIGMARIS_RATE_LIMIT_PER_MINUTE", in: 0...1_000_000) ?? turnRateLimitPerMinute
         maxQueuedTurns = try read.integer("SIGMARIS_MAX_QUEUED_TURNS", in: 0...10_000) ?? maxQueuedTurns
+        recallCacheMegabytes = try read.integer("SIGMARIS_RECALL_CACHE_MB", in: 0...1_000_000) ?? recallCacheMegabytes
         operatorIDs = try read.uuidList("SIGMARIS_OPERATORS") ?? operatorIDs
 
         try validate()

@@ -19,6 +19,8 @@ struct TurnRunner: Sendable {
     let raiseProviderErrors: Bool
     /// Counts completed turns by resulting global state and safety flag.
     var metrics: SigmarisMetrics? = nil
+    /// This process's copy of each user's recall window (`SIGMARIS_RECALL_CACHE_MB`); nil reads it every turn.
+    var recallWindows: RecallWindowCache? = nil
 
     /// Another process can win the optimistic check; with the in-process lock that takes a second
     /// process per retry, so a few attempts are plenty.
@@ -40,7 +42,7 @@ struct TurnRunner: Sendable {
         try await locks.withLock(request.userID) {
             for attempt in 1...Self.maxAttempts {
                 let userID = request.userID
-                let memory = try await store.loadMemory(userID: userID)
+                let memory = try await store.loadMemory(userID: userID, recallWindows: recallWindows)
                 var context = context
                 context.now = Date()
                 let result = try await engine.runTurn(
@@ -52,6 +54,7 @@ struct TurnRunner: Sendable {
                     try await store.commitTurn(
                         result, userID: userID, previousTurnCount: memory.state.turnCount, controlVersion: memory.controlVersion,
                         tracing: tracing, chat: chat)
+                    recallWindows?.recordCommit(of: result, from: memory, userID: userID)
                     logger.debug("turn stored", metadata: [
                         "sigmaris.global_state": "\(result.newState.globalState?.rawValue ?? "none")",
                         "sigmaris.turn_count": "\(result.newState.turnCount)",
