@@ -10,6 +10,8 @@ public enum RetentionTables {
         public var timeColumn: String
         /// A user's conversation or memory rather than the audit trail.
         public var isConversation: Bool
+        /// Rows a turn recalls: deleting them must invalidate the users' cached recall windows.
+        public var isRecalled = false
     }
 
     /// The one list. Names and columns are constants interpolated into SQL, never input.
@@ -23,7 +25,7 @@ public enum RetentionTables {
         Table(name: "sigmaris_safety_assessments", timeColumn: "created_at", isConversation: false),
         Table(name: "messages", timeColumn: "created_at", isConversation: true),
         Table(name: "sigmaris_state_snapshots", timeColumn: "created_at", isConversation: true),
-        Table(name: "sigmaris_episodes", timeColumn: "created_at", isConversation: true),
+        Table(name: "sigmaris_episodes", timeColumn: "created_at", isConversation: true, isRecalled: true),
     ]
 
     public static func selected(includeConversations: Bool) -> [Table] {
@@ -84,13 +86,26 @@ public struct Retention: Sendable {
         "SELECT count(*)::bigint AS n FROM public.\(table.name) WHERE \(table.timeColumn) < $1::timestamptz"
     }
 
-    /// `$1`, `$2` the first page of the range and the one after it, `$3` the cutoff.
+    /// `$1`, `$2` the first page of the range and the one after it, `$3` the cutoff; answers
+    /// `deleted`. Deleted episodes bump their users' `control_version` in the same statement: an
+    /// instance holding a recall window (`RecallWindowCache`) checks it, and a turn in flight that
+    /// read them recomputes instead of committing over the pruned history.
     static func deleteBatchSQL(_ table: RetentionTables.Table) -> String {
-        """
-        DELETE FROM public.\(table.name)
-        WHERE ctid >= format('(%s,0)', $1::bigint)::tid AND ctid < format('(%s,0)', $2::bigint)::tid
-          AND \(table.timeColumn) < $3::timestamptz
-        """
+        let delete = """
+            DELETE FROM public.\(table.name)
+            WHERE ctid >= format('(%s,0)', $1::bigint)::tid AND ctid < format('(%s,0)', $2::bigint)::tid
+              AND \(table.timeColumn) < $3::timestamptz
+            """
+        guard table.isRecalled else {
+            return "WITH gone AS (\(delete) RETURNING 1) SELECT count(*)::bigint AS deleted FROM gone"
+        }
+        return """
+            WITH gone AS (\(delete) RETURNING user_id), invalidated AS (
+                UPDATE public.sigmaris_persona_state SET control_version = control_version + 1
+                WHERE user_id IN (SELECT user_id FROM gone)
+            )
+            SELECT count(*)::bigint AS deleted FROM gone
+            """
     }
 
     /// Runs `request`; `progress` hears each table as it is finished.
@@ -125,7 +140,7 @@ public struct Retention: Sendable {
             let end = min(pages, start + pagesPerBatch)
             // One statement, its own short transaction.
             let deleted = try await database.query(
-                Self.deleteBatchSQL(table), [.int(start), .int(end), .text(cutoff)]).affectedRows
+                Self.deleteBatchSQL(table), [.int(start), .int(end), .text(cutoff)])[0].decode(Int.self, "deleted")
             if deleted > 0 {
                 done.rows += deleted
                 done.batches += 1

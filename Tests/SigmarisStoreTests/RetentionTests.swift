@@ -96,9 +96,14 @@ struct RetentionTests {
                 "SELECT count(*)::int AS n FROM public.sigmaris_turns_v WHERE trace_id = $1", [.text(old.traceID)])
             #expect(try oldLeft[0].decode(Int.self, "n") == 0)
 
+            let versionSQL = "SELECT control_version FROM public.sigmaris_persona_state WHERE user_id = $1"
+            let versionBefore = try await client.query(versionSQL, [.text(Self.userID)])[0].decode(Int.self, "control_version")
             var everything = PruneRequest(olderThanDays: 30)
             everything.includeConversations = true
             let withConversations = try await retention.prune(everything)
+            // An episode went: recall windows cached by any instance no longer match the state row.
+            let versionAfter = try await client.query(versionSQL, [.text(Self.userID)])[0].decode(Int.self, "control_version")
+            #expect(versionAfter == versionBefore + 1)
             #expect(withConversations.first { $0.table == "messages" }?.rows == 1)
             let last = try await Self.counts(client)
             #expect(last["messages"] == 1)
