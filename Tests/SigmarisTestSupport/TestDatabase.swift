@@ -53,7 +53,10 @@ public enum TestDatabase {
     ) async throws -> PostgresClient {
         let client = PostgresClient(
             configuration: PostgresConfiguration(
-                connectionString: try url(), poolSize: poolSize, connectTimeoutSeconds: 5, preparedStatements: preparedStatements),
+                // A long lease deadline: the production 5 s is a 503 for a user, here a full parallel
+                // run on two cores can keep a small pool's waiters queued that long.
+                connectionString: try url(), poolSize: poolSize, connectTimeoutSeconds: 5, leaseTimeout: .seconds(60),
+                preparedStatements: preparedStatements),
             logger: logger)
         try await MigrationRunner(client: client, logger: logger).migrate(try Migration.load(from: migrationsDirectory))
         return client
