@@ -18,17 +18,12 @@ struct RemoteCoreStreamedTurnTests {
             let proxy = try buildApplication(configuration: configuration, logger: TestConfiguration.logger)
             let user = UUID()
             try await proxy.test(.router) { client in
-                try await client.execute(
-                    uri: "/api/aei", method: .post, headers: SSE.headers(API.userToken(user)),
-                    body: API.body(#"{"text":"hello there, who are you?"}"#)
-                ) { response in
-                    let events = try SSE.events(response)
-                    #expect(events.filter { $0.name == "delta" }.count > 1, "the core's local provider streams word by word")
-                    let done = try #require(events.last)
-                    #expect(done.name == "done")
-                    #expect(done.data["model"]?.stringValue == "sigmaris-local-v1")
-                    #expect(SSE.deltaText(events) == done.data["output"]?.stringValue)
-                }
+                let events = try await SSE.aei(client, user: user, text: "hello there, who are you?")
+                #expect(events.filter { $0.name == "delta" }.count > 1, "the core's local provider streams word by word")
+                let done = try #require(events.last)
+                #expect(done.name == "done")
+                #expect(done.data["model"]?.stringValue == "sigmaris-local-v1")
+                #expect(SSE.deltaText(events) == done.data["output"]?.stringValue)
             }
             #expect(try await API.rowCounts(userID: user.uuidString.lowercased()) == .init(
                 messages: 2, snapshots: 1, turns: 2, episodes: 1, personaState: 1))
@@ -43,13 +38,9 @@ struct RemoteCoreStreamedTurnTests {
             let proxy = try buildApplication(configuration: configuration, logger: TestConfiguration.logger)
             let user = UUID()
             try await proxy.test(.router) { client in
-                try await client.execute(
-                    uri: "/api/aei", method: .post, headers: SSE.headers(API.userToken(user)), body: API.body(#"{"text":"hi"}"#)
-                ) { response in
-                    let events = try SSE.events(response)
-                    #expect(events.map(\.name) == ["error"])
-                    #expect(events.first?.data["reason"]?.stringValue == "core_failed")
-                }
+                let events = try await SSE.aei(client, user: user, text: "hi")
+                #expect(events.map(\.name) == ["error"])
+                #expect(events.first?.data["reason"]?.stringValue == "core_failed")
             }
             #expect(try await API.rowCounts(userID: user.uuidString.lowercased()) == .init())
         }

@@ -41,14 +41,10 @@ struct StreamingProviderTurnTests {
             let app = try buildApplication(configuration: try Self.configuration(provider: provider), logger: TestConfiguration.logger)
             let user = UUID()
             try await app.test(.router) { client in
-                try await client.execute(
-                    uri: "/api/aei", method: .post, headers: SSE.headers(API.userToken(user)), body: API.body(#"{"text":"hi there"}"#)
-                ) { response in
-                    let events = try SSE.events(response)
-                    #expect(events.filter { $0.name == "delta" }.compactMap { $0.data["text"]?.stringValue } == pieces)
-                    #expect(events.last?.name == "done")
-                    #expect(events.last?.data["output"]?.stringValue == pieces.joined())
-                }
+                let events = try await SSE.aei(client, user: user, text: "hi there")
+                #expect(events.filter { $0.name == "delta" }.compactMap { $0.data["text"]?.stringValue } == pieces)
+                #expect(events.last?.name == "done")
+                #expect(events.last?.data["output"]?.stringValue == pieces.joined())
                 try await client.execute(
                     uri: "/persona/chat", method: .post, headers: SSE.headers(API.userToken(user)), body: API.body(#"{"message":"again"}"#)
                 ) { response in
@@ -75,13 +71,9 @@ struct StreamingProviderTurnTests {
             let app = try buildApplication(configuration: try Self.configuration(provider: provider), logger: TestConfiguration.logger)
             let user = UUID()
             try await app.test(.live) { client in
-                try await client.execute(
-                    uri: "/api/aei", method: .post, headers: SSE.headers(API.userToken(user)), body: API.body(#"{"text":"hi"}"#)
-                ) { response in
-                    let events = try SSE.events(response)
-                    #expect(events.map(\.name) == ["delta", "error"])
-                    #expect(events.last?.data["reason"]?.stringValue == "provider_failed")
-                }
+                let events = try await SSE.aei(client, user: user, text: "hi")
+                #expect(events.map(\.name) == ["delta", "error"])
+                #expect(events.last?.data["reason"]?.stringValue == "provider_failed")
             }
             #expect(try await API.rowCounts(userID: user.uuidString.lowercased()) == .init())
         }
@@ -98,13 +90,9 @@ struct StreamingProviderTurnTests {
             let app = try buildApplication(configuration: try Self.configuration(provider: provider), logger: TestConfiguration.logger)
             let user = UUID()
             try await app.test(.live) { client in
-                try await client.execute(
-                    uri: "/api/aei", method: .post, headers: SSE.headers(API.userToken(user)), body: API.body(#"{"text":"hi"}"#)
-                ) { response in
-                    let events = try SSE.events(response)
-                    #expect(events.map(\.name) == ["delta", "done"])
-                    #expect(SSE.deltaText(events) == PersonaConstants.Turn.providerFallbackReply)
-                }
+                let events = try await SSE.aei(client, user: user, text: "hi")
+                #expect(events.map(\.name) == ["delta", "done"])
+                #expect(SSE.deltaText(events) == PersonaConstants.Turn.providerFallbackReply)
             }
             #expect(try await API.rowCounts(userID: user.uuidString.lowercased()).messages == 2)
         }

@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import SigmarisCurl
@@ -26,6 +27,14 @@ enum SSE {
 
     static func events(_ response: TestResponse) throws -> [Event] {
         try events(String(buffer: response.body))
+    }
+
+    /// `POST /api/aei` with `{"text": text}` as `user`, asking for a stream; its events.
+    static func aei(_ client: some TestClientProtocol, user: UUID, text: String) async throws -> [Event] {
+        try await client.execute(
+            uri: "/api/aei", method: .post, headers: headers(API.userToken(user)),
+            body: API.body(try JSONValueEncoder().encode(["text": text]).serialized())
+        ) { response in try events(response) }
     }
 
     /// The concatenated `delta` texts.

@@ -106,13 +106,9 @@ struct StreamingTurnTests {
         let app = try buildApplication(
             configuration: TestConfiguration.unreachableDatabase(), logger: TestConfiguration.logger, runMigrations: false)
         try await app.test(.router) { client in
-            try await client.execute(
-                uri: "/api/aei", method: .post, headers: SSE.headers(API.userToken(UUID())), body: API.body(#"{"text":"hi"}"#)
-            ) { response in
-                let events = try SSE.events(response)
-                #expect(events.map(\.name) == ["error"])
-                #expect(events.first?.data["reason"]?.stringValue == "database_unavailable")
-            }
+            let events = try await SSE.aei(client, user: UUID(), text: "hi")
+            #expect(events.map(\.name) == ["error"])
+            #expect(events.first?.data["reason"]?.stringValue == "database_unavailable")
         }
     }
 }
