@@ -118,7 +118,7 @@ extension PersonaEngine {
     }
 
     /// §8: the provider's reply, or the fallback sentence (unless provider errors are raised).
-    /// With `replyDeltas` the reply is streamed (see `ReplyStream` for what changes on failure).
+    /// With `replyDeltas` the reply is streamed (see `ReplyGeneration` for what changes on failure).
     /// - Returns: the reply and, when the fallback was used, the redacted failure.
     func generateReply(
         _ turn: inout TurnWorkspace,
@@ -135,26 +135,9 @@ extension PersonaEngine {
             valueState: value.newState, traitState: trait.newState,
             mergedSummary: memory.mergedSummary, identityContext: identity
         )
-        let reply: String
-        var replyError: String?
-        if let replyDeltas {
-            (reply, replyError) = try await ReplyStream(listener: replyDeltas, raiseProviderErrors: turn.context.raiseProviderErrors)
-                .run(replyRequest, provider: provider)
-        } else {
-            do {
-                let text = try await provider.reply(to: replyRequest)
-                // An empty completion is no answer; treat it like a failure (the reference does too).
-                guard !TextRules.strip(text).isEmpty else { throw EmptyReplyError() }
-                reply = text
-            } catch {
-                // A cancelled call is no provider failure: nobody would read the fallback.
-                if Task.isCancelled { throw .abandoned }
-                let description = ProviderErrorRedaction.describe(error)
-                if turn.context.raiseProviderErrors { throw .providerFailed(description) }
-                reply = PersonaConstants.Turn.providerFallbackReply
-                replyError = description
-            }
-        }
+        let (reply, replyError) = try await ReplyGeneration(
+            listener: replyDeltas, raiseProviderErrors: turn.context.raiseProviderErrors
+        ).run(replyRequest, provider: provider)
         turn.trace.record(PersonaConstants.Trace.llmGenerated, [
             "model": .string(provider.modelName),
             "reply_len": .number(TextRules.length(reply)),
@@ -220,9 +203,4 @@ extension PersonaEngine {
             usedFallbackReply: usedFallbackReply
         )
     }
-}
-
-/// A provider returned only whitespace.
-struct EmptyReplyError: Error, CustomStringConvertible {
-    var description: String { "empty completion content" }
 }

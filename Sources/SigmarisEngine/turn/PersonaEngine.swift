@@ -17,7 +17,7 @@ public struct PersonaEngine: Sendable {
     /// - Parameters:
     ///   - recentEpisodes: the user's episodes, newest first (only the first 50 are read).
     ///   - replyDeltas: when set, the reply is streamed to it piece by piece as the provider
-    ///     produces it (see `ReplyStream`); the meta and every row are the same as without it.
+    ///     produces it (see `ReplyGeneration`); the meta and every row are the same as without it.
     /// - Throws: `.providerFailed` when the reply provider fails and `context.raiseProviderErrors`
     ///   is on, or fails after part of a streamed reply was delivered; `.abandoned` when
     ///   `replyDeltas` throws or the task is cancelled while the provider answers. Embedding

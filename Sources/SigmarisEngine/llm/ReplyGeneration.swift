@@ -1,18 +1,23 @@
 /// Receives a streamed reply piece by piece; throwing stops the turn (`.abandoned`).
 public typealias ReplyDeltaListener = @Sendable (String) async throws -> Void
 
-/// §8 for a streamed turn: the same reply, fallback and failures as `provider.reply(to:)`, delivered
-/// to a listener as it is produced, so that the concatenated pieces always equal the stored reply.
+/// §8's reply: the provider's answer, or the fallback sentence, or a failed turn — one set of rules
+/// whether the reply is streamed to a listener or not.
 ///
-/// What streaming cannot do is take back text already delivered, so:
+/// A failure is a provider error or an answer that is empty after trimming. A cancelled task, or a
+/// listener that threw, abandons the turn (nobody would read a fallback). Otherwise the failure is
+/// `.providerFailed` when provider errors are raised, else the fallback sentence.
+///
+/// With a listener, the pieces concatenate to the reply; what streaming cannot do is take back text
+/// already delivered, so:
 /// - leading whitespace is held back until real text follows: an empty (whitespace) completion is
 ///   still a failure, and nothing of it reached the listener;
-/// - a failure before the first piece behaves as without streaming: the fallback sentence, sent as
-///   one piece, or `.providerFailed` when provider errors are raised;
+/// - a failure before the first piece behaves as without streaming, the fallback sentence then being
+///   the one piece;
 /// - a failure after the first piece is always `.providerFailed`: the partial reply stands, no
 ///   fallback can follow it, and the caller stores nothing.
-struct ReplyStream {
-    let listener: ReplyDeltaListener
+struct ReplyGeneration {
+    let listener: ReplyDeltaListener?
     let raiseProviderErrors: Bool
 
     /// The listener's own failure, told apart from the provider's whatever the provider wraps.
@@ -25,29 +30,38 @@ struct ReplyStream {
         var listenerFailed = false
     }
 
+    /// - Returns: the reply and, when the fallback was used, the redacted failure.
     func run(_ request: ReplyRequest, provider: any PersonaProvider) async throws(PersonaEngineError) -> (reply: String, error: String?) {
         var delivery = Delivery()
         do {
-            _ = try await provider.streamReply(to: request) { piece in
-                try await deliver(piece, into: &delivery)
+            let text: String
+            if let listener {
+                _ = try await provider.streamReply(to: request) { piece in
+                    try await Self.deliver(piece, to: listener, into: &delivery)
+                }
+                text = delivery.delivered
+            } else {
+                text = try await provider.reply(to: request)
             }
             // An empty completion is no answer; treat it like a failure (the reference does too).
-            guard !delivery.delivered.isEmpty else { throw EmptyReplyError() }
-            return (delivery.delivered, nil)
+            guard !TextRules.strip(text).isEmpty else { throw EmptyReplyError() }
+            return (text, nil)
         } catch {
             if delivery.listenerFailed || Task.isCancelled { throw .abandoned }
             let description = ProviderErrorRedaction.describe(error)
             if raiseProviderErrors || !delivery.delivered.isEmpty { throw .providerFailed(description) }
-            do {
-                try await listener(PersonaConstants.Turn.providerFallbackReply)
-            } catch {
-                throw .abandoned
+            if let listener {
+                do {
+                    try await listener(PersonaConstants.Turn.providerFallbackReply)
+                } catch {
+                    throw .abandoned
+                }
             }
             return (PersonaConstants.Turn.providerFallbackReply, description)
         }
     }
 
-    private func deliver(_ piece: String, into delivery: inout Delivery) async throws {
+    private static func deliver(_ piece: String, to listener: ReplyDeltaListener, into delivery: inout Delivery) async throws {
         guard !delivery.listenerFailed else { throw ListenerGone() }
         if delivery.delivered.isEmpty, TextRules.strip(delivery.heldBack + piece).isEmpty {
             delivery.heldBack += piece
@@ -64,4 +78,9 @@ struct ReplyStream {
         delivery.heldBack = ""
         delivery.delivered += text
     }
+}
+
+/// A provider returned only whitespace.
+struct EmptyReplyError: Error, CustomStringConvertible {
+    var description: String { "empty completion content" }
 }
