@@ -14,26 +14,16 @@ struct CrashSafetyTests {
     static let users = (0..<8).map { _ in UUID() }
 
     @Test func killDashNineLeavesNoPartialTurn() async throws {
-        let port = try ChildProcess.freePort()
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("sigmaris-crash-\(UUID()).log").path
-        let environment = [
-            "DATABASE_URL": try TestDatabase.url(), "SUPABASE_JWT_SECRET": Self.secret,
-            "SIGMARIS_MIGRATIONS_DIR": TestDatabase.migrationsDirectory.path, "SIGMARIS_LLM_PROVIDER": "local",
-            "SIGMARIS_LOG_LEVEL": "warning", "PATH": "/usr/bin:/bin",
-        ]
-        let assignments = environment.map { "\($0.key)=\(ChildProcess.quoted($0.value))" }.joined(separator: " ")
-        let server = try ChildProcess(
-            shellCommand: "env -i \(assignments) \(ChildProcess.quoted(StartupRefusalTests.binary)) serve --env-file /dev/null --host 127.0.0.1 --port \(port)",
-            logPath: log)
-        defer { try? FileManager.default.removeItem(atPath: log) }
-        let base = "http://127.0.0.1:\(port)"
+        let server = try ServeProcess.start()
+        defer { try? FileManager.default.removeItem(atPath: server.logPath) }
+        let base = server.baseURL
         let signer = try JWTSigner(hmacSecret: Self.secret)
         let answered = Counter()
 
         try await withHTTPClient(threads: 12, requestTimeout: .seconds(30)) { http in
-            guard await Self.waitUntilReady(base, http: http) else {
-                server.kill(SIGKILL)
-                Issue.record("the server did not become ready: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+            guard await server.waitUntilReady(http: http) else {
+                server.process.kill(SIGKILL)
+                Issue.record("the server did not become ready: \(server.log)")
                 return
             }
             await withTaskGroup(of: Void.self) { group in
@@ -54,7 +44,7 @@ struct CrashSafetyTests {
                 // Kill the server while the turns are in flight.
                 let deadline = ContinuousClock.now + .seconds(60)
                 while answered.value < 40, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
-                server.kill(SIGKILL)
+                server.process.kill(SIGKILL)
             }
         }
 
@@ -78,17 +68,6 @@ struct CrashSafetyTests {
             // Every answered turn was stored; a few more may have committed before their answer was sent.
             #expect(stored >= answered.value)
         }
-    }
-
-    private static func waitUntilReady(_ base: String, http: CurlHTTPClient) async -> Bool {
-        for _ in 0..<300 {
-            if let response = try? await http.send(HTTPRequest(method: .get, url: base + "/readyz"), logger: TestDatabase.logger),
-               response.status == 200 {
-                return true
-            }
-            try? await Task.sleep(for: .milliseconds(100))
-        }
-        return false
     }
 }
 

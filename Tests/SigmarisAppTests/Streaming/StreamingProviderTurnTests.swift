@@ -34,6 +34,17 @@ struct StreamingProviderTurnTests {
         return configuration
     }
 
+    /// One streamed `/api/aei` turn of a new user through a service whose provider's chat answers
+    /// with `chat` (over a real socket): its events, and the user's rows afterwards.
+    static func streamedTurn(chat: @escaping StubHTTPServer.StreamScript) async throws -> ([SSE.Event], API.RowCounts) {
+        try await StubHTTPServer.with(streaming: Self.stub(chat: chat)) { provider in
+            let app = try buildApplication(configuration: try Self.configuration(provider: provider), logger: TestConfiguration.logger)
+            let user = UUID()
+            let events = try await app.test(.live) { client in try await SSE.aei(client, user: user, text: "hi") }
+            return (events, try await API.rowCounts(userID: user.uuidString.lowercased()))
+        }
+    }
+
     @Test("deltas arrive in the provider's order and add up to the stored reply, on both routes")
     func deltasInOrder() async throws {
         let pieces = ["Hel", "lo, ", "friend", " — 日本"]
@@ -60,42 +71,30 @@ struct StreamingProviderTurnTests {
 
     @Test("a provider failing mid-stream ends the stream with an error event and stores nothing")
     func midStreamFailure() async throws {
-        let script = Self.stub { _, _, writer in
+        let script: StubHTTPServer.StreamScript = { _, _, writer in
             try await writer.head()
             try await writer.send(FakeOpenAIStream.roleChunk + FakeOpenAIStream.piece("Half an ans"))
             try await writer.send(FakeOpenAIStream.event(["error": ["type": "server_error", "message": "model crashed"]]))
             try await writer.end()
         }
-        try await StubHTTPServer.with(streaming: script) { provider in
-            // Even with fallback replies on: text already shown cannot be replaced.
-            let app = try buildApplication(configuration: try Self.configuration(provider: provider), logger: TestConfiguration.logger)
-            let user = UUID()
-            try await app.test(.live) { client in
-                let events = try await SSE.aei(client, user: user, text: "hi")
-                #expect(events.map(\.name) == ["delta", "error"])
-                #expect(events.last?.data["reason"]?.stringValue == "provider_failed")
-            }
-            #expect(try await API.rowCounts(userID: user.uuidString.lowercased()) == .init())
-        }
+        // Even with fallback replies on: text already shown cannot be replaced.
+        let (events, rows) = try await Self.streamedTurn(chat: script)
+        #expect(events.map(\.name) == ["delta", "error"])
+        #expect(events.last?.data["reason"]?.stringValue == "provider_failed")
+        #expect(rows == .init())
     }
 
     @Test("a provider failing before the first piece gives the fallback reply as one delta, stored as the JSON route does")
     func failureBeforeFirstPiece() async throws {
-        let script = Self.stub { _, _, writer in
+        let script: StubHTTPServer.StreamScript = { _, _, writer in
             try await writer.head(status: 400, headers: [("Content-Type", "application/json")])
             try await writer.send(#"{"error":{"type":"invalid_request_error","message":"bad"}}"#)
             try await writer.end()
         }
-        try await StubHTTPServer.with(streaming: script) { provider in
-            let app = try buildApplication(configuration: try Self.configuration(provider: provider), logger: TestConfiguration.logger)
-            let user = UUID()
-            try await app.test(.live) { client in
-                let events = try await SSE.aei(client, user: user, text: "hi")
-                #expect(events.map(\.name) == ["delta", "done"])
-                #expect(SSE.deltaText(events) == PersonaConstants.Turn.providerFallbackReply)
-            }
-            #expect(try await API.rowCounts(userID: user.uuidString.lowercased()).messages == 2)
-        }
+        let (events, rows) = try await Self.streamedTurn(chat: script)
+        #expect(events.map(\.name) == ["delta", "done"])
+        #expect(SSE.deltaText(events) == PersonaConstants.Turn.providerFallbackReply)
+        #expect(rows.messages == 2)
     }
 
     @Test("a client that disconnects mid-stream cancels the provider request, and nothing is stored")

@@ -13,22 +13,8 @@ import Testing
 @Suite("Recall window cache against a second process", .enabled(if: TestDatabase.shouldRun))
 struct RecallCacheSecondProcessTests {
     @Test func windowsStayFreshWhileAnotherProcessWritesTurns() async throws {
-        let port = try ChildProcess.freePort()
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("sigmaris-cache-\(UUID()).log").path
-        let environment = [
-            "DATABASE_URL": try TestDatabase.url(), "SUPABASE_JWT_SECRET": TestConfiguration.jwtSecret,
-            "SIGMARIS_MIGRATIONS_DIR": TestDatabase.migrationsDirectory.path, "SIGMARIS_LLM_PROVIDER": "local",
-            "SIGMARIS_RATE_LIMIT_PER_MINUTE": "0", "SIGMARIS_LOG_LEVEL": "warning", "PATH": "/usr/bin:/bin",
-        ]
-        let assignments = environment.map { "\($0.key)=\(ChildProcess.quoted($0.value))" }.joined(separator: " ")
-        let other = try ChildProcess(
-            shellCommand: "env -i \(assignments) \(ChildProcess.quoted(StartupRefusalTests.binary)) serve --env-file /dev/null --host 127.0.0.1 --port \(port)",
-            logPath: log)
-        defer {
-            other.kill(SIGKILL)
-            try? FileManager.default.removeItem(atPath: log)
-        }
-        let base = "http://127.0.0.1:\(port)"
+        let other = try ServeProcess.start(["SIGMARIS_RATE_LIMIT_PER_MINUTE": "0"])
+        defer { other.stop() }
         let userID = "u_cache_\(UUID().uuidString.prefix(8).lowercased())"
         let engine = PersonaEngine(provider: LocalProvider(), anchors: SafetyAnchorCache())
         let cache = RecallWindowCache(budgetBytes: 10_000_000)
@@ -36,19 +22,15 @@ struct RecallCacheSecondProcessTests {
         try await TestDatabase.withMigratedClient(poolSize: 2) { database in
             let store = SigmarisStore(database: database)
             try await withHTTPClient(threads: 2, requestTimeout: .seconds(30)) { http in
-                var ready = false
-                for _ in 0..<300 where !ready {
-                    ready = (try? await http.send(HTTPRequest(url: base + "/readyz"), logger: TestDatabase.logger))?.status == 200
-                    if !ready { try await Task.sleep(for: .milliseconds(100)) }
-                }
-                try #require(ready, "the second process did not start: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+                let ready = await other.waitUntilReady(http: http)
+                try #require(ready, "the second process did not start: \(other.log)")
                 let token = try JWTSigner(hmacSecret: TestConfiguration.jwtSecret).sign(.service())
 
                 for round in 0..<8 {
                     // The other process takes 0, 1 or 2 turns of this user…
                     for turn in 0..<(round % 3) {
                         let response = try await http.send(HTTPRequest(
-                            method: .post, url: base + "/persona/chat",
+                            method: .post, url: other.baseURL + "/persona/chat",
                             headers: [("Authorization", "Bearer " + token), ("Content-Type", "application/json")],
                             body: Array(#"{"user_id":"\#(userID)","message":"other process, round \#(round) turn \#(turn)"}"#.utf8)),
                             logger: TestDatabase.logger)
