@@ -55,4 +55,18 @@ enum API {
                 personaState: try row.decode(Int.self, "state"))
         }
     }
+
+    /// Remote-core mode: a core service on a real socket and a proxy in front of it
+    /// (`SIGMARIS_CORE_URL`), both on the test database; `body` drives the proxy's router.
+    static func withCoreAndProxy(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        var coreConfiguration = try TestConfiguration.database()
+        coreConfiguration.port = 0
+        let core = try buildApplication(configuration: coreConfiguration, logger: TestConfiguration.logger)
+        try await core.test(.live) { coreClient in
+            var configuration = try TestConfiguration.database()
+            configuration.coreURL = URL(string: "http://127.0.0.1:\(coreClient.port!)")!
+            let proxy = try buildApplication(configuration: configuration, logger: TestConfiguration.logger)
+            try await proxy.test(.router) { client in try await body(client) }
+        }
+    }
 }

@@ -54,23 +54,15 @@ struct FaultTests {
 
     /// Remote mode end to end: one service is the core, another the proxy in front of it.
     @Test func remoteCoreModeStoresTheExchange() async throws {
-        var coreConfiguration = try TestConfiguration.database()
-        coreConfiguration.port = 0
-        let core = try buildApplication(configuration: coreConfiguration, logger: TestConfiguration.logger)
-        try await core.test(.live) { coreClient in
-            var configuration = try TestConfiguration.database()
-            configuration.coreURL = URL(string: "http://127.0.0.1:\(coreClient.port!)")!
-            let proxy = try buildApplication(configuration: configuration, logger: TestConfiguration.logger)
-            let user = UUID()
-            try await proxy.test(.router) { client in
-                try await client.execute(uri: "/api/aei", method: .post, headers: API.bearer(API.userToken(user)), body: API.body(#"{"text":"hi there"}"#)) { response in
-                    #expect(response.status == .ok)
-                    let json = try API.json(response)
-                    #expect(json["model"]?.stringValue == "sigmaris-local-v1")
-                    #expect(json["python"]?["trace_id"]?.stringValue?.count == 32)
-                }
+        let user = UUID()
+        try await API.withCoreAndProxy { client in
+            try await client.execute(uri: "/api/aei", method: .post, headers: API.bearer(API.userToken(user)), body: API.body(#"{"text":"hi there"}"#)) { response in
+                #expect(response.status == .ok)
+                let json = try API.json(response)
+                #expect(json["model"]?.stringValue == "sigmaris-local-v1")
+                #expect(json["python"]?["trace_id"]?.stringValue?.count == 32)
             }
-            #expect(try await API.rowCounts(userID: user.uuidString.lowercased()) == .init(messages: 2, snapshots: 1, turns: 2, episodes: 1, personaState: 1))
         }
+        #expect(try await API.rowCounts(userID: user.uuidString.lowercased()) == .init(messages: 2, snapshots: 1, turns: 2, episodes: 1, personaState: 1))
     }
 }

@@ -9,25 +9,17 @@ import Testing
 struct RemoteCoreStreamedTurnTests {
     @Test("the core's deltas reach the client as they come; the exchange is stored before done")
     func streamsThroughTheCore() async throws {
-        var coreConfiguration = try TestConfiguration.database()
-        coreConfiguration.port = 0
-        let core = try buildApplication(configuration: coreConfiguration, logger: TestConfiguration.logger)
-        try await core.test(.live) { coreClient in
-            var configuration = try TestConfiguration.database()
-            configuration.coreURL = URL(string: "http://127.0.0.1:\(coreClient.port!)")!
-            let proxy = try buildApplication(configuration: configuration, logger: TestConfiguration.logger)
-            let user = UUID()
-            try await proxy.test(.router) { client in
-                let events = try await SSE.aei(client, user: user, text: "hello there, who are you?")
-                #expect(events.filter { $0.name == "delta" }.count > 1, "the core's local provider streams word by word")
-                let done = try #require(events.last)
-                #expect(done.name == "done")
-                #expect(done.data["model"]?.stringValue == "sigmaris-local-v1")
-                #expect(SSE.deltaText(events) == done.data["output"]?.stringValue)
-            }
-            #expect(try await API.rowCounts(userID: user.uuidString.lowercased()) == .init(
-                messages: 2, snapshots: 1, turns: 2, episodes: 1, personaState: 1))
+        let user = UUID()
+        try await API.withCoreAndProxy { client in
+            let events = try await SSE.aei(client, user: user, text: "hello there, who are you?")
+            #expect(events.filter { $0.name == "delta" }.count > 1, "the core's local provider streams word by word")
+            let done = try #require(events.last)
+            #expect(done.name == "done")
+            #expect(done.data["model"]?.stringValue == "sigmaris-local-v1")
+            #expect(SSE.deltaText(events) == done.data["output"]?.stringValue)
         }
+        #expect(try await API.rowCounts(userID: user.uuidString.lowercased()) == .init(
+            messages: 2, snapshots: 1, turns: 2, episodes: 1, personaState: 1))
     }
 
     @Test("a core that fails ends the stream with core_failed and stores nothing")
