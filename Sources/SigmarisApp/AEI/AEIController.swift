@@ -20,17 +20,16 @@ struct AEIController {
         let body = try AEIRequest(
             try await JSONRequest.object(request, context: context), sessionHeader: request.headers[AEIRequest.sessionHeader])
         try rateLimiter.admit(user.id.uuidString.lowercased())
+        let turn = { @Sendable [exchange, logger = context.logger] (deltas: ReplyDeltaListener?) async throws -> AEIReplyResponse in
+            let outcome = try await exchange.run(
+                user: user.storeUser, sessionID: body.sessionID, text: body.text, logger: logger, replyDeltas: deltas)
+            return AEIReplyResponse(sessionID: body.sessionID, outcome: outcome)
+        }
         if TurnEventStream.isRequested(by: request) {
             try exchange.checkRoom(user: user.storeUser)
-            return TurnEventStream.response(context: context) { [exchange, logger = context.logger] deltas in
-                let outcome = try await exchange.run(
-                    user: user.storeUser, sessionID: body.sessionID, text: body.text, logger: logger, replyDeltas: deltas)
-                return AEIReplyResponse(sessionID: body.sessionID, outcome: outcome)
-            }
+            return TurnEventStream.response(context: context) { try await turn($0) }
         }
-        let outcome = try await exchange.run(user: user.storeUser, sessionID: body.sessionID, text: body.text, logger: context.logger)
-        return try context.responseEncoder.encode(
-            AEIReplyResponse(sessionID: body.sessionID, outcome: outcome), from: request, context: context)
+        return try context.responseEncoder.encode(try await turn(nil), from: request, context: context)
     }
 
     @Sendable func history(_ request: Request, context: SigmarisRequestContext) async throws -> AEIHistoryResponse {

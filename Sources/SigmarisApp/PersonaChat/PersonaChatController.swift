@@ -31,17 +31,16 @@ struct PersonaChatController {
             userID: userID, sessionID: body.sessionID, message: body.message,
             rewardSignal: body.rewardSignal, affectSignal: body.affectSignal)
         let headers: HTTPFields = [Self.modelHeader: turns.engine.provider.modelName]
+        let turn = { @Sendable [turns, logger] (deltas: ReplyDeltaListener?) async throws -> PersonaChatResponse in
+            let result = try await turns.run(turnRequest, context: turnContext, logger: logger, replyDeltas: deltas)
+            return PersonaChatResponse(reply: result.reply, meta: result.meta)
+        }
 
         if TurnEventStream.isRequested(by: request) {
             try turns.locks.checkRoom(userID)
-            return TurnEventStream.response(context: context, headers: headers) { [turns, logger] deltas in
-                let result = try await turns.run(turnRequest, context: turnContext, logger: logger, replyDeltas: deltas)
-                return PersonaChatResponse(reply: result.reply, meta: result.meta)
-            }
+            return TurnEventStream.response(context: context, headers: headers) { try await turn($0) }
         }
-        let result = try await turns.run(turnRequest, context: turnContext, logger: logger)
-        return try EditedResponse(headers: headers, response: PersonaChatResponse(reply: result.reply, meta: result.meta))
-            .response(from: request, context: context)
+        return try EditedResponse(headers: headers, response: try await turn(nil)).response(from: request, context: context)
     }
 
     /// `{reply, meta}`, the reference core's shape.
