@@ -27,6 +27,11 @@ done
 trap 'scripts/pg.sh stop sigmaris_test $port; scripts/pg.sh stop sigmaris_restart $restart_port; scripts/pg.sh stop sigmaris_browser $browser_port' EXIT
 
 export SIGMARIS_TEST_DATABASE_URL="$(scripts/pg.sh url sigmaris_test $port)"
+# The suite's databases start as a Supabase project's does (its API roles, and default privileges
+# that hand them ALL on every new object), so every route is tested under what Supabase grants.
+for url in "$SIGMARIS_TEST_DATABASE_URL" "$(scripts/pg.sh url sigmaris_browser $browser_port)"; do
+    psql "$url" -v ON_ERROR_STOP=1 -q -f scripts/supabase-defaults.sql >/dev/null
+done
 export SIGMARIS_TEST_RESTART_DATABASE_URL="$(scripts/pg.sh url sigmaris_restart $restart_port)"
 export SIGMARIS_TEST_RESTART_COMMAND="$PWD/scripts/pg.sh restart sigmaris_restart $restart_port"
 export SIGMARIS_MIGRATIONS_DIR="$PWD/sql"
