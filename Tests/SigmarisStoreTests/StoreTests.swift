@@ -69,11 +69,11 @@ struct StoreTests {
                 let outside = try connection.query("SELECT current_user AS r")[0].decode(String.self, "r")
                 return (inside, outside)
             }
-            #expect(roles.0 == "authenticated")
-            #expect(roles.1 != "authenticated")
+            #expect(roles.0 == UserScope.role)
+            #expect(roles.1 != UserScope.role)
             // Nothing leaks into the next transaction on the same connection.
             let after = try await client.query("SELECT current_user AS r, current_setting('request.jwt.claims', true) AS c")
-            #expect(try after[0].decode(String.self, "r") != "authenticated")
+            #expect(try after[0].decode(String.self, "r") != UserScope.role)
             #expect(try after[0].decode(String?.self, "c") ?? "" == "")
         }
     }
