@@ -18,7 +18,12 @@ public struct AppServices: Sendable {
     let verifier: JWTVerifier
     let jwks: JWKSCache?
     let turns: TurnRunner
-    let turnRateLimiter: TurnRateLimiter
+    /// Every turn's way in, on both routes: the cap on turns in flight, then the user's rate.
+    let turnAdmission: TurnAdmission
+    /// The account exports streaming now (`AccountController.exportLimit`).
+    let exports: InFlightLimit
+    /// `/readyz`'s cached database probe.
+    let readiness: ReadinessCheck
     let remoteCore: RemoteCoreClient?
     /// This application's metrics registry (one per application, so tests never share counters).
     let exposition: PrometheusExposition
@@ -48,14 +53,20 @@ public struct AppServices: Sendable {
             raiseProviderErrors: configuration.raiseLLMErrors,
             metrics: metrics,
             recallWindows: RecallWindowCache(megabytes: configuration.recallCacheMegabytes))
-        self.turnRateLimiter = TurnRateLimiter(turnsPerMinute: configuration.turnRateLimitPerMinute)
+        self.turnAdmission = TurnAdmission(
+            maxTurnsInFlight: configuration.maxTurnsInFlight,
+            rateLimiter: TurnRateLimiter(turnsPerMinute: configuration.turnRateLimitPerMinute))
+        self.exports = AccountController.exportLimit(maxConcurrent: configuration.maxConcurrentExports)
+        let store = self.store
+        self.readiness = ReadinessCheck { await store.isReachable() }
         self.remoteCore = try configuration.coreURL.map { url in
             RemoteCoreClient(
                 baseURL: url.absoluteString.trimmingSuffix("/"),
                 http: outbound.client,
                 credential: ServiceCredential(
                     serviceRoleKey: configuration.supabaseServiceRoleKey,
-                    signer: try configuration.supabaseJWTSecret.map { try JWTSigner(hmacSecret: $0) }),
+                    signer: try configuration.supabaseJWTSecret.map { try JWTSigner(hmacSecret: $0) },
+                    audience: configuration.jwtAudience, issuer: configuration.jwtIssuer),
                 streaming: outbound.streaming)
         }
     }
@@ -147,16 +158,18 @@ func buildRouter(services: AppServices) -> Router<SigmarisRequestContext> {
         RequestLogMiddleware()
         ErrorMiddleware()
     }
-    HealthController(store: services.store).addRoutes(to: router)
-    MetricsController(exposition: services.exposition, database: services.database, token: configuration.metricsToken)
-        .addRoutes(to: router)
+    HealthController(readiness: services.readiness).addRoutes(to: router)
+    MetricsController(
+        exposition: services.exposition, database: services.database, turnsInFlight: services.turnAdmission.inFlight,
+        token: configuration.metricsToken
+    ).addRoutes(to: router)
 
     // The persona core API: a service caller, the user themself, or (auth disabled) anyone.
     let persona = router.group("persona")
         .add(middleware: AuthMiddleware(
             verifier: services.verifier, allowService: true, allowAnonymous: configuration.authDisabled))
         .add(middleware: CancelOnDisconnectMiddleware())
-    PersonaChatController(turns: services.turns, rateLimiter: services.turnRateLimiter).addRoutes(to: persona)
+    PersonaChatController(turns: services.turns, admission: services.turnAdmission).addRoutes(to: persona)
 
     // The operator routes: a credential always (even with auth disabled), then `OperatorAccess`.
     let operatorRoutes = router.group("persona")
@@ -170,11 +183,14 @@ func buildRouter(services: AppServices) -> Router<SigmarisRequestContext> {
         .add(middleware: AuthMiddleware(verifier: services.verifier, allowService: false, allowAnonymous: false))
         .add(middleware: CancelOnDisconnectMiddleware())
     let core: AEIExchange.Core = services.remoteCore.map { .remote($0) } ?? .inProcess(services.turns)
-    AEIController(exchange: AEIExchange(core: core, store: services.store), rateLimiter: services.turnRateLimiter).addRoutes(to: userAPI)
+    AEIController(exchange: AEIExchange(core: core, store: services.store), admission: services.turnAdmission).addRoutes(to: userAPI)
     StateController(store: services.store).addRoutes(to: userAPI)
     SessionsController(store: services.store).addRoutes(to: userAPI)
     MessagesController(store: services.store).addRoutes(to: userAPI)
-    AccountController(store: services.store).addRoutes(to: userAPI)
+    AccountController(
+        store: services.store, exports: services.exports, recallWindows: services.turns.recallWindows,
+        remoteCore: services.remoteCore != nil
+    ).addRoutes(to: userAPI)
 
     // The pages.
     if configuration.devSignIn, let secret = configuration.supabaseJWTSecret {

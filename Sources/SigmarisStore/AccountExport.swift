@@ -7,8 +7,14 @@ import SigmarisPostgres
 /// ```
 /// {"user_id":…,"exported_at":…,"messages":[…],"snapshots":[…],
 ///  "persona":{"state":{…}|null,"episodes":[…],"turns":[…],"value_snapshots":[…],
-///             "trait_snapshots":[…],"safety_assessments":[…],"trace_events":[…]}}
+///             "trait_snapshots":[…],"safety_assessments":[…],"trace_events":[…],
+///             "audit_without_turns":[…]}}
 /// ```
+///
+/// An audit row (`sigmaris_turn_audit`) is exported through the rows it belongs to (its meta in
+/// `turns`, its safety meta in `safety_assessments`, its events in `trace_events`). One whose turn
+/// rows are gone is still the user's: it is found by its own `user_id`, its events are in
+/// `trace_events` and the rest of it in `audit_without_turns`.
 ///
 /// Rows are read in keyset pages, each page one short transaction (the user's RLS scope for
 /// `messages` and snapshots, the service's own role filtered by the verified id for the persona
@@ -29,6 +35,9 @@ public struct AccountExport: Sendable {
         var index = 0
         var cursor: String?
         var wroteRowInSection = false
+        /// Pages read from the database so far (the document opens with text of its own, so the
+        /// first piece says nothing about whether the database answers).
+        public private(set) var pagesRead = 0
 
         /// The next piece, or nil after the last.
         public mutating func next() async throws -> String? {
@@ -40,9 +49,11 @@ public struct AccountExport: Sendable {
                 case .single(let section):
                     index += 1
                     let page = try await fetch(section, cursor: nil)
+                    pagesRead += 1
                     return page.rows.first ?? "null"
                 case .rows(let section):
                     let page = try await fetch(section, cursor: cursor)
+                    pagesRead += 1
                     var chunk = ""
                     for row in page.rows {
                         if wroteRowInSection { chunk += "," }
@@ -146,6 +157,8 @@ public struct AccountExport: Sendable {
                 "id, trace_id, session_id, safety_flag, risk_score, categories, reasons, meta, created_at"))),
             .literal(#"],"trace_events":["#),
             .rows(Section(ownerIsUser: false, pageSize: 100, sql: traceEventsSQL)),
+            .literal(#"],"audit_without_turns":["#),
+            .rows(Section(ownerIsUser: false, sql: auditWithoutTurnsSQL)),
             .literal("]}}"),
         ]
     }
@@ -188,14 +201,22 @@ public struct AccountExport: Sendable {
         ) e
         """
 
-    /// A page is the events of the user's next `$3` traces (found through
-    /// `sigmaris_turns_user_trace_idx`), one row per event from `sigmaris_trace_events_v` (the audit
-    /// row's array, and any row left in the retired table); a trace without events still moves the cursor.
+    /// A page is the events of the user's next `$3` traces, one row per event from
+    /// `sigmaris_trace_events_v` (the audit row's array, and any row left in the retired table); a
+    /// trace without events still moves the cursor. The user's traces are those of their turn rows
+    /// (`sigmaris_turns_user_trace_idx`) and of their audit rows (`sigmaris_turn_audit_user_trace_idx`),
+    /// each side limited on its own so a page reads at most `$3` entries of either index.
     static let traceEventsSQL = """
         WITH traces AS (
-            SELECT DISTINCT trace_id FROM public.sigmaris_turns
-            WHERE user_id = $1 AND ($2::jsonb IS NULL OR trace_id > $2::jsonb->>0)
-            ORDER BY trace_id LIMIT $3
+            SELECT trace_id FROM (
+                (SELECT DISTINCT trace_id FROM public.sigmaris_turns
+                 WHERE user_id = $1 AND ($2::jsonb IS NULL OR trace_id > $2::jsonb->>0)
+                 ORDER BY trace_id LIMIT $3)
+                UNION
+                (SELECT trace_id FROM public.sigmaris_turn_audit
+                 WHERE user_id = $1 AND ($2::jsonb IS NULL OR trace_id > $2::jsonb->>0)
+                 ORDER BY trace_id LIMIT $3)
+            ) own ORDER BY trace_id LIMIT $3
         )
         SELECT jsonb_build_array(t.trace_id)::text AS cursor, e.row
         FROM traces t LEFT JOIN LATERAL (
@@ -205,6 +226,19 @@ public struct AccountExport: Sendable {
             ) x
         ) e ON true
         ORDER BY t.trace_id, e.seq
+        """
+
+    /// The user's audit rows without a turn row of theirs: the meta and safety meta nothing else
+    /// exports then (their events are in `trace_events`). By trace id, through
+    /// `sigmaris_turn_audit_user_trace_idx`.
+    static let auditWithoutTurnsSQL = """
+        SELECT jsonb_build_array(a.trace_id)::text AS cursor, row_to_json(a)::text AS row FROM (
+            SELECT trace_id, record->'meta' AS meta, record->'safety_meta' AS safety_meta, created_at
+            FROM public.sigmaris_turn_audit au
+            WHERE au.user_id = $1 AND ($2::jsonb IS NULL OR au.trace_id > $2::jsonb->>0)
+              AND NOT EXISTS (SELECT 1 FROM public.sigmaris_turns t WHERE t.user_id = au.user_id AND t.trace_id = au.trace_id)
+            ORDER BY au.trace_id LIMIT $3
+        ) a
         """
 }
 

@@ -29,8 +29,10 @@ extension UserRows {
     /// Deletes every row the service holds for this user, in one transaction: their `messages` and
     /// `sigmaris_state_snapshots` under their RLS scope, then, as the service's own role (the persona
     /// core tables are not the user's to write), the persona rows keyed by their id, and the audit
-    /// rows and any retired trace event rows of their traces. The id comes only from the verified
-    /// `StoreUser`. `traceEvents` counts events, whichever table held them.
+    /// rows and any retired trace event rows of their traces. Their traces are those of their turn
+    /// rows and of their audit rows (`user_id`), so an audit row whose turn rows are already gone is
+    /// erased too. The id comes only from the verified `StoreUser`. `traceEvents` counts events,
+    /// whichever table held them.
     public func eraseEverything() async throws -> ErasedRows {
         let userID = user.id
         let personaUserID = user.personaUserID
@@ -48,7 +50,9 @@ extension UserRows {
             let counts = try connection.query(
                 """
                 WITH traces AS (
-                    SELECT DISTINCT trace_id FROM public.sigmaris_turns WHERE user_id = $1
+                    SELECT trace_id FROM public.sigmaris_turns WHERE user_id = $1
+                    UNION
+                    SELECT trace_id FROM public.sigmaris_turn_audit WHERE user_id = $1
                 ), audit AS (
                     DELETE FROM public.sigmaris_turn_audit WHERE trace_id IN (SELECT trace_id FROM traces)
                     RETURNING jsonb_array_length(record->'events') AS events

@@ -7,7 +7,7 @@ import SigmarisStore
 /// stored as two `messages` rows and one `sigmaris_state_snapshots` row — and the session history.
 struct AEIController {
     let exchange: AEIExchange
-    let rateLimiter: TurnRateLimiter
+    let admission: TurnAdmission
 
     func addRoutes(to router: RouterGroup<SigmarisRequestContext>) {
         router.post("aei", use: post)
@@ -19,7 +19,7 @@ struct AEIController {
         let user = try context.requireUser()
         let body = try AEIRequest(
             try await JSONRequest.object(request, context: context), sessionHeader: request.headers[AEIRequest.sessionHeader])
-        try rateLimiter.admit(user.id.uuidString.lowercased())
+        let lease = try admission.admit(user.id.uuidString.lowercased())
         let turn = { @Sendable [exchange, logger = context.logger] (deltas: ReplyDeltaListener?) async throws -> AEIReplyResponse in
             let outcome = try await exchange.run(
                 user: user.storeUser, sessionID: body.sessionID, text: body.text, logger: logger, replyDeltas: deltas)
@@ -27,8 +27,9 @@ struct AEIController {
         }
         if TurnEventStream.isRequested(by: request) {
             try exchange.checkRoom(user: user.storeUser)
-            return TurnEventStream.response(context: context) { try await turn($0) }
+            return TurnEventStream.response(context: context, holding: lease) { try await turn($0) }
         }
+        defer { lease.release() }
         return try context.responseEncoder.encode(try await turn(nil), from: request, context: context)
     }
 

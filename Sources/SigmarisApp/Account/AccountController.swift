@@ -7,6 +7,22 @@ import SigmarisStore
 /// JSON download, and erasing all of it.
 struct AccountController {
     let store: SigmarisStore
+    /// The exports streaming now (`exportLimit`).
+    let exports: InFlightLimit
+    /// The turns' recall windows in this process, which an erase empties for the user.
+    var recallWindows: RecallWindowCache? = nil
+    /// Set in remote-core mode (`SIGMARIS_CORE_URL`): the persona rows live with the core, which this
+    /// route cannot reach (see `RemoteCoreErasure`).
+    var remoteCore: Bool = false
+
+    /// One export of a user at a time (a second is a 429 `export_in_progress`), and at most
+    /// `maxConcurrent` in all (`SIGMARIS_MAX_CONCURRENT_EXPORTS`, 0: no cap; past it 503 `busy`).
+    /// An export reads page after page for as long as the client downloads; without these a few
+    /// clients could keep every pooled connection busy with exports.
+    static func exportLimit(maxConcurrent: Int) -> InFlightLimit {
+        // An export of a long history takes seconds to minutes; asking again within a second is pointless.
+        InFlightLimit(work: "exports", maxTotal: maxConcurrent, maxPerKey: 1, perKeyReason: "export_in_progress", retryAfterSeconds: 5)
+    }
 
     func addRoutes(to router: RouterGroup<SigmarisRequestContext>) {
         router.get("account/info", use: info)
@@ -19,15 +35,22 @@ struct AccountController {
         return AccountInfoResponse(user: .init(id: user.storeUser.personaUserID, email: user.email))
     }
 
-    /// Streams the document page by page. The first piece is read before the response starts, so a
-    /// database that is down is still a 503; a fault after that can only cut the download short
-    /// (the JSON is then incomplete, which a client notices when it parses).
+    /// Streams the document page by page. Everything up to the first page from the database is read
+    /// before the response starts, so a database that is down is still a 503; a fault after that can
+    /// only cut the download short (the JSON is then incomplete, which a client notices when it parses).
+    ///
+    /// The export's place in `exports` is held until the body is written, fails or is abandoned by
+    /// the client, and given back by the lease itself on any path that never reaches the body.
     @Sendable func export(_ request: Request, context: SigmarisRequestContext) async throws -> Response {
         let user = try context.requireUser()
+        let lease = try exports.acquire(user.storeUser.personaUserID)
         var chunks = store.rows(of: user.storeUser).export().makeChunks()
-        let first = try await chunks.next() ?? ""
-        let remaining = chunks
+        // The document opens with text of its own: read on to the first page of rows.
+        var opening = ""
+        while chunks.pagesRead == 0, let chunk = try await chunks.next() { opening += chunk }
+        let (first, remaining) = (opening, chunks)
         let body = ResponseBody { writer in
+            defer { lease.release() }
             var chunks = remaining
             try await writer.write(ByteBuffer(string: first))
             while let chunk = try await chunks.next() {
@@ -53,8 +76,12 @@ struct AccountController {
             throw APIError.badRequest(#"Send {"confirm":"DELETE"} to erase your data"#, reason: "confirmation_required")
         }
         let erased = try await store.rows(of: user.storeUser).eraseEverything()
+        // Nothing of the user stays in this process's memory either. (A turn of theirs that read its
+        // window just before the erase committed may still put that window back; it is never used,
+        // since the erased state row no longer matches its stamp, and the next turn drops it.)
+        recallWindows?.forget(userID: user.storeUser.personaUserID)
         context.logger.info("user erased their data", metadata: ["sigmaris.erased.messages": "\(erased.messages)",
                                                                  "sigmaris.erased.turns": "\(erased.turns)"])
-        return AccountEraseResponse(deleted: erased)
+        return AccountEraseResponse(deleted: erased, remoteCore: remoteCore ? .notErased : nil)
     }
 }

@@ -62,6 +62,11 @@ public struct SigmarisConfiguration: Sendable {
     public var maxQueuedTurns = 8
     /// Megabytes of recall windows kept in memory across turns (`RecallWindowCache`); 0 turns it off.
     public var recallCacheMegabytes = 64
+    // Limits per process (shared by all users; see the README)
+    /// Turns running or queued at once on both turn routes; one more is a 503 `busy`. 0: no cap.
+    public var maxTurnsInFlight = 256
+    /// Account exports streaming at once (each user has at most one anyway); one more is a 503 `busy`. 0: no cap.
+    public var maxConcurrentExports = 4
     // Operators
     /// Users (token `sub`) who may call the operator routes, besides `app_metadata.role`
     /// `sigmaris_operator` and the service credential.
@@ -117,6 +122,8 @@ public struct SigmarisConfiguration: Sendable {
         turnRateLimitPerMinute = try read.integer("SIGMARIS_RATE_LIMIT_PER_MINUTE", in: 0...1_000_000) ?? turnRateLimitPerMinute
         maxQueuedTurns = try read.integer("SIGMARIS_MAX_QUEUED_TURNS", in: 0...10_000) ?? maxQueuedTurns
         recallCacheMegabytes = try read.integer("SIGMARIS_RECALL_CACHE_MB", in: 0...1_000_000) ?? recallCacheMegabytes
+        maxTurnsInFlight = try read.integer("SIGMARIS_MAX_TURNS_IN_FLIGHT", in: 0...1_000_000) ?? maxTurnsInFlight
+        maxConcurrentExports = try read.integer("SIGMARIS_MAX_CONCURRENT_EXPORTS", in: 0...10_000) ?? maxConcurrentExports
         operatorIDs = try read.uuidList("SIGMARIS_OPERATORS") ?? operatorIDs
 
         try validate()

@@ -1,9 +1,9 @@
 import Hummingbird
-import SigmarisStore
 
-/// `/healthz`: the process answers. `/readyz`: the database answers too (load balancers route on it).
+/// `/healthz`: the process answers. `/readyz`: the database answers too (load balancers route on it),
+/// as last probed at most a second ago (`ReadinessCheck`).
 struct HealthController {
-    let store: SigmarisStore
+    let readiness: ReadinessCheck
 
     struct Status: ResponseEncodable {
         var status: String
@@ -23,7 +23,7 @@ struct HealthController {
             Status(status: "ok")
         }
         router.get("readyz") { _, _ -> EditedResponse<Status> in
-            if await store.isReachable() {
+            if await readiness.isReady() {
                 return EditedResponse(response: Status(status: "ready", database: "ok"))
             }
             return EditedResponse(

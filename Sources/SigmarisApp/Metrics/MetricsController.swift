@@ -11,6 +11,8 @@ import SigmarisPostgres
 struct MetricsController {
     let exposition: PrometheusExposition
     let database: PostgresClient
+    /// The turns running or queued now (`TurnAdmission`).
+    let turnsInFlight: InFlightLimit
     let token: String?
 
     func addRoutes(to router: Router<SigmarisRequestContext>) {
@@ -23,8 +25,9 @@ struct MetricsController {
                         headers: [.wwwAuthenticate: #"Bearer realm="metrics""#])
                 }
             }
-            // Gauges of the pool are read when asked for, so they are never stale.
+            // Gauges are read when asked for, so they are never stale.
             exposition.metrics.recordPoolUsage(database.usage)
+            exposition.metrics.recordTurnsInFlight(turnsInFlight.inFlight)
             return Response(
                 status: .ok,
                 headers: [.contentType: PrometheusExposition.contentType, .cacheControl: "no-store"],

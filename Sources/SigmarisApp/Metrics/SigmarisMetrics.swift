@@ -16,6 +16,7 @@ public struct SigmarisMetrics: Sendable {
         public static let httpRequests = "sigmaris_http_requests_total"
         public static let httpRequestDuration = "sigmaris_http_request_duration_seconds"
         public static let turns = "sigmaris_turns_total"
+        public static let turnsInFlight = "sigmaris_turns_in_flight"
         public static let providerCalls = "sigmaris_provider_calls_total"
         public static let providerErrors = "sigmaris_provider_errors_total"
         public static let providerCallDuration = "sigmaris_provider_call_duration_seconds"
@@ -51,6 +52,11 @@ public struct SigmarisMetrics: Sendable {
             ("global_state", globalState?.rawValue ?? "none"),
             ("safety_flag", safetyFlag?.rawValue ?? "none"),
         ], factory: factory).increment()
+    }
+
+    /// Turns running or waiting in a user's queue now, on both routes (set when `/metrics` is scraped).
+    func recordTurnsInFlight(_ count: Int) {
+        Gauge(label: Name.turnsInFlight, dimensions: [], factory: factory).record(count)
     }
 
     // MARK: Provider

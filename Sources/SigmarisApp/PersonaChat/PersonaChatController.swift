@@ -10,7 +10,7 @@ import SigmarisEngine
 /// without a caller (only when auth is disabled for development) the body must name the user.
 struct PersonaChatController {
     let turns: TurnRunner
-    let rateLimiter: TurnRateLimiter
+    let admission: TurnAdmission
 
     /// The reply's provider model, for a proxy in front of this core (`/api/aei`'s `model`).
     static let modelHeader = HTTPField.Name("x-sigmaris-model")!
@@ -23,7 +23,7 @@ struct PersonaChatController {
     @Sendable func chat(_ request: Request, context: SigmarisRequestContext) async throws -> Response {
         let body = try PersonaChatRequest(try await JSONRequest.object(request, context: context))
         let userID = try Self.userID(caller: context.caller, requested: body.userID)
-        try rateLimiter.admit(userID)
+        let lease = try admission.admit(userID)
         let turnContext = turns.newContext()
         var logger = context.logger
         logger[metadataKey: "sigmaris.trace_id"] = "\(turnContext.traceID)"
@@ -38,8 +38,9 @@ struct PersonaChatController {
 
         if TurnEventStream.isRequested(by: request) {
             try turns.locks.checkRoom(userID)
-            return TurnEventStream.response(context: context, headers: headers) { try await turn($0) }
+            return TurnEventStream.response(context: context, headers: headers, holding: lease) { try await turn($0) }
         }
+        defer { lease.release() }
         return try EditedResponse(headers: headers, response: try await turn(nil)).response(from: request, context: context)
     }
 

@@ -27,11 +27,15 @@ struct TurnEventStream {
         }
     }
 
-    /// - Parameter turn: runs the turn, handing each piece of the reply to its argument, and returns
-    ///   the `done` body; anything it throws becomes the `error` event (mapped like any error).
+    /// - Parameters:
+    ///   - lease: the turn's place among the turns in flight (`TurnAdmission`), held until the stream
+    ///     ends however it ends, and given back if the body never runs.
+    ///   - turn: runs the turn, handing each piece of the reply to its argument, and returns the
+    ///     `done` body; anything it throws becomes the `error` event (mapped like any error).
     static func response<Done: Encodable & Sendable>(
         context: SigmarisRequestContext,
         headers: HTTPFields = [:],
+        holding lease: InFlightLease,
         turn: @escaping @Sendable (_ deltas: @escaping ReplyDeltaListener) async throws -> Done
     ) -> Response {
         var fields = headers
@@ -42,6 +46,7 @@ struct TurnEventStream {
         fields[.connection] = "close"
         let (logger, channel) = (context.logger, context.channel)
         return Response(status: .ok, headers: fields, body: ResponseBody { writer in
+            defer { lease.release() }
             let (outgoing, source) = AsyncStream.makeStream(of: Outgoing.self)
             channel.closeFuture.whenComplete { _ in source.yield(.connectionClosed) }
             await InboundCloseWatcher.inboundClosed(on: channel)?.whenComplete { _ in source.yield(.connectionClosed) }

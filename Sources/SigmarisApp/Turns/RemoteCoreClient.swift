@@ -5,7 +5,12 @@ import SigmarisCurl
 import SigmarisEngine
 
 /// A persona core in another process (`SIGMARIS_CORE_URL`), called like the reference frontend
-/// called its FastAPI backend: `POST {core}/persona/chat` with the service credential.
+/// called its FastAPI backend: `POST {core}/persona/chat`, with a token for the one user the turn is
+/// about (`ServiceCredential`).
+///
+/// Only turns go to the core. Export, erase and the operator routes read and write this service's
+/// own database, which in this mode holds the `messages` and snapshot rows but none of the core's
+/// persona rows; the core API has no route for those (see `RemoteCoreErasure`).
 struct RemoteCoreClient: Sendable {
     struct Answer: Sendable {
         var reply: String
@@ -28,7 +33,7 @@ struct RemoteCoreClient: Sendable {
             response = try await http.send(
                 HTTPRequest(
                     method: .post, url: baseURL + "/persona/chat",
-                    headers: [("Content-Type", "application/json"), ("Authorization", "Bearer " + (try credential.token()))],
+                    headers: [("Content-Type", "application/json"), ("Authorization", "Bearer " + (try credential.token(for: userID)))],
                     body: Array(body.serialized().utf8), timeout: Self.timeout),
                 logger: logger)
         } catch let error as OutboundHTTPError {
@@ -76,7 +81,7 @@ extension RemoteCoreClient {
             method: .post, url: baseURL + "/persona/chat",
             headers: [
                 ("Content-Type", "application/json"), ("Accept", "text/event-stream"),
-                ("Authorization", "Bearer " + (try credential.token())),
+                ("Authorization", "Bearer " + (try credential.token(for: userID))),
             ],
             body: Array(body.serialized().utf8), timeout: Self.timeout)
         do {
@@ -127,12 +132,15 @@ extension RemoteCoreClient {
     }
 }
 
-/// How this service proves itself to a remote core.
+/// How this service proves itself to a remote core, per call, for the user the call is about.
 ///
-/// With the JWT secret, each call carries a freshly minted `service_role` token that expires in
-/// `mintedLifetime`: one that leaks (a core's log, a proxy) is worthless minutes later. The project's
-/// `SUPABASE_SERVICE_ROLE_KEY` never expires and also opens Supabase's own APIs, so it is sent only
-/// when no secret is configured (a project on asymmetric keys cannot mint).
+/// With the JWT secret, each call carries a freshly minted token for that one user: `sub` the user's
+/// id, `role: authenticated`, the configured audience and issuer, expiring in `mintedLifetime`. The
+/// core's `POST /persona/chat` accepts a user's token whose `sub` is the body's `user_id` (another
+/// id is a 403), so a token that leaks (a core's log, a proxy) can drive only that user's persona,
+/// and only for minutes. The project's `SUPABASE_SERVICE_ROLE_KEY` never expires, drives every
+/// persona and also opens Supabase's own APIs, so it is sent only when no secret is configured (a
+/// project on asymmetric keys: this service cannot sign a user's token then).
 struct ServiceCredential: Sendable {
     enum Source: Sendable {
         case minted(JWTSigner)
@@ -142,19 +150,33 @@ struct ServiceCredential: Sendable {
     static let mintedLifetime: TimeInterval = 300
 
     let source: Source?
+    /// `aud` and `iss` of a minted user token: the core checks them as it checks any user's token,
+    /// and a core serving the same project expects this service's own (`SIGMARIS_JWT_AUDIENCE`,
+    /// `SIGMARIS_JWT_ISSUER`).
+    let audience: String
+    let issuer: String?
 
-    init(serviceRoleKey: String?, signer: JWTSigner?) {
+    init(serviceRoleKey: String?, signer: JWTSigner?, audience: String = JWTVerifierConfiguration.defaultAudience, issuer: String? = nil) {
         if let signer {
             source = .minted(signer)
         } else {
             source = serviceRoleKey.map(Source.serviceRoleKey)
         }
+        self.audience = audience
+        self.issuer = issuer
     }
 
-    func token(now: Date = Date()) throws -> String {
+    /// The bearer token for a call about `userID`.
+    func token(for userID: String, now: Date = Date()) throws -> String {
         switch source {
         case .minted(let signer):
-            return try signer.sign(.service(now: now, lifetime: Self.mintedLifetime))
+            guard let user = UUID(uuidString: userID) else {
+                // A core refuses a user token whose `sub` is not a UUID, so an id that is not one can
+                // only go with a service token (minted, as short-lived). Every caller today passes a
+                // signed-in user's id, which is a UUID.
+                return try signer.sign(.service(now: now, lifetime: Self.mintedLifetime))
+            }
+            return try signer.sign(.user(id: user, issuer: issuer, audience: audience, now: now, lifetime: Self.mintedLifetime))
         case .serviceRoleKey(let key):
             return key
         case nil:

@@ -9,7 +9,8 @@ import SigmarisStore
 /// runs with none, and the writes happen in one transaction that only commits if the user's
 /// `turn_count` is still the one the turn started from. Concurrency is therefore bounded by the
 /// database pool only for the milliseconds of those two steps; the provider calls are bounded by the
-/// HTTP server's connection limit and the provider's own timeouts.
+/// turns admitted in flight (`TurnAdmission`, `SIGMARIS_MAX_TURNS_IN_FLIGHT`) and the provider's own
+/// timeouts.
 struct TurnRunner: Sendable {
     let engine: PersonaEngine
     let store: SigmarisStore

@@ -274,6 +274,8 @@ struct OpenAPIResponseTests {
             try await check.send(client, .init(.post, "/persona/chat", headers: headers(service), body: #"{"user_id":"u","message":"Hi"}"#, expect: .serviceUnavailable))
             try await check.send(client, .init(.post, "/api/aei", headers: headers(token), body: #"{"text":"Hi"}"#, expect: .serviceUnavailable))
             try await check.send(client, .init(.get, "/api/sessions", headers: headers(token), expect: .serviceUnavailable))
+            // The export reads its first page before it answers: a 503, not a download cut short.
+            try await check.send(client, .init(.get, "/api/account/export", headers: headers(token), expect: .serviceUnavailable))
             try await check.send(client, .init(.get, "/persona/overview", headers: headers(service), expect: .serviceUnavailable))
             // Streamed, the same failure is the stream's error event (a 503 before streaming exists).
             try await stream(client, check, .init(.post, "/persona/chat", headers: headers(service), body: #"{"user_id":"u","message":"Hi"}"#, expect: .ok, or: .serviceUnavailable), ending: ("error", "database_unavailable"))

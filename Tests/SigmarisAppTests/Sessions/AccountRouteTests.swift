@@ -2,12 +2,13 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import SigmarisApp
 import SigmarisAuth
 import SigmarisEngine
 import SigmarisPostgres
 import SigmarisTestSupport
 import Testing
+
+@testable import SigmarisApp
 
 @Suite("/api/account", .enabled(if: TestDatabase.shouldRun))
 struct AccountRouteTests {
@@ -52,7 +53,10 @@ struct AccountRouteTests {
             #expect(document.objectValue?.keys == ["user_id", "exported_at", "messages", "snapshots", "persona"])
             #expect(document["persona"]?.objectValue?.keys == [
                 "state", "episodes", "turns", "value_snapshots", "trait_snapshots", "safety_assessments", "trace_events",
+                "audit_without_turns",
             ])
+            // Every audit row of hers still has its turn rows, so it is exported through them alone.
+            #expect(document["persona"]?["audit_without_turns"]?.arrayValue?.isEmpty == true)
             #expect(document["user_id"]?.stringValue == alice.uuidString.lowercased())
             #expect(document["persona"]?["state"]?["turn_count"]?.doubleValue == 2)
             #expect(document["persona"]?["episodes"]?.arrayValue?.first?["embedding"] == nil)
@@ -151,6 +155,8 @@ struct AccountRouteTests {
             let answer = try await Sessions.call(client, .delete, "/api/account", user: alice, body: #"{"confirm":"DELETE"}"#)
             #expect(answer.status == .ok)
             #expect(answer.json["success"] == true)
+            // The persona core is this process: nothing to say about a remote one.
+            #expect(answer.json.objectValue?.keys == ["success", "deleted"])
             #expect(Set(answer.json["deleted"]?.objectValue?.keys ?? []) == Set(["messages", "sigmaris_state_snapshots"] + Self.personaTables))
             for (table, count) in aliceBefore {
                 #expect(answer.json["deleted"]?[table]?.doubleValue == Double(count), "\(table)")
@@ -165,6 +171,100 @@ struct AccountRouteTests {
             let export = try await Sessions.call(client, .get, "/api/account/export", user: alice).json
             #expect(export["persona"]?["state"]?["turn_count"]?.doubleValue == 1)
             #expect(export["messages"]?.arrayValue?.count == 2)
+        }
+    }
+
+    /// An audit row whose turn rows are gone is still the user's: found by its own `user_id`, it is
+    /// exported (its events in `trace_events`, its metas in `audit_without_turns`) and erased; another
+    /// user's such row is neither.
+    @Test func anAuditRowWithoutItsTurnRowsIsExportedAndErased() async throws {
+        let alice = UUID(), bob = UUID()
+        let orphan = "orphan-\(UUID().uuidString)", bobsOrphan = "orphan-\(UUID().uuidString)"
+        try await SessionsRouteTests.app().test(.router) { client in
+            _ = try await Sessions.turn(client, user: alice, session: "a", text: "hello")
+            try await Self.insertAuditRow(trace: orphan, of: alice, marker: "alice-orphan-marker")
+            try await Self.insertAuditRow(trace: bobsOrphan, of: bob, marker: "bob-orphan-marker")
+            let eventsWithTurns = try await Sessions.rowsPerTable(alice)["sigmaris_trace_events"] ?? 0
+
+            let export = try await Sessions.call(client, .get, "/api/account/export", user: alice)
+            let persona = export.json["persona"]
+            let rows = persona?["audit_without_turns"]?.arrayValue ?? []
+            #expect(rows.count == 1)
+            #expect(rows.first?["trace_id"]?.stringValue == orphan)
+            #expect(rows.first?["meta"]?["marker"]?.stringValue == "alice-orphan-marker")
+            #expect(rows.first?["safety_meta"]?["flag"]?.stringValue == "none")
+            #expect(rows.first?["created_at"]?.stringValue != nil)
+            let events = persona?["trace_events"]?.arrayValue ?? []
+            #expect(events.filter { $0["trace_id"]?.stringValue == orphan }.map { $0["event"]?.stringValue } == ["start", "end"])
+            #expect(events.count == eventsWithTurns + 2)
+            #expect(!export.text.contains("bob-orphan-marker"))
+            #expect(!export.text.contains(bobsOrphan))
+
+            let erased = try await Sessions.call(client, .delete, "/api/account", user: alice, body: #"{"confirm":"DELETE"}"#)
+            #expect(erased.status == .ok)
+            #expect(erased.json["deleted"]?["sigmaris_trace_events"]?.doubleValue == Double(eventsWithTurns + 2))
+            #expect(try await Self.auditRowCount(of: alice) == 0)
+            #expect(try await Self.auditRowCount(of: bob) == 1)
+        }
+    }
+
+    /// An erase leaves nothing of the user in this process's memory: their recall window is dropped
+    /// at once, and only theirs.
+    @Test func eraseDropsTheUsersRecallWindowAndNoOneElses() async throws {
+        let alice = UUID(), bob = UUID()
+        let (services, app) = try ServicesApp.make(try TestConfiguration.database())
+        let cache = try #require(services.turns.recallWindows)
+        try await app.test(.router) { client in
+            _ = try await Sessions.turn(client, user: alice, session: "a", text: "hello")
+            _ = try await Sessions.turn(client, user: bob, session: "b", text: "hello")
+            #expect(cache.statistics.users == 2)
+
+            let answer = try await Sessions.call(client, .delete, "/api/account", user: alice, body: #"{"confirm":"DELETE"}"#)
+            #expect(answer.status == .ok)
+            #expect(cache.statistics.users == 1)
+            // The entry left is Bob's: his next turn is served from it.
+            let hits = cache.statistics.hits
+            _ = try await Sessions.turn(client, user: bob, session: "b", text: "again")
+            #expect(cache.statistics.hits == hits + 1)
+        }
+    }
+
+    /// Remote-core mode: the erase reaches only this service's database, and its answer says so
+    /// (the core API has no erase route to forward it to).
+    @Test func inRemoteCoreModeTheEraseSaysTheCoreWasNotErased() async throws {
+        let user = UUID()
+        let check = DocumentConformance(document: try OpenAPIDocument.load())
+        try await API.withCoreAndProxy { client in
+            try await client.execute(uri: "/api/aei", method: .post, headers: API.bearer(API.userToken(user)), body: API.body(#"{"text":"hi"}"#)) { response in
+                #expect(response.status == .ok)
+            }
+            let response = try await check.send(client, .init(
+                .delete, "/api/account", headers: API.bearer(API.userToken(user)), body: #"{"confirm":"DELETE"}"#, expect: .ok))
+            let answer = try API.json(response)
+            #expect(answer["success"] == true)
+            #expect(answer["remoteCore"]?.stringValue == "not_erased")
+            #expect(answer["remoteCoreNote"]?.stringValue?.contains("not erased") == true)
+        }
+    }
+
+    static func insertAuditRow(trace: String, of user: UUID, marker: String) async throws {
+        try await TestDatabase.withMigratedClient(poolSize: 1) { client in
+            let record: JSONValue = [
+                "meta": ["marker": .string(marker)],
+                "safety_meta": ["flag": "none"],
+                "events": [["event": "start", "fields": [:]], ["event": "end", "fields": [:]]],
+            ]
+            try await client.query(
+                "INSERT INTO sigmaris_turn_audit (trace_id, user_id, record) VALUES ($1, $2, $3)",
+                [.text(trace), .text(user.uuidString.lowercased()), .jsonb(record.serialized())])
+        }
+    }
+
+    static func auditRowCount(of user: UUID) async throws -> Int {
+        try await TestDatabase.withMigratedClient(poolSize: 1) { client in
+            try await client.query(
+                "SELECT count(*)::int AS n FROM sigmaris_turn_audit WHERE user_id = $1", [.text(user.uuidString.lowercased())]
+            )[0].decode(Int.self, "n")
         }
     }
 
