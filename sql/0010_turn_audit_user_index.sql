@@ -1,4 +1,4 @@
--- Sigmaris migration 0009: a user's audit rows are found by their own user_id.
+-- Sigmaris migration 0010: a user's audit rows are found by their own user_id.
 -- Export and erase (`DELETE /api/account`) used to find `sigmaris_turn_audit` rows only through the
 -- trace ids of the user's `sigmaris_turns` rows, so an audit row whose turn rows were gone (deleted
 -- by hand, or by a retention run that stopped between tables) was neither exported nor erased. They
