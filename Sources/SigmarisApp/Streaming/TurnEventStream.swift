@@ -49,8 +49,14 @@ struct TurnEventStream {
             defer { lease.release() }
             let (outgoing, source) = AsyncStream.makeStream(of: Outgoing.self)
             channel.closeFuture.whenComplete { _ in source.yield(.connectionClosed) }
-            await InboundCloseWatcher.inboundClosed(on: channel)?.whenComplete { _ in source.yield(.connectionClosed) }
+            let inboundClosed = await InboundCloseWatcher.closeSignal(on: channel)
             try await withThrowingTaskGroup(of: Void.self) { group in
+                if let inboundClosed {
+                    group.addTask {
+                        for await _ in inboundClosed {}
+                        if !Task.isCancelled { source.yield(.connectionClosed) }
+                    }
+                }
                 group.addTask {
                     source.yield(.event(await Self.events(of: turn, into: source, logger: logger)))
                     source.yield(.end)

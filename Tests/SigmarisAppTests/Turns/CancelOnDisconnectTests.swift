@@ -6,8 +6,9 @@ import NIOPosix
 import Testing
 
 /// A client that goes away while its turn waits in the user's queue takes the turn out of the queue
-/// (the middleware cancels the handler, the lock's waiter leaves on cancellation).
-@Suite("A disconnected client leaves the turn queue")
+/// (the middleware cancels the handler, the lock's waiter leaves on cancellation), and a client that
+/// stays keeps its keep-alive connection for the next turn, whatever the answer was.
+@Suite("A disconnected client leaves the turn queue; a connected one keeps its connection")
 struct CancelOnDisconnectTests {
     /// Polls `condition` for up to about ten seconds (a deadline for a hang, not a speed check).
     static func waitFor(_ condition: () -> Bool) async throws -> Bool {
@@ -18,15 +19,21 @@ struct CancelOnDisconnectTests {
         return condition()
     }
 
+    /// The service's own HTTP server (with its `InboundCloseWatcher`) around `router`.
+    static func app(_ router: Router<SigmarisRequestContext>) -> some ApplicationProtocol {
+        Application(
+            router: router, server: httpServer(configuration: SigmarisConfiguration()),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+    }
+
     @Test func aQueuedTurnWhoseClientLeavesIsDropped() async throws {
         let lock = UserTurnLock(maxQueuedPerUser: 4)
-        let router = Router()
+        let router = Router(context: SigmarisRequestContext.self)
         router.addMiddleware { CancelOnDisconnectMiddleware() }
         router.post("turn") { _, _ in try await lock.withLock("u") { "ran" } }
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
 
         try await lock.acquire("u")  // a turn of this user is running
-        try await app.test(.live) { client in
+        try await Self.app(router).test(.live) { client in
             let port = try #require(client.port)
             let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .connect(host: "127.0.0.1", port: port).get()
@@ -39,5 +46,77 @@ struct CancelOnDisconnectTests {
             lock.release("u")
         }
         #expect(try await Self.waitFor { lock.waitingCount("u") == nil })
+    }
+
+    /// Issue #22: every turn paid for a new connection, and a 503 closed it without `Connection: close`.
+    @Test func turnsAndTheirErrorsKeepTheConnection() async throws {
+        let router = Router(context: SigmarisRequestContext.self)
+        router.addMiddleware {
+            ErrorMiddleware()
+            CancelOnDisconnectMiddleware()
+        }
+        router.post("turn") { _, _ in "ran" }
+        router.post("busy") { _, _ -> String in
+            throw APIError(.serviceUnavailable, "The database is unavailable", reason: "database_unavailable", headers: [.retryAfter: "1"])
+        }
+        try await Self.app(router).test(.live) { client in
+            let port = try #require(client.port)
+            try await RawHTTPConnection.with(port: port) { connection in
+                for path in ["/busy", "/turn", "/busy", "/turn"] {
+                    let response = try await connection.exchange("POST \(path) HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+                    #expect(response.status == (path == "/busy" ? 503 : 200), "\(path): \(response.head)")
+                    #expect(!response.head.lowercased().contains("connection: close"), "\(path) closes the connection: \(response.head)")
+                }
+            }
+        }
+    }
+}
+
+/// One client connection that sends requests and reads whole responses (a `Content-Length` body),
+/// one after the other, on the same socket: whether the server keeps the connection shows.
+struct RawHTTPConnection {
+    struct Response {
+        var head: String
+        var body: String
+        var status: Int { Int(head.split(separator: " ").dropFirst().first ?? "") ?? 0 }
+    }
+
+    let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    var inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
+    var buffered = ByteBuffer()
+
+    static func with(port: Int, _ body: (inout RawHTTPConnection) async throws -> Void) async throws {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+            }
+        try await channel.executeThenClose { inbound, outbound in
+            var connection = RawHTTPConnection(outbound: outbound, inbound: inbound.makeAsyncIterator())
+            try await body(&connection)
+        }
+    }
+
+    struct ClosedEarly: Error {}
+
+    mutating func exchange(_ request: String) async throws -> Response {
+        try await outbound.write(ByteBuffer(string: request))
+        while true {
+            let text = String(buffer: buffered)
+            if let end = text.range(of: "\r\n\r\n") {
+                let head = String(text[..<end.lowerBound])
+                let length = head.split(separator: "\r\n")
+                    .first { $0.lowercased().hasPrefix("content-length:") }
+                    .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
+                let headBytes = head.utf8.count + 4
+                if buffered.readableBytes >= headBytes + length {
+                    buffered.moveReaderIndex(forwardBy: headBytes)
+                    let body = buffered.readString(length: length) ?? ""
+                    buffered.discardReadBytes()
+                    return Response(head: head, body: body)
+                }
+            }
+            guard var more = try await inbound.next() else { throw ClosedEarly() }
+            buffered.writeBuffer(&more)
+        }
     }
 }
