@@ -101,11 +101,11 @@ struct DevSignInControllerTests {
     ])
     func onlyALoopbackHostIsAnswered(authority: String, allowed: Bool) {
         do {
-            try DevSignInController.checkAddressing(authority: authority, origin: nil)
+            try DevSignInController.addressing.check(authority: authority, origin: nil)
             #expect(allowed, "\(authority) was answered")
         } catch {
             #expect(!allowed, "\(authority) was refused")
-            #expect(error == DevSignInController.foreignHost)
+            #expect(error == DevSignInController.addressing.foreignHost)
         }
     }
 
