@@ -36,7 +36,7 @@ struct DevSignInController: Sendable {
     func addRoutes(to router: Router<SigmarisRequestContext>) {
         router.post("api/dev/token") { request, context in
             try Self.addressing.check(request)
-            let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+            let buffer = try await JSONRequest.optionalBody(request, context: context)
             let userID = try Self.userID(fromBody: Data(buffer.readableBytesView))
             let token = try mint(userID: userID)
             return EditedResponse(
