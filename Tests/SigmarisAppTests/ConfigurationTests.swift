@@ -25,6 +25,7 @@ struct ConfigurationTests {
             "OPENAI_BASE_URL": "http://127.0.0.1:9999/v1", "SIGMARIS_PERSONA_MODEL": "m",
             "SIGMARIS_EMBEDDING_MODEL": "e", "SIGMARIS_CORE_URL": "https://core:8001",
             "SIGMARIS_TRACE": "0", "SIGMARIS_TRACE_TEXT": "yes", "SIGMARIS_RAISE_LLM_ERRORS": "on",
+            "SIGMARIS_METRICS_PUBLIC": "true",
         ])
         #expect(configuration.host == "0.0.0.0")
         #expect(configuration.port == 9000)
@@ -39,6 +40,7 @@ struct ConfigurationTests {
         #expect(configuration.trace == false)
         #expect(configuration.traceText)
         #expect(configuration.raiseLLMErrors)
+        #expect(configuration.metricsPublic)
     }
 
     @Test(arguments: [
@@ -105,16 +107,20 @@ struct EnvExampleTests {
         return (try? String(contentsOf: root.appendingPathComponent(".env.example"), encoding: .utf8)) ?? ""
     }()
 
+    /// Set (`NAME=value`) or, for one left unset, commented out (`# NAME=`).
     @Test func documentsEveryVariable() {
         let names = [
             "DATABASE_URL", "HOST", "PORT", "DATABASE_POOL_SIZE", "SUPABASE_URL", "SUPABASE_JWT_SECRET",
-            "SUPABASE_JWKS_URL", "SUPABASE_SERVICE_ROLE_KEY", "SIGMARIS_JWT_AUDIENCE", "SIGMARIS_JWT_ISSUER",
+            "SUPABASE_JWKS_URL", "SUPABASE_SERVICE_ROLE_KEY", "SUPABASE_ANON_KEY", "SIGMARIS_JWT_AUDIENCE", "SIGMARIS_JWT_ISSUER",
             "SIGMARIS_AUTH_DISABLED", "SIGMARIS_LLM_PROVIDER", "OPENAI_API_KEY", "OPENAI_BASE_URL",
             "SIGMARIS_PERSONA_MODEL", "SIGMARIS_EMBEDDING_MODEL", "SIGMARIS_CORE_URL", "SIGMARIS_TRACE",
-            "SIGMARIS_TRACE_TEXT", "SIGMARIS_RAISE_LLM_ERRORS",
+            "SIGMARIS_TRACE_TEXT", "SIGMARIS_RAISE_LLM_ERRORS", "SIGMARIS_METRICS_TOKEN", "SIGMARIS_METRICS_PUBLIC",
+            "SIGMARIS_OPERATORS",
         ]
-        let documented = Set(DotEnv.parse(Self.text).keys)
-        for name in names { #expect(documented.contains(name), "\(name) missing from .env.example") }
+        let lines = Self.text.split(separator: "\n")
+        for name in names {
+            #expect(lines.contains { $0.hasPrefix("\(name)=") || $0.hasPrefix("# \(name)=") }, "\(name) missing from .env.example")
+        }
     }
 
     @Test func isAValidConfigurationAsIs() throws {

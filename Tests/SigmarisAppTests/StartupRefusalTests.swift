@@ -68,6 +68,26 @@ struct StartupRefusalTests {
         #expect(!outcome.stderr.contains("thirty-one-bytes"), "the message never holds a value")
     }
 
+    /// What Docker Compose reads from `SUPABASE_JWT_SECRET=           # legacy HS256 JWT secret …`:
+    /// the note, long enough for the length rule. Refused, and not repeated on stderr.
+    @Test func aCommentReadAsTheSecretIsRefused() async throws {
+        let note = "# legacy HS256 JWT secret (Project Settings → API → JWT secret); 32 bytes at least"
+        let outcome = try await serve(["SUPABASE_JWT_SECRET": note])
+        #expect(outcome.status == 78, "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("SUPABASE_JWT_SECRET"), "\(outcome.stderr)")
+        #expect(!outcome.stderr.contains("legacy HS256"), "the message never holds a value")
+    }
+
+    /// The image's `HOST=0.0.0.0` without a metrics token or `SIGMARIS_METRICS_PUBLIC=true`.
+    @Test func metricsBeyondLoopbackNeedATokenOrSayingSo() async throws {
+        let refused = try await serve(["SUPABASE_JWT_SECRET": Self.secret, "HOST": "0.0.0.0"])
+        #expect(refused.status == 78, "\(refused.stderr)")
+        #expect(refused.stderr.contains("SIGMARIS_METRICS_TOKEN"), "\(refused.stderr)")
+        let option = try await serve(["SUPABASE_JWT_SECRET": Self.secret], arguments: ["--host", "0.0.0.0"])
+        #expect(option.status == 78, "\(option.stderr)")
+        #expect(option.stderr.contains("SIGMARIS_METRICS_TOKEN"), "\(option.stderr)")
+    }
+
     /// `serve --host` is checked like `HOST`: an option cannot slip past the rule.
     @Test func theHostOptionMeetsTheSameRule() async throws {
         let outcome = try await serve(["SUPABASE_JWT_SECRET": Self.secret, "SIGMARIS_DEV_SIGNIN": "true"], arguments: ["--host", "0.0.0.0"])

@@ -14,7 +14,13 @@ public struct AuthMiddleware: RouterMiddleware {
     public let allowService: Bool
     /// Whether a request without any `Authorization` header may pass with `caller == nil`. Only for
     /// `SIGMARIS_AUTH_DISABLED`: callers pass `configuration.authDisabled`, never a constant `true`.
+    /// Such a request must also pass `anonymousAddressing`.
     public let allowAnonymous: Bool
+
+    /// Configuration keeps the switch to a loopback listener, but a page in the developer's browser
+    /// reaches loopback too, and through DNS rebinding could read the replies; the same check as dev
+    /// sign-in keeps it out.
+    static let anonymousAddressing = LoopbackAddressing(subject: "Without credentials, the server")
 
     public init(verifier: JWTVerifier, allowService: Bool = false, allowAnonymous: Bool = false) {
         self.verifier = verifier
@@ -31,6 +37,7 @@ public struct AuthMiddleware: RouterMiddleware {
         // Only a missing header is anonymous: a header that is present but bad is still a bad
         // credential, so a client with a broken token learns about it even in development.
         if headers.isEmpty, allowAnonymous {
+            try Self.anonymousAddressing.check(request)
             return try await next(request, context)
         }
         var context = context

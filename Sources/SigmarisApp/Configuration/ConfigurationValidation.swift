@@ -53,12 +53,20 @@ extension SigmarisConfiguration {
 
     /// `validate()`, plus what a server needs: a way to verify tokens. Without one every token would be
     /// refused, and the tempting "fix" is a known default secret (what docker-compose once shipped).
+    /// And `/metrics` beyond loopback only behind its token, or open because someone said so.
     public func validateForServing() throws(ConfigurationError) {
         try validate()
         if supabaseJWTSecret == nil, supabaseURL == nil, supabaseJWKSURL == nil {
             throw ConfigurationError(
                 variable: "SUPABASE_JWT_SECRET",
                 expected: "set (\(Self.minimumHMACSecretBytes) bytes or more), or SUPABASE_URL or SUPABASE_JWKS_URL set for asymmetric keys: the server has no way to verify a token")
+        }
+        // Off loopback an open /metrics tells anyone who reaches the port the request and turn
+        // counts, the provider's error rates and the pool's load. Open there only on purpose.
+        if !listensOnLoopbackOnly, metricsToken == nil, !metricsPublic {
+            throw ConfigurationError(
+                variable: "SIGMARIS_METRICS_TOKEN",
+                expected: "set when HOST is not a loopback address (`openssl rand -hex 32` makes one), or SIGMARIS_METRICS_PUBLIC=true to serve GET /metrics to anyone who reaches the port")
         }
     }
 

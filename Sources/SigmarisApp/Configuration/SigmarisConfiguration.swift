@@ -16,6 +16,8 @@ public struct SigmarisConfiguration: Sendable {
     public var bodyReadTimeoutSeconds = 30
     /// When set, `GET /metrics` answers only requests bearing it; otherwise anyone may scrape.
     public var metricsToken: String?
+    /// Says that an open `GET /metrics` on a listener beyond loopback is meant (`validateForServing()`).
+    public var metricsPublic = false
     // Database
     public var databaseURL: String?
     public var databasePoolSize = 10
@@ -78,11 +80,16 @@ public struct SigmarisConfiguration: Sendable {
     /// Reads and validates (`validate()`); `serve` checks `validateForServing()` on top.
     public init(environment env: [String: String]) throws(ConfigurationError) {
         let read = VariableReader(env)
+        // First, so that a comment taken for a value is reported as that, not as "not a URL".
+        for variable in VariableReader.singleWordVariables {
+            try read.requireNoCommentText(variable.name, blanksAllowed: variable.blanksAllowed)
+        }
         host = read.string("HOST") ?? host
         port = try read.integer("PORT", in: 1...65535) ?? port
         headerReadTimeoutSeconds = try read.integer("SIGMARIS_HEADER_READ_TIMEOUT", in: 1...3600) ?? headerReadTimeoutSeconds
         bodyReadTimeoutSeconds = try read.integer("SIGMARIS_BODY_READ_TIMEOUT", in: 1...3600) ?? bodyReadTimeoutSeconds
         metricsToken = read.string("SIGMARIS_METRICS_TOKEN")
+        metricsPublic = try read.bool("SIGMARIS_METRICS_PUBLIC") ?? metricsPublic
         logLevel = try read.choice("SIGMARIS_LOG_LEVEL", ["trace", "debug", "info", "notice", "warning", "error", "critical"]) ?? logLevel
 
         databaseURL = try read.databaseURL("DATABASE_URL")
@@ -145,6 +152,31 @@ public struct SigmarisConfiguration: Sendable {
 private struct VariableReader {
     let env: [String: String]
     init(_ env: [String: String]) { self.env = env }
+
+    /// Secrets, keys, the issuer and audience, and URLs: each is one word. Docker Compose reads the
+    /// env-file line `KEY=   # a note` as the value `# a note` (it drops the blanks after `=` and
+    /// takes `#` for a comment only after a blank), so a `.env` written in that style would hand the
+    /// service the note as a secret, long enough to pass every other rule and public in the
+    /// repository. No real value starts with `#` or has blanks inside. A libpq `key=value` string has
+    /// blanks between its pairs, so `DATABASE_URL` is held to the `#` only.
+    static let singleWordVariables: [(name: String, blanksAllowed: Bool)] = [
+        ("SUPABASE_JWT_SECRET", false), ("SUPABASE_SERVICE_ROLE_KEY", false), ("SUPABASE_ANON_KEY", false),
+        ("OPENAI_API_KEY", false), ("SIGMARIS_METRICS_TOKEN", false),
+        ("SIGMARIS_JWT_ISSUER", false), ("SIGMARIS_JWT_AUDIENCE", false),
+        ("SUPABASE_URL", false), ("SUPABASE_JWKS_URL", false), ("OPENAI_BASE_URL", false), ("SIGMARIS_CORE_URL", false),
+        ("DATABASE_URL", true),
+    ]
+
+    /// The one rule for `singleWordVariables`; the message names the variable, never the value.
+    func requireNoCommentText(_ name: String, blanksAllowed: Bool) throws(ConfigurationError) {
+        guard let value = string(name) else { return }
+        if value.hasPrefix("#") || (!blanksAllowed && value.contains(where: \.isWhitespace)) {
+            throw ConfigurationError(
+                variable: name,
+                expected: (blanksAllowed ? "a value that does not start with #" : "one word, not starting with # and without blanks")
+                    + " (in an env file read by Docker Compose, `KEY=   # note` sets KEY to the note: put comments on lines of their own)")
+        }
+    }
 
     func string(_ name: String) -> String? {
         guard let value = env[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }

@@ -10,15 +10,15 @@ import SigmarisAuth
 /// Body: nothing, `{}`, or `{"user_id": <the dev user's id or null>}`; any other user id is a 403, so
 /// the route cannot be used to act as someone else. It is mounted only when `SIGMARIS_DEV_SIGNIN` is
 /// on, which configuration allows only on a loopback listener with no `SUPABASE_URL`. Even there a
-/// web page in the developer's browser can reach it, so the request must name a loopback `Host`
-/// (a rebound DNS name does not) and, when the browser sends one, an `Origin` of that same host.
+/// web page in the developer's browser can reach it, so the request must pass `LoopbackAddressing`:
+/// a loopback `Host` (a rebound DNS name is not) and, when the browser sends one, an `Origin` of that
+/// same host.
 struct DevSignInController: Sendable {
     static let devUserID = UUID(uuidString: "00000000-0000-4000-8000-000000000001")!
     /// 24 hours, as `sigmaris token` issues.
     static let lifetime = 86_400
 
-    static let foreignHost = APIError(.forbidden, "Dev sign-in answers only requests addressed to a loopback host", reason: "forbidden_host")
-    static let foreignOrigin = APIError(.forbidden, "Dev sign-in answers only pages of this server", reason: "forbidden_origin")
+    static let addressing = LoopbackAddressing(subject: "Dev sign-in")
     static let otherUser = APIError(
         .forbidden, "Dev sign-in only signs in the dev user \(devUserID.uuidString.lowercased())", reason: "forbidden_user")
 
@@ -35,8 +35,8 @@ struct DevSignInController: Sendable {
     /// `buildApplication` warns about the route at start-up, next to the other development switches.
     func addRoutes(to router: Router<SigmarisRequestContext>) {
         router.post("api/dev/token") { request, context in
-            try Self.checkAddressing(authority: request.head.authority, origin: request.headers[.origin])
-            let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+            try Self.addressing.check(request)
+            let buffer = try await JSONRequest.optionalBody(request, context: context)
             let userID = try Self.userID(fromBody: Data(buffer.readableBytesView))
             let token = try mint(userID: userID)
             return EditedResponse(
@@ -60,33 +60,6 @@ struct DevSignInController: Sendable {
 
         enum CodingKeys: String, CodingKey {
             case accessToken = "access_token", tokenType = "token_type", expiresIn = "expires_in", userID = "user_id"
-        }
-    }
-
-    /// The `Host` must be a loopback name (DNS rebinding points a foreign name at 127.0.0.1), and an
-    /// `Origin`, when present, must be this same host over http (another local app's page is not).
-    static func checkAddressing(authority: String?, origin: String?) throws(APIError) {
-        guard let authority, let host = hostName(ofAuthority: authority),
-              SigmarisConfiguration.isLoopback(host: host)
-        else { throw foreignHost }
-        if let origin, origin.lowercased() != "http://" + authority.lowercased() {
-            throw foreignOrigin
-        }
-    }
-
-    /// `host`, `host:port`, `[v6]` or `[v6]:port` → the host; nil for anything else.
-    static func hostName(ofAuthority authority: String) -> String? {
-        if authority.hasPrefix("[") {
-            guard let close = authority.firstIndex(of: "]") else { return nil }
-            let rest = authority[authority.index(after: close)...]
-            guard rest.isEmpty || (rest.hasPrefix(":") && UInt16(rest.dropFirst()) != nil) else { return nil }
-            return String(authority[...close])
-        }
-        let parts = authority.split(separator: ":", omittingEmptySubsequences: false)
-        switch parts.count {
-        case 1: return parts[0].isEmpty ? nil : String(parts[0])
-        case 2: return parts[0].isEmpty || UInt16(parts[1]) == nil ? nil : String(parts[0])
-        default: return nil
         }
     }
 

@@ -37,7 +37,7 @@ struct MessagesController {
 
     /// `{"createdAt": "…"}` from an optional body; an empty body means the whole session.
     static func createdAt(_ request: Request, context: SigmarisRequestContext) async throws -> String? {
-        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        let buffer = try await JSONRequest.optionalBody(request, context: context)
         guard buffer.readableBytes > 0 else { return nil }
         guard let body = (try? JSONValue(parsing: buffer.readableBytesView))?.objectValue else {
             throw APIError.badRequest("Body must be a JSON object", reason: "invalid_json")

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import HummingbirdTesting
 import SigmarisApp
 import SigmarisEngine
@@ -68,6 +69,63 @@ struct PersonaChatTests {
             // Still no anonymous access to user routes.
             try await client.execute(uri: "/api/state/latest", method: .get) { response in
                 #expect(response.status == .unauthorized)
+            }
+        }
+    }
+
+    /// What a page on another site can send with auth disabled: a `text/plain` body needs no CORS
+    /// preflight (415), and a JSON one from a foreign origin is refused before it runs (403).
+    @Test func withAuthDisabledOtherPagesCannotStartTurns() async throws {
+        var configuration = try TestConfiguration.database()
+        configuration.authDisabled = true
+        let app = try buildApplication(configuration: configuration, logger: TestConfiguration.logger)
+        let userID = "u_page_\(UUID().uuidString.prefix(8))"
+        let body = #"{"user_id":"\#(userID)","message":"Hello from another site"}"#
+        try await app.test(.router) { client in
+            for type in ["text/plain;charset=UTF-8", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"] {
+                try await client.execute(uri: "/persona/chat", method: .post, headers: [.contentType: type], body: API.body(body)) { response in
+                    #expect(response.status == .unsupportedMediaType, "\(type)")
+                    let answer = try API.json(response)
+                    #expect(answer["reason"]?.stringValue == "unsupported_media_type")
+                }
+            }
+            try await client.execute(
+                uri: "/persona/chat", method: .post, headers: [.contentType: "application/json", .origin: "http://evil.example"], body: API.body(body)
+            ) { response in
+                #expect(response.status == .forbidden)
+                let answer = try API.json(response)
+                #expect(answer["reason"]?.stringValue == "forbidden_origin")
+            }
+        }
+        #expect(try await API.rowCounts(userID: userID) == API.RowCounts())
+    }
+
+    /// Every mode: a body the server reads as JSON must say so; parameters and case do not matter.
+    @Test func theBodyMustBeLabelledJSON() async throws {
+        let app = try buildApplication(configuration: try TestConfiguration.database(), logger: TestConfiguration.logger)
+        let userID = "u_type_\(UUID().uuidString.prefix(8))"
+        let body = #"{"user_id":"\#(userID)","message":"hi"}"#
+        let token = "Bearer " + API.serviceToken()
+        try await app.test(.router) { client in
+            for type in [nil, "text/plain", "application/jsonx", "application/json-seq", "text/json"] as [String?] {
+                var headers: HTTPFields = [.authorization: token]
+                if let type { headers[.contentType] = type }
+                try await client.execute(uri: "/persona/chat", method: .post, headers: headers, body: API.body(body)) { response in
+                    #expect(response.status == .unsupportedMediaType, "\(type ?? "none")")
+                    #expect(response.headers[.contentType] == "application/json; charset=utf-8")
+                }
+            }
+            var twice: HTTPFields = [.authorization: token]
+            twice.append(HTTPField(name: .contentType, value: "application/json"))
+            twice.append(HTTPField(name: .contentType, value: "text/plain"))
+            try await client.execute(uri: "/persona/chat", method: .post, headers: twice, body: API.body(body)) { response in
+                #expect(response.status == .unsupportedMediaType, "two Content-Type headers")
+            }
+            #expect(try await API.rowCounts(userID: userID) == API.RowCounts())
+            for type in ["application/json", "Application/JSON; charset=utf-8", "application/json;charset=UTF-8"] {
+                try await client.execute(uri: "/persona/chat", method: .post, headers: [.authorization: token, .contentType: type], body: API.body(body)) { response in
+                    #expect(response.status == .ok, "\(type)")
+                }
             }
         }
     }

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import SigmarisAuth
+import SigmarisCurl
 import SigmarisTestSupport
 import Testing
 @testable import SigmarisApp
@@ -109,6 +110,47 @@ struct AuthMiddlewareTests {
         expectRefused(try await get("/open", authorization: "", allowAnonymous: true), .missingToken)
         // Switched off (the default): no header is refused like anywhere else.
         expectRefused(try await get("/open"), .missingToken)
+    }
+
+    /// Auth disabled: a request without credentials passes only from a page of this server (or no
+    /// page at all, as curl), like dev sign-in. The router test client addresses `localhost`.
+    @Test func anonymousRequestsFromAnotherOriginAreRefused() async throws {
+        let app = App.make(verifier: App.hs256Verifier(), allowAnonymous: true)
+        try await app.test(.router) { client in
+            for origin in ["http://evil.example", "http://localhost:3000", "null", "https://localhost"] {
+                try await client.execute(uri: "/open", method: .get, headers: [.origin: origin]) { response in
+                    #expect(response.status == .forbidden, "\(origin)")
+                    #expect(String(buffer: response.body).contains(#""reason":"forbidden_origin""#), "\(origin)")
+                }
+            }
+            try await client.execute(uri: "/open", method: .get, headers: [.origin: "http://localhost"]) { response in
+                #expect(String(buffer: response.body) == "anonymous")
+            }
+            // A credential is its own proof: the check is for requests admitted without one.
+            let token = try App.hs256(App.userClaims())
+            try await client.execute(uri: "/open", method: .get, headers: [.origin: "http://evil.example", .authorization: "Bearer " + token]) { response in
+                #expect(String(buffer: response.body).hasPrefix("user:"))
+            }
+        }
+    }
+
+    /// DNS rebinding: a page on attacker.example whose name now resolves to 127.0.0.1 sends its own
+    /// name as `Host` and could read the answer. Over a real connection, as a browser would.
+    @Test func anonymousRequestsToAForeignHostAreRefusedOverTheWire() async throws {
+        let app = App.make(verifier: App.hs256Verifier(), allowAnonymous: true)
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            try await withHTTPClient { http in
+                let url = "http://127.0.0.1:\(port)/open"
+                let foreign = try await http.send(
+                    SigmarisCurl.HTTPRequest(method: .get, url: url, headers: [("Host", "attacker.example:\(port)")]), logger: App.quietLogger)
+                #expect(foreign.status == 403)
+                #expect(String(decoding: foreign.body, as: UTF8.self).contains("forbidden_host"))
+                let local = try await http.send(SigmarisCurl.HTTPRequest(method: .get, url: url), logger: App.quietLogger)
+                #expect(local.status == 200)
+                #expect(String(decoding: local.body, as: UTF8.self) == "anonymous")
+            }
+        }
     }
 
     @Test func failuresAreLoggedAtDebugWithTheReasonOnly() async throws {

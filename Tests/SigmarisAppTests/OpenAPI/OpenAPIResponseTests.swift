@@ -43,6 +43,13 @@ struct OpenAPIResponseTests {
         return fields
     }
 
+    /// What a browser sends for a string body without asking first (no CORS preflight): a 415.
+    static func plainText(_ token: String?, _ extra: [(HTTPField.Name, String)] = []) -> HTTPFields {
+        var fields = headers(token, extra)
+        fields[.contentType] = "text/plain;charset=UTF-8"
+        return fields
+    }
+
     @Test func everyRouteAnswersAsDocumented() async throws {
         let conformance = DocumentConformance(document: try OpenAPIDocument.load())
         let app = try buildApplication(configuration: try Self.configuration(), logger: TestConfiguration.logger)
@@ -92,6 +99,7 @@ struct OpenAPIResponseTests {
         try await check.send(client, .init(.post, "/persona/chat", headers: headers(nil), body: chat, expect: .unauthorized))
         try await check.send(client, .init(.post, "/persona/chat", headers: headers(token), body: chat, expect: .forbidden))
         try await check.send(client, .init(.post, "/persona/chat", headers: headers(service), body: tooLarge, expect: .contentTooLarge))
+        try await check.send(client, .init(.post, "/persona/chat", headers: plainText(service), body: chat, expect: .unsupportedMediaType))
 
         let session = [(HTTPField.Name("x-session-id")!, "openapi-session")]
         let turn = #"{"text":"Hello there","lang":"en"}"#
@@ -102,6 +110,7 @@ struct OpenAPIResponseTests {
         try await check.send(client, .init(.post, "/api/aei", headers: headers(nil), body: turn, expect: .unauthorized))
         try await check.send(client, .init(.post, "/api/aei", headers: headers(service), body: turn, expect: .unauthorized))
         try await check.send(client, .init(.post, "/api/aei", headers: headers(token), body: tooLarge, expect: .contentTooLarge))
+        try await check.send(client, .init(.post, "/api/aei", headers: plainText(token), body: turn, expect: .unsupportedMediaType))
         try await check.send(client, .init(.get, "/api/aei", uri: "/api/aei?session=openapi-session", headers: headers(token), expect: .ok))
         try await check.send(client, .init(.get, "/api/aei", headers: headers(token), expect: .badRequest))
         try await check.send(client, .init(.get, "/api/aei", uri: "/api/aei?session=x", headers: headers(nil), expect: .unauthorized))
@@ -169,6 +178,7 @@ struct OpenAPIResponseTests {
         try await check.send(client, .init(.post, "/persona/state", headers: headers(nil), body: silence, expect: .unauthorized))
         try await check.send(client, .init(.post, "/persona/state", headers: headers(plain), body: silence, expect: .forbidden))
         try await check.send(client, .init(.post, "/persona/state", headers: headers(service), body: tooLarge, expect: .contentTooLarge))
+        try await check.send(client, .init(.post, "/persona/state", headers: plainText(service), body: silence, expect: .unsupportedMediaType))
 
         try await check.send(client, .init(.get, "/persona/overview", headers: headers(listed), expect: .ok))
         try await check.send(client, .init(.get, "/persona/overview", headers: headers(nil), expect: .unauthorized))
@@ -189,6 +199,7 @@ struct OpenAPIResponseTests {
         try await check.send(client, .init(.patch, "/api/sessions", headers: headers(token), body: #"{"sessionId":"keep"}"#, expect: .badRequest))
         try await check.send(client, .init(.patch, "/api/sessions", headers: headers(nil), body: "{}", expect: .unauthorized))
         try await check.send(client, .init(.patch, "/api/sessions", headers: headers(token), body: tooLarge, expect: .contentTooLarge))
+        try await check.send(client, .init(.patch, "/api/sessions", headers: plainText(token), body: #"{"sessionId":"keep","newTitle":"x"}"#, expect: .unsupportedMediaType))
 
         let list = try await check.send(client, .init(.get, "/api/message", uri: "/api/message?session=keep", headers: headers(token), expect: .ok))
         let createdAt = try API.json(list)["messages"]?[0]?["created_at"]?.stringValue ?? ""
@@ -202,6 +213,7 @@ struct OpenAPIResponseTests {
         try await check.send(client, .init(.delete, "/api/message", headers: headers(token), expect: .badRequest))
         try await check.send(client, .init(.delete, "/api/message", uri: "/api/message?session=keep", headers: headers(nil), expect: .unauthorized))
         try await check.send(client, .init(.delete, "/api/message", uri: "/api/message?session=keep", headers: headers(token), body: tooLarge, expect: .contentTooLarge))
+        try await check.send(client, .init(.delete, "/api/message", uri: "/api/message?session=keep", headers: plainText(token), body: #"{"createdAt":"2001-02-03T04:05:06Z"}"#, expect: .unsupportedMediaType))
 
         try await check.send(client, .init(.delete, "/api/sessions", uri: "/api/sessions?id=keep", headers: headers(token), expect: .ok))
         try await check.send(client, .init(.delete, "/api/sessions", uri: "/api/sessions?id=keep", headers: headers(token), expect: .notFound))
@@ -220,6 +232,7 @@ struct OpenAPIResponseTests {
         try await check.send(client, .init(.get, "/api/account/export", headers: headers(nil), expect: .unauthorized))
         try await check.send(client, .init(.delete, "/api/account", headers: headers(token), body: "{}", expect: .badRequest))
         try await check.send(client, .init(.delete, "/api/account", headers: headers(token), body: tooLarge, expect: .contentTooLarge))
+        try await check.send(client, .init(.delete, "/api/account", headers: plainText(token), body: #"{"confirm":"DELETE"}"#, expect: .unsupportedMediaType))
         try await check.send(client, .init(.delete, "/api/account", headers: headers(nil), body: #"{"confirm":"DELETE"}"#, expect: .unauthorized))
         try await check.send(client, .init(.delete, "/api/account", headers: headers(token), body: #"{"confirm":"DELETE"}"#, expect: .ok))
     }
@@ -229,7 +242,8 @@ struct OpenAPIResponseTests {
     static func pages(_ client: some TestClientProtocol, _ check: DocumentConformance) async throws {
         try await check.send(client, .init(.get, "/api/pages/config", expect: .ok))
         try await check.send(client, .init(.post, "/api/dev/token", expect: .ok))
-        try await check.send(client, .init(.post, "/api/dev/token", body: #"{"user_id":"someone"}"#, expect: .badRequest))
+        try await check.send(client, .init(.post, "/api/dev/token", headers: headers(nil), body: #"{"user_id":"someone"}"#, expect: .badRequest))
+        try await check.send(client, .init(.post, "/api/dev/token", headers: plainText(nil), body: "{}", expect: .unsupportedMediaType))
         try await check.send(client, .init(.post, "/api/dev/token", headers: [.origin: "http://evil.example"], expect: .forbidden))
         try await check.send(client, .init(.post, "/api/dev/token", body: tooLarge, expect: .contentTooLarge))
 

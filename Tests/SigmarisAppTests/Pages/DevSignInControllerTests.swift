@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
@@ -27,6 +28,8 @@ struct DevSignInControllerTests {
         return try await verifier.verify(token: token, allowService: false)
     }
 
+    static let jsonType: HTTPFields = [.contentType: "application/json"]
+
     func json(_ buffer: ByteBuffer) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(buffer: buffer)) as? [String: Any])
     }
@@ -34,7 +37,7 @@ struct DevSignInControllerTests {
     @Test func withoutABodyTheDevUserSignsIn() async throws {
         try await app().test(.router) { client in
             for body in [nil, ByteBuffer(string: "{}"), ByteBuffer(string: #"{"user_id": null}"#)] {
-                try await client.execute(uri: "/api/dev/token", method: .post, body: body) { response in
+                try await client.execute(uri: "/api/dev/token", method: .post, headers: body == nil ? [:] : Self.jsonType, body: body) { response in
                     #expect(response.status == .ok)
                     #expect(response.headers[.cacheControl] == "no-store")
                     let object = try json(response.body)
@@ -51,7 +54,7 @@ struct DevSignInControllerTests {
     @Test func theDevUsersOwnIDIsAccepted() async throws {
         try await app().test(.router) { client in
             let body = ByteBuffer(string: #"{"user_id": "00000000-0000-4000-8000-000000000001"}"#)
-            try await client.execute(uri: "/api/dev/token", method: .post, body: body) { response in
+            try await client.execute(uri: "/api/dev/token", method: .post, headers: Self.jsonType, body: body) { response in
                 #expect(response.status == .ok)
                 let token = try #require(try json(response.body)["access_token"] as? String)
                 guard case .user(let identity) = try await verify(token) else {
@@ -69,7 +72,7 @@ struct DevSignInControllerTests {
     @Test func anotherUserIDIsRefused() async throws {
         try await app().test(.router) { client in
             let body = ByteBuffer(string: #"{"user_id": "\#(UUID().uuidString)"}"#)
-            try await client.execute(uri: "/api/dev/token", method: .post, headers: [.contentType: "application/json"], body: body) { response in
+            try await client.execute(uri: "/api/dev/token", method: .post, headers: Self.jsonType, body: body) { response in
                 #expect(response.status == .forbidden)
                 let object = try json(response.body)
                 #expect(object["reason"] as? String == "forbidden_user")
@@ -101,11 +104,11 @@ struct DevSignInControllerTests {
     ])
     func onlyALoopbackHostIsAnswered(authority: String, allowed: Bool) {
         do {
-            try DevSignInController.checkAddressing(authority: authority, origin: nil)
+            try DevSignInController.addressing.check(authority: authority, origin: nil)
             #expect(allowed, "\(authority) was answered")
         } catch {
             #expect(!allowed, "\(authority) was refused")
-            #expect(error == DevSignInController.foreignHost)
+            #expect(error == DevSignInController.addressing.foreignHost)
         }
     }
 
@@ -123,7 +126,8 @@ struct DevSignInControllerTests {
                 #expect(String(decoding: foreign.body, as: UTF8.self).contains("forbidden_host"))
                 #expect(!String(decoding: foreign.body, as: UTF8.self).contains("access_token"))
                 let local = try await http.send(
-                    SigmarisCurl.HTTPRequest(method: .post, url: url, body: Array("{}".utf8)), logger: Logger(label: "test"))
+                    SigmarisCurl.HTTPRequest(method: .post, url: url, headers: [("Content-Type", "application/json")], body: Array("{}".utf8)),
+                    logger: Logger(label: "test"))
                 #expect(local.status == 200)
             }
         }
@@ -133,11 +137,26 @@ struct DevSignInControllerTests {
         try await app().test(.router) { client in
             let bodies = [#"{"user_id": "not-a-uuid"}"#, #"{"user_id": 42}"#, "[1, 2]", "not json", #""00000000-0000-4000-8000-000000000001""#]
             for body in bodies {
-                try await client.execute(uri: "/api/dev/token", method: .post, body: ByteBuffer(string: body)) { response in
+                try await client.execute(uri: "/api/dev/token", method: .post, headers: Self.jsonType, body: ByteBuffer(string: body)) { response in
                     #expect(response.status == .badRequest, "\(body)")
                     #expect(response.headers[.contentType] == "application/json; charset=utf-8")
                     let object = try json(response.body)
                     #expect(object["error"] is String, "\(body)")
+                    #expect(object["access_token"] == nil)
+                }
+            }
+        }
+    }
+
+    /// A page on another site may post `text/plain` without a preflight; a body must say it is JSON.
+    @Test func aBodyNotLabelledJSONIs415() async throws {
+        try await app().test(.router) { client in
+            for type in [nil, "text/plain;charset=UTF-8", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"] {
+                let headers: HTTPFields = type.map { [.contentType: $0] } ?? [:]
+                try await client.execute(uri: "/api/dev/token", method: .post, headers: headers, body: ByteBuffer(string: "{}")) { response in
+                    #expect(response.status == .unsupportedMediaType, "\(type ?? "no Content-Type")")
+                    let object = try json(response.body)
+                    #expect(object["reason"] as? String == "unsupported_media_type")
                     #expect(object["access_token"] == nil)
                 }
             }
