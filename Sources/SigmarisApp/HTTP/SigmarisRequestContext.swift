@@ -13,6 +13,9 @@ public struct SigmarisRequestContext: RequestContext {
     /// The client's connection: a streamed response watches it to stop early (`InboundCloseWatcher`).
     let channel: any Channel
 
+    /// How a streamed turn ended, for the request log and the metrics (`Response.onBodyEnd`).
+    let streamOutcome = StreamOutcome()
+
     public init(source: Source) {
         self.coreContext = .init(source: source)
         self.channel = source.channel
@@ -24,6 +27,8 @@ public struct SigmarisRequestContext: RequestContext {
     /// Typed bodies keep their declared key order (see `OrderedJSONResponseEncoder`).
     public var responseEncoder: OrderedJSONResponseEncoder { OrderedJSONResponseEncoder() }
 }
+
+extension SigmarisRequestContext: OutcomeReportingContext {}
 
 extension SigmarisRequestContext {
     /// The signed-in user of a user route. The auth middleware has already refused anything else;

@@ -1,13 +1,14 @@
 import Hummingbird
 
-/// Counts every request and times it until its response is ready, by route pattern, method and
-/// status.
+/// Counts every request and times it until its response body has ended (a streamed turn: its last
+/// event), by route pattern, method and status; a streamed turn is also counted by how it ended
+/// (`done`, `error`, `cancelled`), since its status, 200, was sent before that was known.
 ///
 /// The route is the pattern the router matched (`/api/sessions`, `/assets/{file}` …), never the
 /// request's path, which may carry ids; a request no route matched counts as `unmatched`. The
 /// method is one of the standard ones or `other`, so a client inventing methods cannot grow the
 /// label set.
-struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
+struct HTTPMetricsMiddleware<Context: OutcomeReportingContext>: RouterMiddleware {
     let metrics: SigmarisMetrics
 
     static var unmatchedRoute: String { "unmatched" }
@@ -22,20 +23,21 @@ struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             let response = try await next(request, context)
             status = response.status
-            record(request, context: context, status: status, start: start)
-            return response
+            let (metrics, route, method) = (metrics, Self.route(context.endpointPath), Self.method(request))
+            return response.onBodyEnd(outcome: context.streamOutcome) { end in
+                metrics.recordRequest(route: route, method: method, status: status.code, duration: ContinuousClock.now - start, end: end)
+            }
         } catch {
             // Normally the error middleware inside has turned errors into responses already.
-            record(request, context: context, status: (error as? any HTTPResponseError)?.status ?? .internalServerError, start: start)
+            metrics.recordRequest(
+                route: Self.route(context.endpointPath), method: Self.method(request),
+                status: (error as? any HTTPResponseError)?.status.code ?? 500, duration: ContinuousClock.now - start, end: .complete)
             throw error
         }
     }
 
-    private func record(_ request: Request, context: Context, status: HTTPResponse.Status, start: ContinuousClock.Instant) {
-        let method = Self.knownMethods.contains(request.method) ? request.method.rawValue : "other"
-        metrics.recordRequest(
-            route: Self.route(context.endpointPath), method: method, status: status.code,
-            duration: ContinuousClock.now - start)
+    private static func method(_ request: Request) -> String {
+        knownMethods.contains(request.method) ? request.method.rawValue : "other"
     }
 
     /// Hummingbird's router sets `NotFound` when nothing matched (and the file middleware its own

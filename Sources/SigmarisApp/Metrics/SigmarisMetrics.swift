@@ -15,6 +15,7 @@ public struct SigmarisMetrics: Sendable {
     public enum Name {
         public static let httpRequests = "sigmaris_http_requests_total"
         public static let httpRequestDuration = "sigmaris_http_request_duration_seconds"
+        public static let httpStreams = "sigmaris_http_streams_total"
         public static let turns = "sigmaris_turns_total"
         public static let turnsInFlight = "sigmaris_turns_in_flight"
         public static let providerCalls = "sigmaris_provider_calls_total"
@@ -36,12 +37,20 @@ public struct SigmarisMetrics: Sendable {
 
     // MARK: HTTP
 
-    /// `route` is the matched route pattern (see `HTTPMetricsMiddleware`), never the request's path.
-    func recordRequest(route: String, method: String, status: Int, duration: Duration) {
+    /// `route` is the matched route pattern (see `HTTPMetricsMiddleware`), never the request's path;
+    /// `duration` runs until the body ended. A streamed turn (`end` is `done`, `error` or `cancelled`)
+    /// is also counted by that outcome.
+    func recordRequest(route: String, method: String, status: Int, duration: Duration, end: ResponseEnd) {
         let dimensions = [("route", route), ("method", method), ("status", String(status))]
         Counter(label: Name.httpRequests, dimensions: dimensions, factory: factory).increment()
         CoreMetrics.Timer(label: Name.httpRequestDuration, dimensions: dimensions, factory: factory)
             .recordNanoseconds(duration.nanoseconds)
+        switch end {
+        case .done, .error, .cancelled:
+            Counter(label: Name.httpStreams, dimensions: [("route", route), ("outcome", end.rawValue)], factory: factory).increment()
+        case .complete, .failed, .abandoned:
+            break
+        }
     }
 
     // MARK: Turns

@@ -44,7 +44,7 @@ struct TurnEventStream {
         fields[.xAccelBuffering] = "no"
         // The response ends the connection: a streamed turn is a long request of its own.
         fields[.connection] = "close"
-        let (logger, channel) = (context.logger, context.channel)
+        let (logger, channel, outcome) = (context.logger, context.channel, context.streamOutcome)
         return Response(status: .ok, headers: fields, body: ResponseBody { writer in
             defer { lease.release() }
             let (outgoing, source) = AsyncStream.makeStream(of: Outgoing.self)
@@ -58,7 +58,8 @@ struct TurnEventStream {
                     }
                 }
                 group.addTask {
-                    source.yield(.event(await Self.events(of: turn, into: source, logger: logger)))
+                    let last = await Self.events(of: turn, into: source, logger: logger)
+                    source.yield(.event(last))
                     source.yield(.end)
                 }
                 group.addTask {
@@ -70,9 +71,14 @@ struct TurnEventStream {
                 loop: for await item in outgoing {
                     switch item {
                     case .bytes(let buffer): try await writer.write(buffer)
-                    case .event(let event): try await writer.write(ByteBuffer(string: event.encoded()))
+                    case .event(let event):
+                        try await writer.write(ByteBuffer(string: event.encoded()))
+                        // The closing event is written: the turn's outcome is the client's to see.
+                        if event.event == "done" { outcome.report(.done) } else if event.event == "error" { outcome.report(.error) }
                     case .end: break loop
-                    case .connectionClosed: throw CancellationError()
+                    case .connectionClosed:
+                        outcome.report(.cancelled)
+                        throw CancellationError()
                     }
                 }
                 group.cancelAll()
