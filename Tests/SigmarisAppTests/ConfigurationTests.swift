@@ -47,7 +47,7 @@ struct ConfigurationTests {
         ("PORT", "eighty"),
         ("PORT", "70000"),
         ("DATABASE_POOL_SIZE", "-3"),
-        ("DATABASE_STATEMENT_TIMEOUT", "0"),
+        ("DATABASE_STATEMENT_TIMEOUT", "forever"),
         ("SUPABASE_URL", "not a url"),
         ("SUPABASE_JWKS_URL", "ftp://example.com/jwks"),
         ("OPENAI_BASE_URL", "localhost:8080"),
