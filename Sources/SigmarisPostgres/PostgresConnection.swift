@@ -80,6 +80,18 @@ public final class PostgresConnection {
     /// that could still arrive.
     var isClean: Bool { isHealthy && PQtransactionStatus(handle) == PQTRANS_IDLE && !sentCancelRequest }
 
+    /// The value libpq uses for a connection parameter (`keepalives_idle`, …), nil when unset.
+    func option(_ keyword: String) -> String? {
+        guard let options = PQconninfo(handle) else { return nil }
+        defer { PQconninfoFree(options) }
+        var index = 0
+        while let name = options[index].keyword {
+            if String(cString: name) == keyword { return options[index].val.map { String(cString: $0) } }
+            index += 1
+        }
+        return nil
+    }
+
     /// True while a transaction block is open (including a failed one).
     public var isInTransaction: Bool {
         let status = PQtransactionStatus(handle)

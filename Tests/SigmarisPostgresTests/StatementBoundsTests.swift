@@ -121,3 +121,24 @@ struct NothingRanReplayTests {
         }
     }
 }
+
+/// Every connection asks for TCP keepalives and a user timeout, and `DATABASE_URL` may set its own.
+@Suite("Connection keepalives", .enabled(if: TestDatabase.shouldRun))
+struct ConnectionKeepaliveTests {
+    static func options(_ url: String) async throws -> [String?] {
+        let client = PostgresClient(configuration: .init(connectionString: url, poolSize: 1), logger: TestDatabase.logger)
+        let values = try await client.withConnection { connection in
+            ["keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout"]
+                .map { connection.option($0) }
+        }
+        await client.shutdown()
+        return values
+    }
+
+    @Test func everyConnectionHasThemAndTheURLMayOverrideThem() async throws {
+        let url = try TestDatabase.url()
+        #expect(try await Self.options(url) == ["1", "15", "5", "3", "30000"])
+        let overridden = url + (url.contains("?") ? "&" : "?") + "keepalives_idle=60"
+        #expect(try await Self.options(overridden) == ["1", "60", "5", "3", "30000"])
+    }
+}
