@@ -88,7 +88,8 @@ func makeDatabaseClient(
             poolSize: configuration.databasePoolSize,
             connectTimeoutSeconds: configuration.databaseConnectTimeoutSeconds,
             leaseTimeout: .seconds(configuration.databasePoolTimeoutSeconds),
-            preparedStatements: configuration.databasePreparedStatements),
+            preparedStatements: configuration.databasePreparedStatements,
+            statementTimeout: .seconds(configuration.databaseStatementTimeoutSeconds)),
         logger: logger,
         leaseObserver: metrics?.poolWaitObserver)
 }

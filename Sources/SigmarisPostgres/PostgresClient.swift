@@ -13,6 +13,11 @@ import Synchronization
 public final class PostgresClient: Sendable, Service {
     public let configuration: PostgresConfiguration
     private let threadPool: NIOThreadPool
+    /// Where cancel requests are sent (`CancelRequest`): apart from the connections' threads, which
+    /// wait for the cancelled statement's answer meanwhile. Two threads: a cancel request takes a
+    /// round trip normally, and on a partitioned network the ones behind a stuck one only come late,
+    /// after their connections were closed anyway.
+    private let cancelThreads = NIOThreadPool(numberOfThreads: 2)
     private let state: Mutex<PoolState>
     private let logger: Logger
     /// Told how long each lease took (a connection, or the error when none came), for metrics.
@@ -29,12 +34,12 @@ public final class PostgresClient: Sendable, Service {
         var threadsStarted = false
 
         /// What the pool can give right now, or nil when every slot is in use.
-        mutating func grantNow(_ threadPool: NIOThreadPool) -> Result<Grant, any Error>? {
+        mutating func grantNow(_ threadPools: NIOThreadPool...) -> Result<Grant, any Error>? {
             switch pool.checkout() {
             case .use(let box): return .success(.connection(box))
             case .create:
                 if !threadsStarted {
-                    threadPool.start()
+                    threadPools.forEach { $0.start() }
                     threadsStarted = true
                 }
                 return .success(.create)
@@ -60,12 +65,18 @@ public final class PostgresClient: Sendable, Service {
     // MARK: Running work
 
     /// When work may run again on a fresh connection after its connection broke under it.
+    ///
+    /// Either way, never after COMMIT was sent (`commitOutcomeUnknown`), after a statement that ran
+    /// past its timeout, or for a cancelled task; and every attempt shares the first one's lease
+    /// deadline.
     public enum Replay: Sendable {
-        /// Only if the server saw at most the first statement: the connection was dead before the work
-        /// began (a server restart since its last use), so nothing of it can have happened.
+        /// Only if nothing of the work was sent: the connection was found dead before its first
+        /// statement (`PostgresConnection.verifyIdle`), so nothing of it can have happened. A statement
+        /// that was sent may have run, even if its answer never came back.
         case ifNothingRan
-        /// Whenever the connection broke: the work only reads, or is a transaction that had not sent
-        /// its COMMIT, which the server rolls back when the connection dies.
+        /// Whenever the connection broke, or the server rolled the transaction back on its own (a
+        /// deadlock victim, a serialization failure): the work only reads, or is a transaction that
+        /// had not sent its COMMIT, which the server rolls back when the connection dies.
         case whenConnectionBreaks
     }
 
@@ -76,44 +87,60 @@ public final class PostgresClient: Sendable, Service {
     ///
     /// A connection found broken is replaced, and the work retried as `replay` allows; `body` must
     /// therefore have no side effects outside the database. A transaction left open by `body` is rolled
-    /// back before the connection goes back to the pool.
+    /// back before the connection goes back to the pool; a connection that is not clean afterwards
+    /// (broken, still in a transaction, or cancelled) is closed instead.
+    ///
+    /// Each statement is bounded by `configuration.statementTimeout` (`StatementDeadline`). When the
+    /// calling task is cancelled, its running statement is cancelled on the server and the work ends
+    /// with a `CancellationError`.
     public func withConnection<T: Sendable>(
         replay: Replay = .ifNothingRan,
         _ body: @escaping @Sendable (PostgresConnection) throws -> T
     ) async throws -> T {
+        // One deadline for every attempt: a retry does not start a new wait.
+        let leaseDeadline = ContinuousClock.now + configuration.leaseTimeout
         var attempt = 0
         while true {
             attempt += 1
-            let box = try await lease()
+            let box = try await lease(until: leaseDeadline)
+            let signal = CancelSignal()
+            let statementTimeout = configuration.statementTimeout
             let outcome: Result<T, any Error>
             do {
-                outcome = .success(try await threadPool.runIfActive {
-                    let connection = box.connection
-                    connection.statementsSent = 0
-                    let result = Result { try body(connection) }
-                    if connection.isHealthy, connection.isInTransaction {
-                        _ = try? connection.query("ROLLBACK")
+                outcome = .success(try await withTaskCancellationHandler {
+                    try await threadPool.runIfActive {
+                        let connection = box.connection
+                        connection.beginLease(statementTimeout: statementTimeout, cancelSignal: signal)
+                        try connection.verifyIdle()
+                        let result = Result { try body(connection) }
+                        if connection.isHealthy, connection.isInTransaction {
+                            _ = try? connection.ignoringCancellation { try connection.query("ROLLBACK") }
+                        }
+                        return try result.get()
                     }
-                    return try result.get()
+                } onCancel: {
+                    signal.cancel()
                 })
             } catch {
                 outcome = .failure(error)
             }
             // The pool thread's work has completed; reading the connection here is ordered after it.
             let broke = !box.connection.isHealthy
-            let nothingRan = box.connection.statementsSent <= 1
-            if broke {
-                discard(box)
-            } else {
+            let nothingRan = box.connection.statementsSent == 0
+            if box.connection.isClean {
                 giveBack(box)
+            } else {
+                discard(box, brokeUnderUse: broke)
             }
             switch outcome {
             case .success(let value):
                 return value
+            case .failure(let error as PostgresError) where error.code == .cancelled:
+                throw CancellationError()
             case .failure(let error as PostgresError)
-                where broke && error.code != .commitOutcomeUnknown && attempt < Self.maxAttempts
-                && (replay == .whenConnectionBreaks || nothingRan):
-                logger.info("postgres connection broke; running the work again on a new connection", metadata: [
+                where attempt < Self.maxAttempts
+                && Self.mayRunAgain(after: error, broke: broke, nothingRan: nothingRan, replay: replay):
+                logger.info("postgres work failed before it could take effect; running it again", metadata: [
                     "sigmaris.attempt": "\(attempt)", "sigmaris.error": "\(error)",
                 ])
                 continue
@@ -123,22 +150,35 @@ public final class PostgresClient: Sendable, Service {
         }
     }
 
+    /// The rule for running work again (`Replay`), apart so it reads in one place.
+    static func mayRunAgain(after error: PostgresError, broke: Bool, nothingRan: Bool, replay: Replay) -> Bool {
+        switch error.code {
+        case .commitOutcomeUnknown, .statementTimedOut, .cancelled, .clientClosed, .leaseTimedOut:
+            return false
+        default:
+            break
+        }
+        if broke { return nothingRan || replay == .whenConnectionBreaks }
+        return replay == .whenConnectionBreaks && error.isRolledBackByServer
+    }
+
     /// Runs `body` inside `BEGIN … COMMIT`; any error thrown by `body` (or by the database) rolls back.
     ///
-    /// A connection that breaks before COMMIT is sent leaves nothing behind, so the transaction runs
-    /// again on a new connection (`body` must only touch the database). One that breaks while COMMIT
-    /// is on its way leaves the outcome unknown: that is never retried, and fails as
-    /// `commitOutcomeUnknown`.
+    /// BEGIN sets the statement timeout for the transaction (`TransactionStart`). A connection that
+    /// breaks before COMMIT is sent leaves nothing behind, so the transaction runs again on a new
+    /// connection (`body` must only touch the database); so does one the server rolled back as a
+    /// deadlock victim or a serialization failure. One that breaks while COMMIT is on its way leaves
+    /// the outcome unknown: that is never retried, and fails as `commitOutcomeUnknown`.
     public func withTransaction<T: Sendable>(
         _ body: @escaping @Sendable (PostgresConnection) throws -> T
     ) async throws -> T {
         try await withConnection(replay: .whenConnectionBreaks) { connection in
-            try connection.query("BEGIN")
+            try connection.begin()
             let value: T
             do {
                 value = try body(connection)
             } catch {
-                if connection.isHealthy { _ = try? connection.query("ROLLBACK") }
+                if connection.isHealthy { _ = try? connection.ignoringCancellation { try connection.query("ROLLBACK") } }
                 throw error
             }
             guard connection.isHealthy else {
@@ -147,11 +187,13 @@ public final class PostgresClient: Sendable, Service {
             }
             guard !connection.isInFailedTransaction else {
                 // `body` swallowed a statement error; COMMIT would silently roll back, so say so.
-                _ = try? connection.query("ROLLBACK")
+                _ = try? connection.ignoringCancellation { try connection.query("ROLLBACK") }
                 throw PostgresError(.queryFailed, sqlState: "25P02", detail: "transaction was aborted by an earlier error")
             }
+            // A task cancelled by now still commits: the work is done, and a COMMIT cut short would
+            // leave its outcome unknown.
             do {
-                try connection.query("COMMIT")
+                _ = try connection.ignoringCancellation { () throws(PostgresError) in try connection.query("COMMIT") }
             } catch let error as PostgresError where !connection.isHealthy {
                 throw PostgresError(.commitOutcomeUnknown, sqlState: error.sqlState, detail: "connection broke during COMMIT")
             }
@@ -210,18 +252,28 @@ public final class PostgresClient: Sendable, Service {
         waiters.forEach { $0.resume(throwing: PostgresError(.clientClosed)) }
         close(idle)
         try? await threadPool.shutdownGracefully()
+        try? await cancelThreads.shutdownGracefully()
+    }
+
+    /// Hands a connection's cancel request to `cancelThreads`.
+    private var cancelSender: CancelSender {
+        let threads = cancelThreads
+        return { request in
+            threads.submit { state in
+                if case .active = state { request.send() }
+            }
+        }
     }
 
     // MARK: Leasing
 
-    /// A connection within `configuration.leaseTimeout`: an idle one, a new one, or one handed over
+    /// A connection by `deadline` (`configuration.leaseTimeout` after the work asked): an idle one, a new one, or one handed over
     /// by another request. While the server cannot be reached (a restart), opening is retried with
     /// backoff until the same deadline, so a short outage delays requests instead of failing them.
-    private func lease() async throws -> ConnectionBox {
+    private func lease(until deadline: ContinuousClock.Instant) async throws -> ConnectionBox {
         let start = ContinuousClock.now
         defer { leaseObserver?(ContinuousClock.now - start) }
-        let deadline = start + configuration.leaseTimeout
-        let immediate = state.withLock { $0.grantNow(threadPool) }
+        let immediate = state.withLock { $0.grantNow(threadPool, cancelThreads) }
         let grant: Grant
         if let immediate {
             grant = try immediate.get()
@@ -242,7 +294,10 @@ public final class PostgresClient: Sendable, Service {
         var backoff = Duration.milliseconds(50)
         while true {
             do {
-                return try await threadPool.runIfActive { ConnectionBox(try PostgresConnection(configuration: configuration)) }
+                let sender = cancelSender
+                return try await threadPool.runIfActive {
+                    ConnectionBox(try PostgresConnection(configuration: configuration, cancelSender: sender))
+                }
             } catch let error as PostgresError where error.code == .connectionFailed && .now + backoff < deadline {
                 logger.debug("postgres unreachable; trying again", metadata: ["sigmaris.error": "\(error)"])
                 do {
@@ -312,7 +367,7 @@ public final class PostgresClient: Sendable, Service {
                 let immediate: Result<Grant, any Error>? = state.withLock { state in
                     // Cancelled before we got here: the cancellation handler found nothing to remove.
                     if Task.isCancelled { return .failure(CancellationError()) }
-                    if let granted = state.grantNow(threadPool) { return granted }
+                    if let granted = state.grantNow(threadPool, cancelThreads) { return granted }
                     state.pool.enqueue(waiter: waiter)
                     state.continuations[waiter] = continuation
                     return nil
@@ -331,10 +386,14 @@ public final class PostgresClient: Sendable, Service {
         settle(.checkin(box))
     }
 
-    private func discard(_ box: ConnectionBox) {
-        // Its siblings are most likely dead too (a restart kills every socket): drop the idle ones.
-        let idle = state.withLock { $0.pool.drainIdle() }
-        close(idle)
+    /// Closes a connection that is not fit for another lease.
+    private func discard(_ box: ConnectionBox, brokeUnderUse: Bool) {
+        if brokeUnderUse {
+            // Its siblings are most likely dead too (a restart kills every socket): drop the idle ones.
+            let idle = state.withLock { $0.pool.drainIdle() }
+            close(idle)
+        }
+        close([box])
         slotFreed()
     }
 

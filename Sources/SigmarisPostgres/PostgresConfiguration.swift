@@ -14,6 +14,11 @@ public struct PostgresConfiguration: Sendable {
     public var leaseTimeout: Duration
     /// Whether connections prepare their frequent statements (off behind a transaction pooler).
     public var preparedStatements: PreparedStatementMode
+    /// How long one statement may run, lock waits included (`DATABASE_STATEMENT_TIMEOUT`); nil: no
+    /// bound. Every transaction sets it on the server (`SET LOCAL statement_timeout`); the client
+    /// cancels any statement still running a second later (`StatementDeadline`). See
+    /// `TransactionStart` for why it is set per transaction and not per connection.
+    public var statementTimeout: Duration?
 
     public init(
         connectionString: String,
@@ -21,7 +26,8 @@ public struct PostgresConfiguration: Sendable {
         connectTimeoutSeconds: Int = 5,
         applicationName: String = "sigmaris",
         leaseTimeout: Duration = .seconds(5),
-        preparedStatements: PreparedStatementMode = .auto
+        preparedStatements: PreparedStatementMode = .auto,
+        statementTimeout: Duration? = .seconds(10)
     ) {
         self.connectionString = connectionString
         self.poolSize = max(1, poolSize)
@@ -29,5 +35,6 @@ public struct PostgresConfiguration: Sendable {
         self.applicationName = applicationName
         self.leaseTimeout = max(.milliseconds(1), leaseTimeout)
         self.preparedStatements = preparedStatements
+        self.statementTimeout = statementTimeout.map { max(.milliseconds(1), $0) }
     }
 }

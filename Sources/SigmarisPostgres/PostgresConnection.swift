@@ -8,25 +8,41 @@ import Darwin
 /// One libpq connection. Every method blocks, so it is only ever used on a pool thread, by one thread
 /// at a time (the pool hands it out to exactly one lease holder). The `PGconn` is freed in `deinit` only.
 public final class PostgresConnection {
-    private let handle: OpaquePointer
-    /// Statements that reached the server since the pool handed this connection out; a broken connection
-    /// with none may be replaced and the work retried, since the server has seen nothing of it.
+    let handle: OpaquePointer
+    /// Statements handed to libpq for sending since the pool handed this connection out. While it is
+    /// 0 nothing of the lease's work can have run, so a broken connection may be replaced and the work
+    /// run again (`PostgresClient.Replay`). A statement counts from the moment it is handed over: once
+    /// its bytes may have left, whether it ran is unknown.
     var statementsSent = 0
+    /// This lease's bound on each statement (the pool sets it from the configuration; migrations lift it).
+    var statementTimeout: Duration?
+    /// Set when this lease's task is cancelled (`PostgresClient.withConnection`).
+    var cancelSignal: CancelSignal?
+    /// COMMIT and the cleanup ROLLBACK run to their end even for a cancelled task.
+    var honoursCancellation = true
+    /// A cancel request went out during this lease: the connection is closed afterwards, since a
+    /// request still on its way could cancel the next lease's statement.
+    var sentCancelRequest = false
+    /// Closed by the client (a statement it gave up on, a server that ended the session while idle),
+    /// even if libpq has not noticed yet.
+    var isAbandoned = false
+    let cancelSender: CancelSender?
     /// Nil when this connection runs every statement unnamed (`PreparedStatementMode`, or a pooler found
     /// in front of it).
     private(set) var prepared: PreparedStatements?
 
     /// Opens a connection (blocking, bounded by `connect_timeout`).
-    init(configuration: PostgresConfiguration) throws(PostgresError) {
-        // Our options come after `dbname`, which libpq expands from the URI or keyword string, so the
-        // user's string may set anything else while connect_timeout and the client encoding are ours.
-        let keywords = ["dbname", "connect_timeout", "application_name", "client_encoding"]
-        let values = [
-            configuration.connectionString, String(configuration.connectTimeoutSeconds),
-            configuration.applicationName, "UTF8",
+    init(configuration: PostgresConfiguration, cancelSender: CancelSender? = nil) throws(PostgresError) {
+        // Keepalives first: the user's string (expanded from `dbname`) comes after them and may set
+        // its own. Then connect_timeout and the client encoding, which are ours whatever it says.
+        let options = ConnectionKeepalives.libpqOptions + [
+            ("dbname", configuration.connectionString),
+            ("connect_timeout", String(configuration.connectTimeoutSeconds)),
+            ("application_name", configuration.applicationName),
+            ("client_encoding", "UTF8"),
         ]
-        let conn: OpaquePointer? = withCStringArray(keywords) { k in
-            withCStringArray(values) { v in PQconnectdbParams(k, v, 1) }
+        let conn: OpaquePointer? = withCStringArray(options.map(\.0)) { k in
+            withCStringArray(options.map(\.1)) { v in PQconnectdbParams(k, v, 1) }
         }
         guard let conn else { throw PostgresError(.connectionFailed, detail: "libpq could not allocate a connection") }
         guard PQstatus(conn) == CONNECTION_OK else {
@@ -38,6 +54,8 @@ public final class PostgresConnection {
         // they are expected during idempotent migrations and carry nothing the service acts on.
         PQsetNoticeProcessor(conn, { _, _ in }, nil)
         self.handle = conn
+        self.cancelSender = cancelSender
+        self.statementTimeout = configuration.statementTimeout
         let port = PQport(conn).map { String(cString: $0) }
         self.prepared = configuration.preparedStatements.prepares(onPort: port) ? PreparedStatements() : nil
     }
@@ -46,8 +64,33 @@ public final class PostgresConnection {
         PQfinish(handle)
     }
 
-    /// False once the socket is known to be dead.
-    public var isHealthy: Bool { PQstatus(handle) == CONNECTION_OK }
+    /// Called by the pool on the lease's thread before the work runs.
+    func beginLease(statementTimeout: Duration?, cancelSignal: CancelSignal) {
+        statementsSent = 0
+        self.statementTimeout = statementTimeout
+        self.cancelSignal = cancelSignal
+        honoursCancellation = true
+        sentCancelRequest = false
+    }
+
+    /// False once the socket is known to be dead, or the client closed it.
+    public var isHealthy: Bool { !isAbandoned && PQstatus(handle) == CONNECTION_OK }
+
+    /// Fit for the next lease: alive, outside any transaction, and with no cancel request of ours
+    /// that could still arrive.
+    var isClean: Bool { isHealthy && PQtransactionStatus(handle) == PQTRANS_IDLE && !sentCancelRequest }
+
+    /// The value libpq uses for a connection parameter (`keepalives_idle`, …), nil when unset.
+    func option(_ keyword: String) -> String? {
+        guard let options = PQconninfo(handle) else { return nil }
+        defer { PQconninfoFree(options) }
+        var index = 0
+        while let name = options[index].keyword {
+            if String(cString: name) == keyword { return options[index].val.map { String(cString: $0) } }
+            index += 1
+        }
+        return nil
+    }
 
     /// True while a transaction block is open (including a failed one).
     public var isInTransaction: Bool {
@@ -70,14 +113,14 @@ public final class PostgresConnection {
         let formats = parameters.map { Int32($0.isBinary ? 1 : 0) }
         let payloads = parameters.map(\.wireBytes)
         let lengths = payloads.map { Int32($0?.count ?? 0) }
-        statementsSent += 1
         let key = PreparedStatements.Key(sql: sql, parameterTypes: types)
         if let name = try preparedName(for: key) {
-            let result: OpaquePointer? = withParameterPointers(payloads) { valuePointers in
-                PQexecPrepared(handle, name, Int32(parameters.count), valuePointers, lengths, formats, resultFormat.rawValue)
-            }
             do {
-                return try consume(result)
+                return try run { handle in
+                    withParameterPointers(payloads) { valuePointers in
+                        PQsendQueryPrepared(handle, name, Int32(parameters.count), valuePointers, lengths, formats, resultFormat.rawValue)
+                    }
+                }
             } catch where error.sqlState == "26000" {
                 // The statement is gone although this connection prepared it: a transaction pooler
                 // moved us to another server connection. Run unnamed from now on; outside a
@@ -90,10 +133,11 @@ public final class PostgresConnection {
                 throw error
             }
         }
-        let result: OpaquePointer? = withParameterPointers(payloads) { valuePointers in
-            PQexecParams(handle, sql, Int32(parameters.count), types, valuePointers, lengths, formats, resultFormat.rawValue)
+        return try run { handle in
+            withParameterPointers(payloads) { valuePointers in
+                PQsendQueryParams(handle, sql, Int32(parameters.count), types, valuePointers, lengths, formats, resultFormat.rawValue)
+            }
         }
-        return try consume(result)
     }
 
     /// The name `key` runs under on this connection, preparing it first if needed; nil to run unnamed.
@@ -101,7 +145,10 @@ public final class PostgresConnection {
         guard var statements = prepared else { return nil }
         if let name = statements.name(for: key) { return name }
         guard let name = statements.newName() else { return nil }
-        _ = try consume(PQprepare(handle, name, key.sql, Int32(key.parameterTypes.count), key.parameterTypes))
+        // Preparing runs nothing, so it does not count as a statement sent (`statementsSent`).
+        _ = try run(executes: false) { handle in
+            PQsendPrepare(handle, name, key.sql, Int32(key.parameterTypes.count), key.parameterTypes)
+        }
         statements.record(name, for: key)
         prepared = statements
         return name
@@ -110,11 +157,25 @@ public final class PostgresConnection {
     /// Runs a script of several statements with the simple query protocol. Only for trusted SQL
     /// (migration files shipped with the service); it takes no parameters.
     public func execute(script sql: String) throws(PostgresError) {
-        statementsSent += 1
-        _ = try consume(PQexec(handle, sql))
+        _ = try run { handle in PQsendQuery(handle, sql) }
     }
 
-    private func consume(_ result: OpaquePointer?) throws(PostgresError) -> PostgresRows {
+    /// `BEGIN`, with this lease's statement timeout set for the transaction (`TransactionStart`).
+    func begin(lockTimeout: TransactionStart.Limit = .serverDefault) throws(PostgresError) {
+        try execute(script: TransactionStart.sql(
+            statementTimeout: statementTimeout.map(TransactionStart.Limit.after) ?? .serverDefault, lockTimeout: lockTimeout))
+    }
+
+    /// Runs `body` with task cancellation ignored: for COMMIT, whose outcome must be read to the end,
+    /// and for the ROLLBACK that cleans up after a cancelled task. The statement timeout still holds.
+    func ignoringCancellation<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+        let previous = honoursCancellation
+        honoursCancellation = false
+        defer { honoursCancellation = previous }
+        return try body()
+    }
+
+    func consume(_ result: OpaquePointer?) throws(PostgresError) -> PostgresRows {
         guard let result else { throw connectionError() }
         defer { PQclear(result) }
         switch PQresultStatus(result) {
@@ -137,7 +198,7 @@ public final class PostgresConnection {
         }
     }
 
-    private func connectionError() -> PostgresError {
+    func connectionError() -> PostgresError {
         PostgresError(isHealthy ? .queryFailed : .connectionLost, serverMessage: Self.firstLine(PQerrorMessage(handle)))
     }
 
@@ -177,7 +238,7 @@ public final class PostgresConnection {
         PQresultErrorField(result, Int32(code)).map { String(cString: $0) }
     }
 
-    private static func firstLine(_ message: UnsafePointer<CChar>?) -> String? {
+    static func firstLine(_ message: UnsafePointer<CChar>?) -> String? {
         guard let message else { return nil }
         return String(cString: message).split(whereSeparator: \.isNewline).first.map(String.init)
     }

@@ -23,6 +23,12 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         case commitOutcomeUnknown
         /// A migration file could not be read or applied.
         case migrationFailed
+        /// The statement ran past the statement timeout, the server did not answer the cancel
+        /// request in time either, and the connection was closed (`DATABASE_STATEMENT_TIMEOUT`).
+        case statementTimedOut
+        /// The task that ran the work was cancelled: its running statement was cancelled, or the
+        /// next one was never sent. `PostgresClient` reports it as a `CancellationError`.
+        case cancelled
     }
 
     public var code: Code
@@ -51,14 +57,27 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     /// True for errors where the database, not the request, is at fault: retrying later may work.
     public var isUnavailable: Bool {
         switch code {
-        case .connectionFailed, .connectionLost, .clientClosed, .leaseTimedOut, .commitOutcomeUnknown: return true
+        case .connectionFailed, .connectionLost, .clientClosed, .leaseTimedOut, .commitOutcomeUnknown, .statementTimedOut:
+            return true
         case .queryFailed:
             // Class 08 (connection exception), 57P0x (admin shutdown, crash shutdown, cannot connect now),
-            // 53xxx (insufficient resources: too many connections, out of memory or disk).
+            // 53xxx (insufficient resources: too many connections, out of memory or disk), 57014 (a
+            // statement cancelled by statement_timeout: a lock held elsewhere or an overloaded server),
+            // 55P03 (lock_timeout), and 40P01/40001 (deadlock, serialization failure) once the
+            // transaction's reruns are used up.
             guard let sqlState else { return false }
             return sqlState.hasPrefix("08") || sqlState.hasPrefix("57P0") || sqlState.hasPrefix("53")
-        case .decodingFailed, .migrationFailed: return false
+                || Self.transientSQLStates.contains(sqlState)
+        case .decodingFailed, .migrationFailed, .cancelled: return false
         }
+    }
+
+    static let transientSQLStates: Set<String> = ["57014", "55P03", "40P01", "40001"]
+
+    /// The server rolled the whole transaction back on its own (a deadlock victim, a serialization
+    /// failure), so running it again cannot store anything twice.
+    var isRolledBackByServer: Bool {
+        code == .queryFailed && (sqlState == "40P01" || sqlState == "40001")
     }
 
     public var description: String {

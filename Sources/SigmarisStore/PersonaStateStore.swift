@@ -48,19 +48,26 @@ enum PersonaStateStore {
     /// once (`sql/0007_store_each_fact_once.sql`): the turn's meta, the safety meta and the trace
     /// events in the one audit row; turn rows, snapshots and the safety assessment without meta.
     static let commitTurnSQL = """
-    WITH state AS (
+    WITH moved AS (
+        -- The user's row, only from the state this turn read: an UPDATE, so a row deleted by an
+        -- erase this statement waited for is skipped (no row: a conflict), never inserted again.
+        -- An operator action since the read bumps control_version: recompute under it.
+        UPDATE public.sigmaris_persona_state AS s
+        SET value_state = $4, trait_state = $5, global_state = $6, turn_count = $7, updated_at = now()
+        WHERE s.user_id = $2 AND $8 > 0 AND s.turn_count = $8 AND s.control_version = $29
+        RETURNING 1
+    ), created AS (
+        -- A turn that started from no row inserts it; a concurrent first turn blocks on the
+        -- primary key, then finds the committed row and conflicts.
         INSERT INTO public.sigmaris_persona_state AS s (user_id, value_state, trait_state, global_state, turn_count, updated_at)
-        -- A turn that read a state the user has erased since must not bring it back: with no
-        -- row left, only a turn that started from none inserts (the other conflicts and
-        -- recomputes from scratch); with a row, the conflict below decides.
-        SELECT $2, $4, $5, $6, $7, now()
-        WHERE $8 = 0 OR EXISTS (SELECT 1 FROM public.sigmaris_persona_state WHERE user_id = $2)
+        SELECT $2, $4, $5, $6, $7, now() WHERE $8 = 0
         ON CONFLICT (user_id) DO UPDATE
             SET value_state = EXCLUDED.value_state, trait_state = EXCLUDED.trait_state,
                 global_state = EXCLUDED.global_state, turn_count = EXCLUDED.turn_count, updated_at = now()
-            -- An operator action since the read bumps control_version: recompute under it.
-            WHERE s.turn_count = $8 AND s.control_version = $29
+            WHERE s.turn_count = 0 AND s.control_version = $29
         RETURNING 1
+    ), state AS (
+        SELECT 1 FROM moved UNION ALL SELECT 1 FROM created
     ), episode AS (
         INSERT INTO public.sigmaris_episodes
             (episode_id, user_id, "timestamp", summary, emotion_hint, traits_hint, raw_context, embedding, meta)
@@ -178,8 +185,10 @@ enum PersonaStateStore {
         //
         // The state is inserted for a new user and updated otherwise, either way only from the state
         // this turn read (a concurrent first turn blocks on the primary key, then sees the committed
-        // row and skips). The other inserts run whatever the state did; when it did not move, the
-        // thrown conflict rolls the whole transaction back.
+        // row and skips). The state row is the first thing the statement locks, as every operation
+        // that deletes the user's rows locks it first (`TurnSerialization`). The other inserts run
+        // whatever the state did; when it did not move, the thrown conflict rolls the whole
+        // transaction back.
         let updated = try connection.query(
             commitTurnSQL,
             [.text(turn.traceID), .text(userID), .text(turn.sessionID),

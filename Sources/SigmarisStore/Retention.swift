@@ -12,13 +12,16 @@ public enum RetentionTables {
         public var isConversation: Bool
         /// Rows a turn recalls: deleting them must invalidate the users' cached recall windows.
         public var isRecalled = false
+        /// The column naming the row's user (a `uuid` or the persona `text` id), nil for rows that name
+        /// none: a batch locks those users' state rows first (`Retention.lockUsersSQL`).
+        public var userColumn: String? = "user_id"
     }
 
     /// The one list. Names and columns are constants interpolated into SQL, never input.
     public static let all: [Table] = [
         Table(name: "sigmaris_turn_audit", timeColumn: "created_at", isConversation: false),
         // Retired by 0007; rows left from an older instance are still audit rows.
-        Table(name: "sigmaris_trace_events", timeColumn: "created_at", isConversation: false),
+        Table(name: "sigmaris_trace_events", timeColumn: "created_at", isConversation: false, userColumn: nil),
         Table(name: "sigmaris_turns", timeColumn: "created_at", isConversation: false),
         Table(name: "sigmaris_value_snapshots", timeColumn: "created_at", isConversation: false),
         Table(name: "sigmaris_trait_snapshots", timeColumn: "created_at", isConversation: false),
@@ -62,6 +65,10 @@ public struct PrunedTable: Sendable, Equatable {
 /// concurrent turns, which insert new rows and never touch old ones, are not blocked, and no batch
 /// rescans what an earlier one already emptied. Pages added after the run starts hold rows newer
 /// than the cutoff and are not visited.
+///
+/// Each batch first locks the state rows of the users whose rows it deletes, in user order: the lock
+/// order every operation on a user's rows keeps (`TurnSerialization`), so a batch never deadlocks
+/// with an erase or a turn of one of those users; it waits for them, or they for it, a batch long.
 public struct Retention: Sendable {
     let database: PostgresClient
 
@@ -84,6 +91,21 @@ public struct Retention: Sendable {
 
     static func countSQL(_ table: RetentionTables.Table) -> String {
         "SELECT count(*)::bigint AS n FROM public.\(table.name) WHERE \(table.timeColumn) < $1::timestamptz"
+    }
+
+    /// The batch's lock on its users' state rows (`$1`…`$3` as in `deleteBatchSQL`), nil for a table
+    /// whose rows name no user.
+    static func lockUsersSQL(_ table: RetentionTables.Table) -> String? {
+        guard let userColumn = table.userColumn else { return nil }
+        return """
+            SELECT 1 FROM public.sigmaris_persona_state
+            WHERE user_id IN (
+                SELECT t.\(userColumn)::text FROM public.\(table.name) t
+                WHERE t.ctid >= format('(%s,0)', $1::bigint)::tid AND t.ctid < format('(%s,0)', $2::bigint)::tid
+                  AND t.\(table.timeColumn) < $3::timestamptz
+            )
+            ORDER BY user_id FOR UPDATE
+            """
     }
 
     /// `$1`, `$2` the first page of the range and the one after it, `$3` the cutoff; answers
@@ -138,9 +160,12 @@ public struct Retention: Sendable {
         var start = 0
         while start < pages {
             let end = min(pages, start + pagesPerBatch)
-            // One statement, its own short transaction.
-            let deleted = try await database.query(
-                Self.deleteBatchSQL(table), [.int(start), .int(end), .text(cutoff)])[0].decode(Int.self, "deleted")
+            // Its own short transaction: the users' state rows, then their rows of the range.
+            let parameters: [PostgresValue] = [.int(start), .int(end), .text(cutoff)]
+            let deleted = try await database.withTransaction { connection in
+                if let lock = Self.lockUsersSQL(table) { try connection.query(lock, parameters) }
+                return try connection.query(Self.deleteBatchSQL(table), parameters)[0].decode(Int.self, "deleted")
+            }
             if deleted > 0 {
                 done.rows += deleted
                 done.batches += 1

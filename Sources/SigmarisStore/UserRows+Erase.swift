@@ -33,17 +33,21 @@ extension UserRows {
     /// rows and of their audit rows (`user_id`), so an audit row whose turn rows are already gone is
     /// erased too. The id comes only from the verified `StoreUser`. `traceEvents` counts events,
     /// whichever table held them.
+    ///
+    /// The user's state row is locked first (`TurnSerialization`), so a turn of theirs is erased whole
+    /// or commits whole after the erase, on any instance; the chat rows go in one statement, so an
+    /// exchange stored without a turn (remote-core mode) is also erased whole or not at all.
     public func eraseEverything() async throws -> ErasedRows {
         let userID = user.id
         let personaUserID = user.personaUserID
         let claims = user.claimsJSON
         return try await database.withTransaction { connection in
             var erased = ErasedRows()
+            let locked = try TurnSerialization.lockCreatingRow(personaUserID, on: connection)
             try UserScope.enter(claimsJSON: claims, on: connection)
-            erased.messages = try connection.query(
-                "DELETE FROM public.messages WHERE user_id = $1", [.uuid(userID)]).affectedRows
-            erased.stateSnapshots = try connection.query(
-                "DELETE FROM public.sigmaris_state_snapshots WHERE user_id = $1", [.uuid(userID)]).affectedRows
+            let chat = try connection.query(Self.eraseChatRowsSQL, [.uuid(userID)])[0]
+            erased.messages = try chat.decode(Int.self, "messages")
+            erased.stateSnapshots = try chat.decode(Int.self, "snapshots")
             try UserScope.leave(on: connection)
             // One statement: every CTE sees the same snapshot, so `traces` still finds the turns
             // that `turns` deletes.
@@ -78,7 +82,8 @@ extension UserRows {
                 """,
                 [.text(personaUserID)])
             let row = counts[0]
-            erased.personaState = try row.decode(Int.self, "state")
+            // The placeholder that held the lock is no row of the user's.
+            erased.personaState = try row.decode(Int.self, "state") - (locked == .placeholder ? 1 : 0)
             erased.episodes = try row.decode(Int.self, "episodes")
             erased.turns = try row.decode(Int.self, "turns")
             erased.valueSnapshots = try row.decode(Int.self, "value_snapshots")
@@ -88,4 +93,15 @@ extension UserRows {
             return erased
         }
     }
+
+    /// The user's `messages` and `sigmaris_state_snapshots` in one statement (one snapshot); `$1` the
+    /// user id. Under the user's scope.
+    static let eraseChatRowsSQL = """
+    WITH messages AS (
+        DELETE FROM public.messages WHERE user_id = $1 RETURNING 1
+    ), snapshots AS (
+        DELETE FROM public.sigmaris_state_snapshots WHERE user_id = $1 RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM messages)::int AS messages, (SELECT count(*) FROM snapshots)::int AS snapshots
+    """
 }

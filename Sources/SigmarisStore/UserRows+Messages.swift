@@ -41,10 +41,10 @@ extension UserRows {
     }
 
     /// Deletes every message of the session (its snapshots stay, as in the reference); the number of
-    /// rows deleted.
+    /// rows deleted. Like every deletion, after the user's state row is locked (`scopedDeletion`).
     public func deleteMessages(sessionID: String) async throws -> Int {
         let userID = user.id
-        return try await scoped { connection in
+        return try await scopedDeletion { connection in
             try connection.query(
                 "DELETE FROM public.messages WHERE user_id = $1 AND session_id = $2",
                 [.uuid(userID), .text(sessionID)]).affectedRows
@@ -55,7 +55,7 @@ extension UserRows {
     /// number of rows deleted. `createdAt` must already be a valid ISO 8601 timestamp.
     public func deleteExchange(sessionID: String, createdAt: String) async throws -> Int {
         let userID = user.id
-        return try await scoped { connection in
+        return try await scopedDeletion { connection in
             try connection.query(
                 "DELETE FROM public.messages WHERE user_id = $1 AND session_id = $2 AND created_at = $3::timestamptz",
                 [.uuid(userID), .text(sessionID), .text(createdAt)]).affectedRows

@@ -71,19 +71,29 @@ extension UserRows {
         }
     }
 
-    /// Deletes the session's messages and state snapshots together; nil when the user has no message
-    /// in it (and nothing is deleted).
+    /// Deletes the session's messages and state snapshots together, in one statement (one snapshot,
+    /// so an exchange committing meanwhile goes whole or stays whole) after the user's state row is
+    /// locked (`scopedDeletion`); nil when the user has no message in it (and nothing is deleted).
     public func deleteSession(_ sessionID: String) async throws -> (messages: Int, snapshots: Int)? {
         let userID = user.id
-        return try await scoped { connection in
-            let messages = try connection.query(
-                "DELETE FROM public.messages WHERE user_id = $1 AND session_id = $2",
-                [.uuid(userID), .text(sessionID)]).affectedRows
+        return try await scopedDeletion { connection in
+            let counts = try connection.query(Self.deleteSessionSQL, [.uuid(userID), .text(sessionID)])[0]
+            let messages = try counts.decode(Int.self, "messages")
             guard messages > 0 else { return nil }
-            let snapshots = try connection.query(
-                "DELETE FROM public.sigmaris_state_snapshots WHERE user_id = $1 AND session_id = $2",
-                [.uuid(userID), .text(sessionID)]).affectedRows
-            return (messages, snapshots)
+            return (messages, try counts.decode(Int.self, "snapshots"))
         }
     }
+
+    /// `$1` the user id, `$2` the session id. A session is its messages: without any, its snapshots
+    /// stay (nothing of it is deleted).
+    static let deleteSessionSQL = """
+        WITH messages AS (
+            DELETE FROM public.messages WHERE user_id = $1 AND session_id = $2 RETURNING 1
+        ), snapshots AS (
+            DELETE FROM public.sigmaris_state_snapshots
+            WHERE user_id = $1 AND session_id = $2 AND EXISTS (SELECT 1 FROM messages)
+            RETURNING 1
+        )
+        SELECT (SELECT count(*) FROM messages)::int AS messages, (SELECT count(*) FROM snapshots)::int AS snapshots
+        """
 }

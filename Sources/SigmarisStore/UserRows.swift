@@ -2,8 +2,9 @@ import SigmarisEngine
 import SigmarisPostgres
 
 /// One signed-in user's rows (`messages`, `sigmaris_state_snapshots`). Every call runs in a
-/// transaction that first enters the user's scope (`UserScope`), so row-level security holds as well
-/// as the explicit `user_id` filter in each statement.
+/// transaction that enters the user's scope (`UserScope`) before it touches them, so row-level
+/// security holds as well as the explicit `user_id` filter in each statement. Deletions lock the
+/// user's state row before that (`scopedDeletion`).
 public struct UserRows: Sendable {
     let database: PostgresClient
     public let user: StoreUser
@@ -12,6 +13,19 @@ public struct UserRows: Sendable {
     func scoped<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
         let claims = user.claimsJSON
         return try await database.withTransaction { connection in
+            try UserScope.enter(claimsJSON: claims, on: connection)
+            return try body(connection)
+        }
+    }
+
+    /// `scoped`, for a deletion: the user's state row is locked first, as the service's role, so the
+    /// deletion serializes with the user's turns (`TurnSerialization`). `body` deletes in one
+    /// statement, so a first turn (no state row yet to lock) is also seen whole or not at all.
+    func scopedDeletion<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+        let claims = user.claimsJSON
+        let personaUserID = user.personaUserID
+        return try await database.withTransaction { connection in
+            try TurnSerialization.lock(personaUserID, on: connection)
             try UserScope.enter(claimsJSON: claims, on: connection)
             return try body(connection)
         }

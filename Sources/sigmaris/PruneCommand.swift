@@ -25,11 +25,17 @@ struct PruneCommand: AsyncParsableCommand {
     var batchRows = 5000
     @Option(name: .customLong("pause-ms"), help: "Milliseconds to wait after each batch.")
     var pauseMilliseconds = 50
+    @Option(name: .customLong("statement-timeout"),
+            help: "Seconds one statement of the run may take (its own limit, not DATABASE_STATEMENT_TIMEOUT).")
+    var statementTimeoutSeconds = 300
 
     func validate() throws {
         guard olderThanDays >= 0 else { throw ValidationError("--older-than must be 0 or more days") }
         guard batchRows > 0 else { throw ValidationError("--batch-rows must be positive") }
         guard pauseMilliseconds >= 0 else { throw ValidationError("--pause-ms must not be negative") }
+        guard (1...86_400).contains(statementTimeoutSeconds) else {
+            throw ValidationError("--statement-timeout must be from 1 to 86400 seconds")
+        }
     }
 
     func run() async throws {
@@ -42,7 +48,9 @@ struct PruneCommand: AsyncParsableCommand {
         request.batchRows = batchRows
         request.pause = .milliseconds(pauseMilliseconds)
         let verb = dryRun ? "would delete" : "deleted"
-        let report = try await pruneAuditRows(configuration: configuration, logger: logger, request: request) { table in
+        let report = try await pruneAuditRows(
+            configuration: configuration, logger: logger, request: request, statementTimeoutSeconds: statementTimeoutSeconds
+        ) { table in
             let batches = dryRun ? "" : " in \(table.batches) batch\(table.batches == 1 ? "" : "es")"
             print("\(table.table): \(verb) \(table.rows) row\(table.rows == 1 ? "" : "s")\(batches)")
         }

@@ -12,12 +12,13 @@ struct ConfigurationTests {
         #expect(configuration.llmProvider == .local)
         #expect(configuration.authDisabled == false)
         #expect(configuration.databaseURL == nil)
+        #expect(configuration.databaseStatementTimeoutSeconds == 10)
     }
 
     @Test func readsEveryDocumentedVariable() throws {
         let configuration = try SigmarisConfiguration(environment: [
             "DATABASE_URL": "postgresql://u:p@db.example.com:6543/postgres?sslmode=require",
-            "HOST": "0.0.0.0", "PORT": "9000", "DATABASE_POOL_SIZE": "7",
+            "HOST": "0.0.0.0", "PORT": "9000", "DATABASE_POOL_SIZE": "7", "DATABASE_STATEMENT_TIMEOUT": "25",
             "SUPABASE_URL": "https://abc.supabase.co", "SUPABASE_JWT_SECRET": String(repeating: "s", count: 32),
             "SUPABASE_JWKS_URL": "https://abc.supabase.co/auth/v1/.well-known/jwks.json",
             "SUPABASE_SERVICE_ROLE_KEY": "k", "SIGMARIS_JWT_AUDIENCE": "aud",
@@ -30,6 +31,7 @@ struct ConfigurationTests {
         #expect(configuration.host == "0.0.0.0")
         #expect(configuration.port == 9000)
         #expect(configuration.databasePoolSize == 7)
+        #expect(configuration.databaseStatementTimeoutSeconds == 25)
         // The issuer follows from the project URL unless set.
         #expect(configuration.jwtIssuer == "https://abc.supabase.co/auth/v1")
         #expect(configuration.jwtAudience == "aud")
@@ -47,6 +49,7 @@ struct ConfigurationTests {
         ("PORT", "eighty"),
         ("PORT", "70000"),
         ("DATABASE_POOL_SIZE", "-3"),
+        ("DATABASE_STATEMENT_TIMEOUT", "forever"),
         ("SUPABASE_URL", "not a url"),
         ("SUPABASE_JWKS_URL", "ftp://example.com/jwks"),
         ("OPENAI_BASE_URL", "localhost:8080"),

@@ -20,9 +20,26 @@ struct PoolStressTests {
     /// A short queue (hand-overs often meet a waiter that is just queueing) and a long one.
     @Test(arguments: [5, 48])
     func everySlotIsAccountedForAfterAStorm(inFlight: Int) async throws {
+        try await Self.storm(inFlight: inFlight, leaseTimeout: .seconds(60), query: "SELECT 1") { counts in
+            #expect(counts.timedOut == 0)
+        }
+    }
+
+    /// The same storm with a lease deadline of two milliseconds and statements that hold their
+    /// connection a millisecond, so most waiters run out of time: the timer path (a waiter leaves the
+    /// queue, or is served just as its timer fires) must lose no slot either.
+    @Test func everySlotIsAccountedForWhenMostLeasesTimeOut() async throws {
+        try await Self.storm(inFlight: 48, leaseTimeout: .milliseconds(2), query: "SELECT pg_sleep(0.001)") { counts in
+            #expect(counts.timedOut > 0, "the lease timer should have fired")
+        }
+    }
+
+    static func storm(
+        inFlight: Int, leaseTimeout: Duration, query: String, check: (OutcomeCounter.Counts) -> Void
+    ) async throws {
         let url = try TestDatabase.url()
         let client = PostgresClient(
-            configuration: .init(connectionString: url, poolSize: Self.poolSize, leaseTimeout: .seconds(60)),
+            configuration: .init(connectionString: url, poolSize: Self.poolSize, leaseTimeout: leaseTimeout),
             logger: TestDatabase.logger)
         let outcomes = OutcomeCounter()
         var random = SplitMix64(seed: 0x5EED_0017)
@@ -40,16 +57,18 @@ struct PoolStressTests {
             for (index, kind) in kinds.enumerated() {
                 if index >= inFlight { await group.next() }
                 group.addTask {
-                    await Self.run(kind, delayMicroseconds: delays[index], client: client, outcomes: outcomes)
+                    await Self.run(kind, query: query, delayMicroseconds: delays[index], client: client, outcomes: outcomes)
                 }
             }
         }
 
         let counts = outcomes.counts
         #expect(counts.unexpected.isEmpty, "unexpected errors: \(counts.unexpected.prefix(5))")
-        #expect(counts.succeeded > Self.leases / 2)
+        #expect(counts.succeeded > 0)
+        #expect(counts.succeeded + counts.timedOut > Self.leases / 2)
         #expect(counts.cancelled > 0, "the storm should have cancelled some waiters")
         #expect(counts.broken > 0)
+        check(counts)
 
         // Nobody waits, nothing is leased: every open slot is an idle connection.
         let usage = client.usage
@@ -58,7 +77,13 @@ struct PoolStressTests {
         #expect(usage.inUse == 0, "every open slot is an idle connection")
         #expect(usage.inUse + usage.idle <= Self.poolSize)
 
-        // And every slot can be leased at once: each holder waits until all of them hold one.
+        // And every slot can be leased at once, each at once (a lost slot would make one wait, and
+        // with the short deadline fail): each holder waits until all of them hold one.
+        try await Self.leaseEverySlotAtOnce(client)
+        await client.shutdown()
+    }
+
+    static func leaseEverySlotAtOnce(_ client: PostgresClient) async throws {
         let holders = Holders()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<Self.poolSize {
@@ -72,18 +97,17 @@ struct PoolStressTests {
             try await group.waitForAll()
         }
         #expect(holders.peak == Self.poolSize)
-        await client.shutdown()
     }
 
-    private static func run(_ kind: Kind, delayMicroseconds: Int, client: PostgresClient, outcomes: OutcomeCounter) async {
+    private static func run(_ kind: Kind, query: String, delayMicroseconds: Int, client: PostgresClient, outcomes: OutcomeCounter) async {
         switch kind {
         case .query:
-            await outcomes.record { try await client.query("SELECT 1") }
+            await outcomes.record { try await client.query(query) }
         case .breakConnection:
             // The server ends this session: the connection is dead when it comes back to the pool.
             await outcomes.record { try await client.query("SELECT pg_terminate_backend(pg_backend_pid())") }
         case .cancelSoon, .cancelAtOnce:
-            let task = Task { try await client.query("SELECT 1") }
+            let task = Task { try await client.query(query) }
             if kind == .cancelSoon { try? await Task.sleep(for: .microseconds(delayMicroseconds)) }
             task.cancel()
             await outcomes.record { try await task.value }
@@ -92,9 +116,10 @@ struct PoolStressTests {
 }
 
 /// What happened to each lease; anything but success, cancellation or a broken connection is a bug.
-private final class OutcomeCounter: Sendable {
+final class OutcomeCounter: Sendable {
     struct Counts {
         var succeeded = 0
+        var timedOut = 0
         var cancelled = 0
         var broken = 0
         var unexpected: [String] = []
@@ -109,6 +134,8 @@ private final class OutcomeCounter: Sendable {
             state.withLock { $0.succeeded += 1 }
         } catch is CancellationError {
             state.withLock { $0.cancelled += 1 }
+        } catch let error as PostgresError where error.code == .leaseTimedOut {
+            state.withLock { $0.timedOut += 1 }
         } catch let error as PostgresError where error.code == .connectionLost || error.sqlState == "57P01" {
             state.withLock { $0.broken += 1 }
         } catch {

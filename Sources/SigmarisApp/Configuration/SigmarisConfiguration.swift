@@ -24,6 +24,9 @@ public struct SigmarisConfiguration: Sendable {
     public var databaseConnectTimeoutSeconds = 5
     /// Seconds a request waits for a free pooled connection before it is answered 503.
     public var databasePoolTimeoutSeconds = 5
+    /// Seconds one database statement may run, lock waits included, before it is cancelled and the
+    /// request answered 503 (`statement_timeout` in every transaction, and the client's own deadline).
+    public var databaseStatementTimeoutSeconds = 10
     /// Prepared statements per connection; `auto` turns them off on port 6543 (Supabase's transaction pooler).
     public var databasePreparedStatements: PreparedStatementMode = .auto
     public var migrationsDirectory = "sql"
@@ -96,6 +99,7 @@ public struct SigmarisConfiguration: Sendable {
         databasePoolSize = try read.integer("DATABASE_POOL_SIZE", in: 1...500) ?? databasePoolSize
         databaseConnectTimeoutSeconds = try read.integer("DATABASE_CONNECT_TIMEOUT", in: 1...300) ?? databaseConnectTimeoutSeconds
         databasePoolTimeoutSeconds = try read.integer("DATABASE_POOL_TIMEOUT", in: 1...300) ?? databasePoolTimeoutSeconds
+        databaseStatementTimeoutSeconds = try read.integer("DATABASE_STATEMENT_TIMEOUT", in: 1...3600) ?? databaseStatementTimeoutSeconds
         databasePreparedStatements = try read.choice("DATABASE_PREPARED_STATEMENTS", PreparedStatementMode.allCases.map(\.rawValue))
             .flatMap(PreparedStatementMode.init(rawValue:)) ?? databasePreparedStatements
         migrationsDirectory = read.string("SIGMARIS_MIGRATIONS_DIR") ?? migrationsDirectory

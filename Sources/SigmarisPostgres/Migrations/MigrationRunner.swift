@@ -19,7 +19,14 @@ public struct MigrationRunner: Sendable {
     @discardableResult
     public func migrate(_ migrations: [Migration]) async throws -> [String] {
         let logger = self.logger
+        let lockTimeout = client.configuration.statementTimeout
         return try await client.withConnection { connection in
+            // No statement timeout here: a migration may rewrite a large table, and a second server
+            // waits on the advisory lock for as long as the first one migrates. A migration waits for
+            // a table's lock at most the statement timeout, though (`lock_timeout`, set with BEGIN):
+            // while its ACCESS EXCLUSIVE request waits, every turn touching that table queues behind
+            // it. It then fails, and the server does not start; run it again when the load is lower.
+            connection.statementTimeout = nil
             try connection.query("SELECT pg_advisory_lock($1)", [.int(Self.advisoryLockKey)])
             defer { _ = try? connection.query("SELECT pg_advisory_unlock($1)", [.int(Self.advisoryLockKey)]) }
             try connection.execute(script: """
@@ -45,7 +52,8 @@ public struct MigrationRunner: Sendable {
                     continue
                 }
                 do {
-                    try connection.query("BEGIN")
+                    try connection.execute(script: TransactionStart.sql(
+                        statementTimeout: .unbounded, lockTimeout: lockTimeout.map(TransactionStart.Limit.after) ?? .serverDefault))
                     try connection.execute(script: migration.sql)
                     try connection.query(
                         "INSERT INTO public.sigmaris_schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
