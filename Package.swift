@@ -67,6 +67,7 @@ let package = Package(
             name: "SigmarisCurl",
             dependencies: [
                 "CCurl",
+                "SigmarisConcurrency",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
