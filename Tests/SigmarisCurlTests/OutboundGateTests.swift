@@ -139,12 +139,14 @@ struct OutboundGateTests {
     }
 
     @Test func afterTheCoolDownOneProbeDecides() async throws {
-        let gate = Self.gate(inFlight: 4, failures: 1, coolDown: Duration.milliseconds(100))
+        // A cool-down long enough that the second call below always asks within it (after it,
+        // another probe would be let through on purpose: see CircuitBreakerTests).
+        let gate = Self.gate(inFlight: 4, failures: 1, coolDown: Duration.seconds(2))
         let failing = try await gate.enter(for: Self.request)
         _ = try? await failing.attempt(status: { $0 }) { () async throws(OutboundHTTPError) -> Int in throw OutboundHTTPError(code: .transport) }
         failing.leave()
         #expect(gate.breakerPhase == "open")
-        try await Task.sleep(for: .milliseconds(150))  // past the cool-down: any longer wait is as good
+        try await Task.sleep(for: .milliseconds(2100))  // past the cool-down: any longer wait is as good
 
         let probe = try await gate.enter(for: Self.request)
         let other = try await gate.enter(for: Self.request)
