@@ -16,7 +16,7 @@ bench-scale: ## the same /api/aei load at 200 users x 50 episodes and 10,000 use
 bench-stream: ## streamed turns through a stub provider: time to first delta at 16 streams, 500 at once, rows (see docs/benchmarks.md)
 	scripts/bench-stream.sh
 
-faults: ## a Postgres restart and a kill -9 under load, figures printed (see docs/reliability.md); `scripts/faults.sh soak` for the 10-minute soak
+faults: ## a Postgres restart, a kill -9, and a provider that hangs, refuses, is slow or drops streams, figures printed (see docs/reliability.md); `scripts/faults.sh soak` for the 10-minute soak
 	scripts/faults.sh
 
 stop-db: ## stops the development cluster of `make run` (it keeps running after Ctrl-C)

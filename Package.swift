@@ -46,6 +46,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: Waiting, bounded: no dependencies, so any module can use it.
+        .target(
+            name: "SigmarisConcurrency",
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Adapters: thin wrappers over C libraries, each behind an async API.
         .target(
             name: "SigmarisPostgres",
@@ -61,6 +67,7 @@ let package = Package(
             name: "SigmarisCurl",
             dependencies: [
                 "CCurl",
+                "SigmarisConcurrency",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -86,6 +93,7 @@ let package = Package(
         .target(
             name: "SigmarisApp",
             dependencies: [
+                "SigmarisConcurrency",
                 "SigmarisEngine",
                 "SigmarisPostgres",
                 "SigmarisStore",
@@ -121,6 +129,11 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tests/SigmarisTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SigmarisConcurrencyTests",
+            dependencies: ["SigmarisConcurrency"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""An OpenAI-compatible stub provider for the streaming browser test and `make bench-stream`.
+"""An OpenAI-compatible stub provider for the streaming browser test, `make bench-stream` and `make faults`.
 
 Python 3 standard library only (asyncio), so it holds hundreds of concurrent streams in one process.
 
@@ -30,6 +30,11 @@ Options (flag, or environment variable; the flag wins):
   --fail-after      STUB_FAIL_AFTER       -1    close the connection after this many content chunks,
                                                 without the stream's end (a provider failing
                                                 mid-stream; 0: before any); -1 never
+  --hang            STUB_HANG             0     1: read each POST and never answer it (a provider that
+                                                accepts connections and then goes silent); /healthz
+                                                still answers
+  --first-byte-seconds STUB_FIRST_BYTE_SECONDS 0  wait this long before the first byte of every POST's
+                                                answer (a provider slow to start answering)
 
 It prints "stub-provider: listening on http://HOST:PORT" on stderr once it accepts connections, and
 stops on SIGINT/SIGTERM. A client that goes away mid-stream ends that stream quietly.
@@ -62,9 +67,11 @@ def options():
     parser.add_argument("--dim", type=int, default=int(env("STUB_EMBEDDING_DIM", "1536")))
     parser.add_argument("--first-chunk-log", default=env("STUB_FIRST_CHUNK_LOG", ""))
     parser.add_argument("--fail-after", type=int, default=int(env("STUB_FAIL_AFTER", "-1")))
+    parser.add_argument("--hang", type=int, choices=(0, 1), default=int(env("STUB_HANG", "0")))
+    parser.add_argument("--first-byte-seconds", type=float, default=float(env("STUB_FIRST_BYTE_SECONDS", "0")))
     args = parser.parse_args()
-    if args.chunks < 1 or args.dim < 1 or args.stream_seconds < 0:
-        parser.error("--chunks and --dim must be at least 1, --stream-seconds at least 0")
+    if args.chunks < 1 or args.dim < 1 or args.stream_seconds < 0 or args.first_byte_seconds < 0:
+        parser.error("--chunks and --dim must be at least 1, --stream-seconds and --first-byte-seconds at least 0")
     return args
 
 
@@ -210,6 +217,12 @@ class Connection:
         if not isinstance(payload, dict):
             await self.respond_json(400, "Bad Request", {"error": {"message": "the body is not a JSON object", "type": "invalid_request_error"}}, keep_alive)
             return keep_alive
+        if self.stub.hang:
+            # Silent until the client gives up and closes (then the read sees the end).
+            await self.reader.read()
+            return False
+        if self.stub.first_byte_seconds > 0:
+            await asyncio.sleep(self.stub.first_byte_seconds)
         if path.endswith("/embeddings"):
             await self.embeddings(payload, keep_alive)
             return keep_alive
@@ -318,6 +331,8 @@ class Stub:
         self.dim = args.dim
         self.stream_seconds = args.stream_seconds
         self.fail_after = args.fail_after
+        self.hang = args.hang == 1
+        self.first_byte_seconds = args.first_byte_seconds
         self.pieces = reply_pieces(args.chunks)
         self.counter = 0
         self.log_file = open(args.first_chunk_log, "a", buffering=1, encoding="utf-8") if args.first_chunk_log else None
@@ -335,8 +350,11 @@ async def main():
     stub = Stub(args)
     server = await asyncio.start_server(stub.handle, args.host, args.port, backlog=4096, limit=MAX_HEAD)
     port = server.sockets[0].getsockname()[1]
+    mode = " (silent: never answers a POST)" if stub.hang else ""
+    if args.first_byte_seconds > 0:
+        mode += f" (first byte after {args.first_byte_seconds:g} s)"
     print(f"stub-provider: listening on http://{args.host}:{port} "
-          f"({args.chunks} chunks over {args.stream_seconds:g} s, embeddings of {args.dim})", file=sys.stderr, flush=True)
+          f"({args.chunks} chunks over {args.stream_seconds:g} s, embeddings of {args.dim}){mode}", file=sys.stderr, flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -38,9 +38,9 @@ static inline CURLcode sigmaris_curl_easy_setopt_write_callback(CURL *handle, CU
     return curl_easy_setopt(handle, option, callback);
 }
 
-/* CURLOPT_XFERINFOFUNCTION: lets a transfer be aborted (cancellation). */
-static inline CURLcode sigmaris_curl_easy_setopt_xferinfo_callback(CURL *handle, curl_xferinfo_callback callback) {
-    return curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, callback);
+/* Multi-handle options documented as taking a `long` (e.g. CURLMOPT_MAXCONNECTS). */
+static inline CURLMcode sigmaris_curl_multi_setopt_long(CURLM *handle, CURLMoption option, long value) {
+    return curl_multi_setopt(handle, option, value);
 }
 
 /*

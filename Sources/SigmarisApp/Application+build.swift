@@ -38,12 +38,12 @@ public struct AppServices: Sendable {
         self.exposition = exposition
         self.database = try makeDatabaseClient(configuration: configuration, logger: logger, metrics: metrics)
         self.store = SigmarisStore(database: database)
-        let outbound = OutboundHTTP()
+        let outbound = OutboundHTTP(configuration: configuration, logger: logger, metrics: metrics)
         self.outbound = outbound
         (self.verifier, self.jwks) = makeJWTVerifier(
             configuration: configuration, http: outbound.client, logger: logger, metrics: metrics)
         let provider = makePersonaProvider(
-            configuration: configuration, http: outbound.client, streaming: outbound.streaming, logger: logger, metrics: metrics)
+            configuration: configuration, http: outbound.client, gate: outbound.providerGate, logger: logger, metrics: metrics)
         self.turns = TurnRunner(
             engine: PersonaEngine(provider: provider, anchors: SafetyAnchorCache()),
             store: store,
@@ -67,7 +67,8 @@ public struct AppServices: Sendable {
                     serviceRoleKey: configuration.supabaseServiceRoleKey,
                     signer: try configuration.supabaseJWTSecret.map { try JWTSigner(hmacSecret: $0) },
                     audience: configuration.jwtAudience, issuer: configuration.jwtIssuer),
-                streaming: outbound.streaming)
+                gate: outbound.coreGate,
+                streams: true)
         }
     }
 
@@ -162,7 +163,7 @@ func buildRouter(services: AppServices) -> Router<SigmarisRequestContext> {
     HealthController(readiness: services.readiness).addRoutes(to: router)
     MetricsController(
         exposition: services.exposition, database: services.database, turnsInFlight: services.turnAdmission.inFlight,
-        token: configuration.metricsToken
+        gates: services.outbound.gates, token: configuration.metricsToken
     ).addRoutes(to: router)
 
     // The persona core API: a service caller, the user themself, or (auth disabled) anyone.

@@ -2,8 +2,7 @@ import CCurl
 
 // libcurl callbacks. They are plain C function pointers (no captures); all
 // state arrives through `userdata`, an unretained ``CurlResponseSink``: the
-// blocking client's ``CurlTransferState`` or the streaming client's
-// `StreamingTransfer` (see each for why it stays alive).
+// transfer's `StreamingTransfer` (see there for why it stays alive).
 
 /// What the body and header callbacks hand a response to.
 protocol CurlResponseSink: AnyObject {
@@ -45,19 +44,4 @@ func curlHeaderCallback(
 private func sink(_ userdata: UnsafeMutableRawPointer?) -> (any CurlResponseSink)? {
     guard let userdata else { return nil }
     return Unmanaged<AnyObject>.fromOpaque(userdata).takeUnretainedValue() as? any CurlResponseSink
-}
-
-/// CURLOPT_XFERINFOFUNCTION: a non-zero return aborts the transfer with
-/// CURLE_ABORTED_BY_CALLBACK. Used only to honour task cancellation of a
-/// blocking transfer (a streaming one is removed from its multi handle instead).
-func curlProgressCallback(
-    _ userdata: UnsafeMutableRawPointer?,
-    _ downloadTotal: curl_off_t,
-    _ downloadNow: curl_off_t,
-    _ uploadTotal: curl_off_t,
-    _ uploadNow: curl_off_t
-) -> Int32 {
-    guard let userdata else { return 0 }
-    let state = Unmanaged<CurlTransferState>.fromOpaque(userdata).takeUnretainedValue()
-    return state.isCancelled ? 1 : 0
 }

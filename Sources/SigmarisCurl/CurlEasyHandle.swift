@@ -1,21 +1,16 @@
 import CCurl
 
-/// Owns one libcurl easy handle (`CURL *`) and runs blocking transfers on it.
+/// Owns one libcurl easy handle (`CURL *`) for one transfer of ``CurlHTTPClient``.
 ///
-/// Not `Sendable`: libcurl forbids using an easy handle from two threads at
-/// once. The client only ever touches a handle from the pool thread that
-/// checked it out of ``CurlHandlePool`` (see there for the full argument).
-///
-/// Reusing a handle is what keeps TCP/TLS connections alive between requests:
-/// the connection cache lives in the handle and survives `curl_easy_reset`.
+/// Not `Sendable`: libcurl forbids using an easy handle from two threads at once. It is created,
+/// set up, driven (inside the multi handle) and freed on the client's one thread (see
+/// `StreamingTransfer`). Connections outlive it: they live in the multi handle's connection cache.
 final class CurlEasyHandle {
-    /// The `CURL *`; the streaming client adds it to its multi handle (see `CurlMultiHandle`).
+    /// The `CURL *`, added to the client's multi handle (see `CurlMultiHandle`).
     let raw: UnsafeMutableRawPointer
     /// The CURLOPT_HTTPHEADER list; libcurl only borrows it, so it must live
     /// until the transfer is over. Freed only by ``releaseHeaderList()``.
     private var headerList: UnsafeMutablePointer<curl_slist>?
-    /// Target of the callbacks' `userdata`; lives exactly as long as `raw`.
-    private let state = CurlTransferState()
 
     init() throws(OutboundHTTPError) {
         try CurlGlobal.ensureInitialized()
@@ -30,56 +25,25 @@ final class CurlEasyHandle {
         releaseHeaderList()
     }
 
-    /// Runs one request to completion on the calling thread (blocking).
-    ///
-    /// Whatever happens, the handle is reset afterwards so an idle handle
-    /// holds no header values, body copy or response data from this request.
-    func perform(
-        _ request: HTTPRequest,
-        url: ParsedURL,
-        configuration: CurlHTTPClientConfiguration,
-        cancellation: CancellationFlag
-    ) -> Result<HTTPResponse, OutboundHTTPError> {
-        defer { finishTransfer() }
-        state.begin(maxBodyBytes: configuration.maxResponseBytes, cancellation: cancellation)
-        do {
-            try applyRequestOptions(request, url: url, configuration: configuration)
-            // Unretained: `state` is a `let` of self, so it outlives every call
-            // libcurl can make on `raw` (callbacks only run inside perform).
-            try installCallbacks(sink: state, progress: curlProgressCallback, redactedURL: url.redacted)
-        } catch {
-            return .failure(error)
-        }
-        let code = curl_easy_perform(raw)
-        guard code == CURLE_OK else {
-            return .failure(
-                .fromPerform(
-                    code,
-                    responseTooLarge: state.exceededLimit,
-                    cancelled: cancellation.isRaised,
-                    redactedURL: url.redacted
-                )
-            )
-        }
-        var status = 0
-        let infoCode = sigmaris_curl_easy_getinfo_long(raw, CURLINFO_RESPONSE_CODE, &status)
-        guard infoCode == CURLE_OK else {
-            return .failure(OutboundHTTPError(code: .transport, curlCode: Int(infoCode.rawValue), redactedURL: url.redacted))
-        }
-        return .success(state.takeResponse(status: status))
-    }
-
     // MARK: - Options
 
     /// Everything a request asks for except the callbacks: URL, protocols, timeouts (the total one
-    /// is `request.timeout`), TLS verification, redirects, size cap, method, body and headers.
-    /// Shared by the blocking client and the streaming one.
+    /// is `request.timeout`, cut to what is left until `request.deadline`), TLS verification,
+    /// redirects, size cap, method, body and headers.
+    ///
+    /// - Throws: `timedOut` when the request's deadline has already passed (nothing is sent).
     func applyRequestOptions(
         _ request: HTTPRequest,
         url: ParsedURL,
-        configuration: CurlHTTPClientConfiguration
+        configuration: CurlHTTPClientConfiguration,
+        now: ContinuousClock.Instant = .now
     ) throws(OutboundHTTPError) {
         let redacted = url.redacted
+        var timeout = request.timeout ?? configuration.requestTimeout
+        if let deadline = request.deadline {
+            guard deadline > now else { throw OutboundHTTPError(code: .timedOut, redactedURL: redacted) }
+            timeout = min(timeout, deadline - now)
+        }
         func check(_ code: CURLcode) throws(OutboundHTTPError) {
             guard code == CURLE_OK else {
                 throw OutboundHTTPError(code: .transport, curlCode: Int(code.rawValue), redactedURL: redacted)
@@ -100,7 +64,7 @@ final class CurlEasyHandle {
         // refuses anything but http(s). (CURLOPT_PROTOCOLS_STR: libcurl >= 7.85.)
         try setString(CURLOPT_PROTOCOLS_STR, "http,https")
         try setLong(CURLOPT_CONNECTTIMEOUT_MS, configuration.connectTimeout.curlMilliseconds)
-        try setLong(CURLOPT_TIMEOUT_MS, (request.timeout ?? configuration.requestTimeout).curlMilliseconds)
+        try setLong(CURLOPT_TIMEOUT_MS, timeout.curlMilliseconds)
         try setLong(CURLOPT_SSL_VERIFYPEER, 1)
         try setLong(CURLOPT_SSL_VERIFYHOST, 2)
         if let caBundlePath = configuration.caBundlePath {
@@ -183,14 +147,9 @@ final class CurlEasyHandle {
         try check(sigmaris_curl_easy_setopt_pointer(raw, CURLOPT_HTTPHEADER, headerList))
     }
 
-    /// Points libcurl's body and header callbacks (and, when given, the progress callback that
-    /// lets a blocking transfer be cancelled) at `sink`, unretained: the caller keeps it alive for
-    /// as long as libcurl may call them.
-    func installCallbacks(
-        sink: some CurlResponseSink,
-        progress: curl_xferinfo_callback?,
-        redactedURL: String
-    ) throws(OutboundHTTPError) {
+    /// Points libcurl's body and header callbacks at `sink`, unretained: the caller keeps it alive
+    /// for as long as libcurl may call them.
+    func installCallbacks(sink: some CurlResponseSink, redactedURL: String) throws(OutboundHTTPError) {
         let userdata = Unmanaged<AnyObject>.passUnretained(sink).toOpaque()
         func check(_ code: CURLcode) throws(OutboundHTTPError) {
             guard code == CURLE_OK else {
@@ -201,21 +160,9 @@ final class CurlEasyHandle {
         try check(sigmaris_curl_easy_setopt_pointer(raw, CURLOPT_WRITEDATA, userdata))
         try check(sigmaris_curl_easy_setopt_write_callback(raw, CURLOPT_HEADERFUNCTION, curlHeaderCallback))
         try check(sigmaris_curl_easy_setopt_pointer(raw, CURLOPT_HEADERDATA, userdata))
-        guard let progress else { return }
-        try check(sigmaris_curl_easy_setopt_xferinfo_callback(raw, progress))
-        try check(sigmaris_curl_easy_setopt_pointer(raw, CURLOPT_XFERINFODATA, userdata))
-        try check(sigmaris_curl_easy_setopt_long(raw, CURLOPT_NOPROGRESS, 0))
     }
 
     // MARK: - Cleanup
-
-    /// Clears every option (keeping live connections, DNS and TLS session
-    /// caches), then frees the header list libcurl no longer points at.
-    private func finishTransfer() {
-        curl_easy_reset(raw)
-        releaseHeaderList()
-        state.clear()
-    }
 
     /// The one place the header slist is freed.
     private func releaseHeaderList() {

@@ -1,7 +1,8 @@
 import Logging
 
 extension CurlHTTPClient {
-    /// Sends `request`, retrying per `policy` with a sleep between attempts.
+    /// Sends `request`, retrying per `policy` with a sleep between attempts, within
+    /// `request.deadline` when it has one.
     ///
     /// Returns the last response when retries run out on a retryable status
     /// (the caller still sees e.g. the final 503); throws the last error when
@@ -36,7 +37,8 @@ extension CurlHTTPClient {
         }
     }
 
-    /// Sends `request` through the one retry loop (``RetryPolicy/retrying(_:isRetryable:onRetry:status:attempt:)``).
+    /// Sends `request` through the one retry loop (``RetryPolicy/retrying(_:holding:isRetryable:onRetry:status:attempt:)``),
+    /// each attempt through `place`'s gate when there is one.
     ///
     /// What is worth retrying after a failure is the caller's decision: a model call, for one,
     /// must not repeat a send that already used up its whole timeout.
@@ -46,12 +48,13 @@ extension CurlHTTPClient {
     public func sendRetrying(
         _ request: HTTPRequest,
         policy: RetryPolicy,
+        holding place: OutboundGate.Place? = nil,
         logger: Logger,
         isRetryable: (OutboundHTTPError) -> Bool,
         onRetry: (_ attempt: Int, _ delay: Duration) -> Void
     ) async throws(RetriedSendFailure) -> (response: HTTPResponse, attempts: Int) {
         let result = try await policy.retrying(
-            request, isRetryable: isRetryable, onRetry: onRetry,
+            request, holding: place, isRetryable: isRetryable, onRetry: onRetry,
             status: { response in (response.status, response.headerValue("retry-after")) },
             attempt: { (attempt: Int) async throws(OutboundHTTPError) -> HTTPResponse in
                 try await send(request, attempt: attempt, logger: logger)

@@ -1,62 +1,88 @@
 import Logging
 import NIOPosix
 
-/// Outbound HTTP over libcurl, with an async API.
+/// Outbound HTTP over libcurl's multi interface, with an async API: every transfer of the service
+/// (model calls, JWKS, a remote core; buffered or streamed) runs on this client's one thread.
 ///
-/// `curl_easy_perform` blocks its thread for the whole transfer, so it runs
-/// on a `NIOThreadPool` and never on an event loop or the cooperative pool.
-/// The number of concurrent transfers is therefore bounded by the thread
-/// pool size; further requests queue in the pool.
+/// The thread, started with the first transfer, drives every transfer at once (see
+/// ``StreamingLoop``): no thread is held per transfer, so a slow or silent upstream holds a socket
+/// and a little memory per call, never a thread, and other calls are not queued behind it. Callers
+/// hand new transfers and cancellations over under a lock and wake the thread. Each transfer's time
+/// limit (``HTTPRequest/timeout``, cut to its ``HTTPRequest/deadline``) is counted from the moment
+/// the thread starts it, which is at once.
 ///
-/// All stored state is immutable or itself `Sendable`, so the client can be
-/// shared freely between tasks.
-public struct CurlHTTPClient: Sendable {
-    private let threads: CurlThreads
-    private let configuration: CurlHTTPClientConfiguration
-    private let handles: CurlHandlePool
+/// TLS peer and host verification are always on; redirects, the size cap and timeouts come from
+/// the ``CurlHTTPClientConfiguration``.
+public final class CurlHTTPClient: Sendable {
+    let configuration: CurlHTTPClientConfiguration
+    private let mailbox = StreamingMailbox()
+    /// The one thread; a pool only so NIO starts, runs and joins it.
+    private let thread = NIOThreadPool(numberOfThreads: 1)
 
-    /// - Parameter threads: where transfers run; their owner shuts them down.
-    public init(threads: CurlThreads, configuration: CurlHTTPClientConfiguration = .init()) {
-        self.threads = threads
+    public init(configuration: CurlHTTPClientConfiguration = .init()) {
         self.configuration = configuration
-        self.handles = CurlHandlePool(capacity: configuration.maxIdleHandles)
     }
 
-    /// - Parameter threadPool: must be started; the client does not own it.
-    public init(threadPool: NIOThreadPool, configuration: CurlHTTPClientConfiguration = .init()) {
-        self.init(threads: CurlThreads(running: threadPool), configuration: configuration)
-    }
-
-    /// Sends `request` once (no retries) and buffers the whole response.
+    /// Sends `request` and streams the response.
     ///
-    /// Any status code, including 4xx/5xx, is a successful `HTTPResponse`;
-    /// errors mean no complete response was received.
-    public func send(_ request: HTTPRequest, logger: Logger) async throws(OutboundHTTPError) -> HTTPResponse {
-        try await send(request, attempt: 1, logger: logger)
+    /// Yields `.head` once (when the first body byte or the end arrives), then `.body` chunks as
+    /// they arrive, for any status; finishes at the end. Fails with an ``OutboundHTTPError``
+    /// (`couldNotConnect`, `timedOut`, `tls`, `transport`, `responseTooLarge`, `shutdown`,
+    /// `invalidURL`, `invalidRequest`). `request.timeout` (or the configuration's), cut to what is
+    /// left until `request.deadline`, bounds the whole transfer. Ending the iteration (the consuming
+    /// task cancelled, or the stream and its iterator dropped) aborts the transfer promptly. Note
+    /// that a cancelled consumer's iteration simply ends (that is how `AsyncThrowingStream` reports
+    /// it): check `Task.isCancelled` after the loop, or use ``open(_:logger:)``, which throws
+    /// `cancelled`.
+    ///
+    /// One log line per transfer (method, redacted URL, status or error, duration), never header
+    /// values or bodies.
+    public func stream(_ request: HTTPRequest, logger: Logger) -> AsyncThrowingStream<HTTPStreamPart, any Error> {
+        stream(request, attempt: nil, logger: logger)
     }
 
-    /// How many idle handles (and so kept-alive connection caches) are pooled.
-    public var idleHandleCount: Int { handles.idleCount }
-
-    func send(_ request: HTTPRequest, attempt: Int, logger: Logger) async throws(OutboundHTTPError) -> HTTPResponse {
+    /// `attempt` is the number a retried buffered send logs (nil: a stream the caller reads).
+    func stream(_ request: HTTPRequest, attempt: Int?, logger: Logger) -> AsyncThrowingStream<HTTPStreamPart, any Error> {
+        let (stream, continuation) = AsyncThrowingStream.makeStream(of: HTTPStreamPart.self, throwing: (any Error).self)
+        let started = ContinuousClock.now
         guard let url = ParsedURL(request.url) else {
             let error = OutboundHTTPError(code: .invalidURL)
             OutboundHTTPLog.record(request.method, url: nil, attempt: attempt, outcome: .failure(error), duration: .zero, logger: logger)
-            throw error
+            continuation.finish(throwing: error)
+            return stream
         }
-        let start = ContinuousClock.now
-        let result: Result<HTTPResponse, OutboundHTTPError>
+        let start = StreamStart(
+            id: mailbox.newID(), request: request, url: url, configuration: configuration, logger: logger,
+            attempt: attempt, continuation: continuation, started: started)
         if let invalid = Self.validate(request, url: url) {
-            result = .failure(invalid)
-        } else {
-            result = await perform(request, url: url)
+            StreamingTransfer.refuse(start, with: invalid)
+            return stream
         }
-        OutboundHTTPLog.record(
-            request.method, url: url, attempt: attempt, outcome: result.map(\.status), duration: .now - start, logger: logger)
-        return try result.get()
+        let mailbox = self.mailbox
+        let id = start.id
+        continuation.onTermination = { termination in
+            if case .cancelled = termination { mailbox.cancel(id) }
+        }
+        let (thread, configuration) = (self.thread, configuration)
+        let admitted = mailbox.submit(start) {
+            thread.start()
+            thread.submit { state in
+                guard case .active = state else {
+                    for start in mailbox.close() {
+                        StreamingTransfer.refuse(start, with: OutboundHTTPError(code: .shutdown, redactedURL: start.url.redacted))
+                    }
+                    return
+                }
+                StreamingLoop.run(mailbox, configuration: configuration)
+            }
+        }
+        if !admitted {
+            StreamingTransfer.refuse(start, with: OutboundHTTPError(code: .shutdown, redactedURL: url.redacted))
+        }
+        return stream
     }
 
-    /// Rejects requests libcurl would send in a dangerous or broken form (the streaming client too).
+    /// Rejects requests libcurl would send in a dangerous or broken form.
     static func validate(_ request: HTTPRequest, url: ParsedURL) -> OutboundHTTPError? {
         for header in request.headers {
             guard HTTPSyntax.isToken(header.name), HTTPSyntax.isFieldValue(header.value) else {
@@ -69,34 +95,16 @@ public struct CurlHTTPClient: Sendable {
         return nil
     }
 
-    /// Hops to the thread pool for the blocking transfer.
-    private func perform(_ request: HTTPRequest, url: ParsedURL) async -> Result<HTTPResponse, OutboundHTTPError> {
-        let cancellation = CancellationFlag()
-        let handles = self.handles
-        let configuration = self.configuration
-        do {
-            return try await withTaskCancellationHandler {
-                try await threads.run {
-                    // Runs on one pool thread from checkOut to checkIn; see
-                    // CurlHandlePool for why this is the only user of `handle`.
-                    let handle: CurlEasyHandle
-                    do throws(OutboundHTTPError) {
-                        handle = try handles.checkOut()
-                    } catch {
-                        return .failure(error)
-                    }
-                    let result = handle.perform(request, url: url, configuration: configuration, cancellation: cancellation)
-                    handles.checkIn(handle)
-                    return result
-                }
-            } onCancel: {
-                cancellation.raise()
-            }
-        } catch {
-            // NIOThreadPool reports a pool that is (or went) inactive as a
-            // CancellationError too, so only a cancelled task means "cancelled".
-            let code: OutboundHTTPError.Code = Task.isCancelled ? .cancelled : .shutdown
-            return .failure(OutboundHTTPError(code: code, redactedURL: url.redacted))
+    /// Aborts every running transfer (they fail with `shutdown`), stops the thread and waits for
+    /// it; later transfers fail with `shutdown` at once. Idempotent.
+    public func shutdown() async {
+        if mailbox.stop() {
+            try? await thread.shutdownGracefully()
         }
+    }
+
+    /// Transfers registered with the multi handle (for tests and diagnostics).
+    public var activeTransferCount: Int {
+        mailbox.registeredCount
     }
 }

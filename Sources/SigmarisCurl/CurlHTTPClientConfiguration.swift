@@ -9,10 +9,9 @@ public struct CurlHTTPClientConfiguration: Sendable {
     public var requestTimeout: Duration
     /// Responses with a larger body fail with `responseTooLarge`.
     public var maxResponseBytes: Int
-    /// Idle easy handles kept for reuse. Each one holds its own connection
-    /// cache, so this bounds how many keep-alive connections survive between
-    /// requests. Roughly the thread pool size is a good value.
-    public var maxIdleHandles: Int
+    /// Connections the client keeps open between transfers for reuse (libcurl's
+    /// CURLMOPT_MAXCONNECTS): every transfer shares one connection cache.
+    public var maxIdleConnections: Int
     /// Redirects are not followed unless enabled: a redirect can move a
     /// request (and its body) somewhere the caller did not choose.
     public var followRedirects: Bool
@@ -27,7 +26,7 @@ public struct CurlHTTPClientConfiguration: Sendable {
         connectTimeout: Duration = .seconds(5),
         requestTimeout: Duration = .seconds(30),
         maxResponseBytes: Int = 10 * 1024 * 1024,
-        maxIdleHandles: Int = 8,
+        maxIdleConnections: Int = 16,
         followRedirects: Bool = false,
         maxRedirects: Int = 5,
         userAgent: String? = "sigmaris",
@@ -36,7 +35,7 @@ public struct CurlHTTPClientConfiguration: Sendable {
         self.connectTimeout = connectTimeout
         self.requestTimeout = requestTimeout
         self.maxResponseBytes = maxResponseBytes
-        self.maxIdleHandles = maxIdleHandles
+        self.maxIdleConnections = maxIdleConnections
         self.followRedirects = followRedirects
         self.maxRedirects = maxRedirects
         self.userAgent = userAgent

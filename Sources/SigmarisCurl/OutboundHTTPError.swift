@@ -26,8 +26,13 @@ public struct OutboundHTTPError: Error, Sendable, Hashable, CustomStringConverti
         case cancelled
         /// Any other libcurl failure.
         case transport
-        /// The thread pool is no longer running.
+        /// The client was shut down (the server is stopping).
         case shutdown
+        /// Not sent: the upstream's calls in flight and waiting were at their caps, or the wait
+        /// for a place outlasted the call's deadline (`OutboundGate`).
+        case busy
+        /// Not sent: the upstream failed too often lately and its circuit breaker is open.
+        case unavailable
     }
 
     public let code: Code
@@ -35,11 +40,24 @@ public struct OutboundHTTPError: Error, Sendable, Hashable, CustomStringConverti
     public let curlCode: Int?
     /// `scheme://host[:port]/path`, or `nil` when the URL is unparseable.
     public let redactedURL: String?
+    /// For `busy` and `unavailable`: when asking again may be worth it.
+    public let retryAfter: Duration?
 
-    public init(code: Code, curlCode: Int? = nil, redactedURL: String? = nil) {
+    public init(code: Code, curlCode: Int? = nil, redactedURL: String? = nil, retryAfter: Duration? = nil) {
         self.code = code
         self.curlCode = curlCode
         self.redactedURL = redactedURL
+        self.retryAfter = retryAfter
+    }
+
+    /// A call refused before it was sent: `busy` or `unavailable`.
+    public var isRefusal: Bool { code == .busy || code == .unavailable }
+
+    /// `retryAfter` in whole seconds, rounded up and at least 1 (for a `Retry-After` header).
+    public var retryAfterSeconds: Int? {
+        guard let retryAfter else { return nil }
+        let (seconds, attoseconds) = retryAfter.components
+        return max(1, Int(seconds) + (attoseconds > 0 ? 1 : 0))
     }
 
     public var description: String {
@@ -61,15 +79,14 @@ extension OutboundHTTPError {
     ///   - responseTooLarge: set by the write callback when it aborted the
     ///     transfer because of the size cap (libcurl then reports a generic
     ///     `CURLE_WRITE_ERROR`).
-    ///   - cancelled: set when the progress callback aborted the transfer.
+    ///   - cancelled: set when the transfer was aborted because its consumer went away.
     static func fromPerform(
         _ code: CURLcode,
         responseTooLarge: Bool,
         cancelled: Bool,
         redactedURL: String?
     ) -> OutboundHTTPError {
-        // Our own abort flags win: libcurl only reports the generic
-        // CURLE_WRITE_ERROR / CURLE_ABORTED_BY_CALLBACK for them.
+        // Our own abort flags win: libcurl only reports the generic CURLE_WRITE_ERROR for them.
         if responseTooLarge || code == CURLE_FILESIZE_EXCEEDED {
             return OutboundHTTPError(code: .responseTooLarge, curlCode: Int(code.rawValue), redactedURL: redactedURL)
         }

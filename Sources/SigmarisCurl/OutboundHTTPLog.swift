@@ -1,12 +1,12 @@
 import Logging
 
-/// The one log line of an outbound transfer, for the blocking and the streaming client alike.
+/// The one log line of an outbound transfer, buffered or streamed.
 ///
 /// Only method, redacted URL, status, duration and attempt are logged: never header values,
 /// bodies or query strings.
 enum OutboundHTTPLog {
     /// - Parameters:
-    ///   - attempt: the attempt number of a retried blocking request; nil for a stream.
+    ///   - attempt: the attempt number of a buffered send; nil for a stream its caller reads.
     ///   - outcome: the status of a response, or why there was none.
     static func record(
         _ method: HTTPMethod,
@@ -30,6 +30,9 @@ enum OutboundHTTPLog {
         case .success(let status):
             metadata["http.status"] = "\(status)"
             logger.debug("outbound HTTP request completed", metadata: metadata)
+        case .failure(let error) where error.code == .cancelled:
+            // The caller went away (its client left): nothing failed.
+            logger.debug("outbound HTTP request cancelled", metadata: metadata)
         case .failure(let error):
             metadata["http.error"] = "\(error.code.rawValue)"
             if let curlCode = error.curlCode {

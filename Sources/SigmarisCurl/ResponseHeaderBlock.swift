@@ -1,6 +1,5 @@
 /// The header fields of the final response, built from the raw lines libcurl hands
 /// CURLOPT_HEADERFUNCTION (status lines and the terminating blank line included).
-/// Shared by the blocking and the streaming client.
 struct ResponseHeaderBlock {
     /// Names lowercased, values trimmed, in received order.
     private(set) var fields: [(name: String, value: String)] = []
@@ -30,5 +29,16 @@ struct ResponseHeaderBlock {
         let value = String(trimmed[trimmed.index(after: colon)...]).trimmingHTTPWhitespace()
         fields.append((name: name, value: value))
         return (name, value)
+    }
+}
+
+extension String {
+    /// Strips spaces, tabs, CR and LF from both ends (no Foundation needed).
+    func trimmingHTTPWhitespace() -> String {
+        let isWhitespace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" || $0 == "\r\n" }
+        guard let start = firstIndex(where: { !isWhitespace($0) }),
+            let end = lastIndex(where: { !isWhitespace($0) })
+        else { return "" }
+        return String(self[start...end])
     }
 }

@@ -53,7 +53,7 @@ public struct RetryPolicy: Sendable {
         switch error.code {
         case .couldNotConnect, .timedOut:
             return true
-        case .invalidURL, .invalidRequest, .tls, .responseTooLarge, .cancelled, .transport, .shutdown:
+        case .invalidURL, .invalidRequest, .tls, .responseTooLarge, .cancelled, .transport, .shutdown, .busy, .unavailable:
             return false
         }
     }

@@ -146,17 +146,16 @@ struct ErrorTests {
                 task.cancel()
                 let error = await task.value
                 #expect(error?.code == .cancelled)
-                // libcurl polls the progress callback at least once a second.
-                #expect(ContinuousClock.now - start < .seconds(5))
+                // A hang guard, not a speed goal: the transfer is removed from the loop at once.
+                #expect(ContinuousClock.now - start < .seconds(10))
             }
         }
     }
 
-    @Test("A stopped thread pool fails with shutdown")
+    @Test("A client shut down fails with shutdown")
     func shutdown() async throws {
-        let pool = NIOThreadPoolFactory.started(threads: 1)
-        try await pool.shutdownGracefully()
-        let client = CurlHTTPClient(threadPool: pool, configuration: .init())
+        let client = CurlHTTPClient()
+        await client.shutdown()
         let error = await expectOutboundError {
             try await client.send(HTTPRequest(url: "http://127.0.0.1:9/"), logger: testLogger())
         }

@@ -125,4 +125,54 @@ struct RetryTests {
             }
         }
     }
+
+    // MARK: - One deadline for the whole call
+
+    @Test("A retry that could not start before the deadline is not made; the last answer comes back at once")
+    func noRetryPastTheDeadline() async throws {
+        try await StubHTTPServer.with({ _, _ in StubResponse(status: 503) }) { server in
+            try await withCurlClient { client in
+                // The backoff (10 s) is longer than the whole call may take (5 s).
+                let slow = RetryPolicy(maxAttempts: 3, baseBackoff: .seconds(10), maxBackoff: .seconds(10), jitter: .none)
+                let start = ContinuousClock.now
+                let response = try await client.send(
+                    HTTPRequest(url: server.baseURL + "/down").within(.seconds(5)), retry: slow, logger: testLogger())
+                #expect(response.status == 503)
+                #expect(server.requests.count == 1)
+                #expect(ContinuousClock.now - start < .seconds(9), "it waited for a retry it could not make")
+            }
+        }
+    }
+
+    @Test("A server that never answers: the deadline ends the call, retries included")
+    func hangingServerEndsAtTheDeadline() async throws {
+        try await StubHTTPServer.with({ _, _ in nil }) { server in
+            try await withCurlClient(configuration: .init(requestTimeout: .seconds(60))) { client in
+                // Timeouts are retryable for a GET: without the deadline this would be 3 x 60 s.
+                let policy = RetryPolicy(maxAttempts: 3, baseBackoff: .milliseconds(200), maxBackoff: .milliseconds(200), jitter: .none)
+                let start = ContinuousClock.now
+                let error = await expectOutboundError {
+                    try await client.send(HTTPRequest(url: server.baseURL + "/hang").within(.milliseconds(500)), retry: policy, logger: testLogger())
+                }
+                #expect(error?.code == .timedOut)
+                #expect(server.requests.count == 1)
+                // A hang guard, not a speed goal.
+                #expect(ContinuousClock.now - start < .seconds(10))
+            }
+        }
+    }
+
+    @Test("A deadline already past fails with timedOut without sending")
+    func deadlineAlreadyPast() async throws {
+        try await StubHTTPServer.with({ _, _ in StubResponse(status: 200) }) { server in
+            try await withCurlClient { client in
+                let error = await expectOutboundError {
+                    try await client.send(
+                        HTTPRequest(url: server.baseURL + "/late", deadline: .now - .seconds(1)), logger: testLogger())
+                }
+                #expect(error?.code == .timedOut)
+                #expect(server.requests.isEmpty)
+            }
+        }
+    }
 }

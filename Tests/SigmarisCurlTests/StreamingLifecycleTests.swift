@@ -129,7 +129,7 @@ struct StreamingLifecycleTests {
     func shutdownWithStreamsRunning() async throws {
         let sent = TestSignal()
         try await StubHTTPServer.with(streaming: Self.openEnded(sent: sent)) { server in
-            let client = CurlStreamingClient()
+            let client = CurlHTTPClient()
             let streams = (0..<3).map { index in
                 Task { await collect(client.stream(HTTPRequest(url: server.baseURL + "/s/\(index)"), logger: testLogger())) }
             }
@@ -150,7 +150,7 @@ struct StreamingLifecycleTests {
 
     @Test("A client that never streamed shuts down without a thread")
     func shutdownUnused() async {
-        let client = CurlStreamingClient()
+        let client = CurlHTTPClient()
         await client.shutdown()
         let after = await collect(client.stream(HTTPRequest(url: "http://127.0.0.1:1/x"), logger: testLogger()))
         #expect(after.error?.code == .shutdown)

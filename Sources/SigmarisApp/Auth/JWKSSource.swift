@@ -17,7 +17,7 @@ public struct JWKSSource: Sendable {
 
     /// A real JWKS is a few KiB; anything this large is not one, and is not worth holding in memory.
     public static let maximumDocumentBytes = 256 * 1024
-    /// A fetch waits this long at most; lookups that need new keys wait on the fetch.
+    /// A fetch (its retry included) waits this long at most; lookups that need new keys wait on the fetch.
     public static let requestTimeout: Duration = .seconds(10)
 
     public let location: Location
@@ -69,8 +69,8 @@ public struct JWKSSource: Sendable {
         case .remote(let url):
             var headers: [(name: String, value: String)] = [("Accept", "application/json")]
             if let apiKey { headers.append(("apikey", apiKey)) }
-            let request = HTTPRequest(method: .get, url: url.absoluteString, headers: headers, timeout: Self.requestTimeout)
-            return { try await Self.download(request, http: http, logger: logger) }
+            let request = HTTPRequest(method: .get, url: url.absoluteString, headers: headers)
+            return { try await Self.download(request.within(Self.requestTimeout), http: http, logger: logger) }
         }
     }
 

@@ -60,6 +60,19 @@ public struct SigmarisConfiguration: Sendable {
     public var trace = true
     public var traceText = false
     public var raiseLLMErrors = false
+    // Outbound calls to the provider (and to a remote core); see the README's "What bounds concurrency"
+    /// Seconds one provider call may take in all: the wait for a place, every attempt and the waits
+    /// between them (a remote core call keeps its own 90 s).
+    public var providerTimeoutSeconds = 60
+    /// Calls in flight at once to the provider (and, separately, to a remote core), per process.
+    public var providerConcurrency = 64
+    /// Calls that may wait for a place past `providerConcurrency`; one more is refused at once
+    /// (`provider_busy`), and so is one whose wait outlasts its timeout.
+    public var providerQueue = 64
+    /// Failures in a row (refused, timed out, 5xx) that open the circuit breaker; 0 turns it off.
+    public var providerBreakerFailures = 5
+    /// Seconds calls fail fast (`provider_unavailable`) once the breaker opened, before one probe goes out.
+    public var providerBreakerCooldownSeconds = 30
     // Limits per user (per process; see the README)
     /// Turns one user may start per minute on both turn routes; 0 turns the limit off.
     public var turnRateLimitPerMinute = 30
@@ -130,6 +143,12 @@ public struct SigmarisConfiguration: Sendable {
         trace = try read.bool("SIGMARIS_TRACE") ?? trace
         traceText = try read.bool("SIGMARIS_TRACE_TEXT") ?? traceText
         raiseLLMErrors = try read.bool("SIGMARIS_RAISE_LLM_ERRORS") ?? raiseLLMErrors
+        providerTimeoutSeconds = try read.integer("SIGMARIS_PROVIDER_TIMEOUT", in: 1...3600) ?? providerTimeoutSeconds
+        providerConcurrency = try read.integer("SIGMARIS_PROVIDER_CONCURRENCY", in: 1...100_000) ?? providerConcurrency
+        providerQueue = try read.integer("SIGMARIS_PROVIDER_QUEUE", in: 0...100_000) ?? providerQueue
+        providerBreakerFailures = try read.integer("SIGMARIS_PROVIDER_BREAKER_FAILURES", in: 0...10_000) ?? providerBreakerFailures
+        providerBreakerCooldownSeconds = try read.integer("SIGMARIS_PROVIDER_BREAKER_COOLDOWN", in: 1...3600)
+            ?? providerBreakerCooldownSeconds
         turnRateLimitPerMinute = try read.integer("SIGMARIS_RATE_LIMIT_PER_MINUTE", in: 0...1_000_000) ?? turnRateLimitPerMinute
         maxQueuedTurns = try read.integer("SIGMARIS_MAX_QUEUED_TURNS", in: 0...10_000) ?? maxQueuedTurns
         recallCacheMegabytes = try read.integer("SIGMARIS_RECALL_CACHE_MB", in: 0...1_000_000) ?? recallCacheMegabytes

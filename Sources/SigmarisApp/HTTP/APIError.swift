@@ -30,6 +30,23 @@ public struct APIError: Error, Sendable, Equatable {
     public static let databaseUnavailable = APIError(
         .serviceUnavailable, "Database unavailable", reason: "database_unavailable", headers: [.retryAfter: "5"])
 
+    /// A turn's provider call (or remote core call) was refused before it was sent: too many in flight
+    /// and waiting (`provider_busy`), or the upstream failed too often lately (`provider_unavailable`).
+    /// Nothing was stored; `Retry-After` says when asking again may succeed.
+    public static func providerRefused(_ refusal: ProviderRefusal) -> APIError {
+        let retryAfter: HTTPFields = [.retryAfter: "\(refusal.retryAfterSeconds)"]
+        switch refusal.kind {
+        case .busy:
+            return APIError(
+                .serviceUnavailable, "The persona provider has too many requests in progress; retry shortly",
+                reason: "provider_busy", headers: retryAfter)
+        case .unavailable:
+            return APIError(
+                .serviceUnavailable, "The persona provider is failing; retry later", reason: "provider_unavailable",
+                headers: retryAfter)
+        }
+    }
+
     public static let internalError = APIError(.internalServerError, "Internal server error", reason: "internal_error")
 
     /// The request's task was cancelled because its client went away (nginx's 499): nobody reads

@@ -27,6 +27,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             // Raised when SIGMARIS_RAISE_LLM_ERRORS is on, or mid-stream; otherwise the fallback reply is used.
             logger.error("persona provider failed", metadata: ["sigmaris.error": "\(description)"])
             return APIError(.badGateway, "Sigmaris core request failed", reason: "provider_failed", detail: "LLM provider failed")
+        case PersonaEngineError.providerRefused(let refusal):
+            // Raised (SIGMARIS_RAISE_LLM_ERRORS): the call was never sent, so it is not the
+            // provider's failure but a "retry later" (the gate's log line says why).
+            return .providerRefused(refusal)
         case is CancellationError, PersonaEngineError.abandoned:
             // The request's task was cancelled (its client went away): nobody reads the answer, and
             // it is not a server fault to log as one.

@@ -33,7 +33,10 @@ struct MeteredProvider: PersonaProvider {
             metrics.recordProviderCall(provider: kind, operation: operation, duration: .now - start, error: nil)
             return value
         } catch {
-            metrics.recordProviderCall(provider: kind, operation: operation, duration: .now - start, error: error)
+            // Whatever the provider made of it, a call whose task was cancelled ended because its
+            // client went away: cancelled, not failed.
+            let recorded: any Error = Task.isCancelled ? CancellationError() : error
+            metrics.recordProviderCall(provider: kind, operation: operation, duration: .now - start, error: recorded)
             throw error
         }
     }

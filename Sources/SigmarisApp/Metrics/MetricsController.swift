@@ -1,6 +1,7 @@
 import Hummingbird
 import NIOCore
 import SigmarisAuth
+import SigmarisCurl
 import SigmarisPostgres
 
 /// `GET /metrics`: everything recorded, in the Prometheus text format.
@@ -13,6 +14,8 @@ struct MetricsController {
     let database: PostgresClient
     /// The turns running or queued now (`TurnAdmission`).
     let turnsInFlight: InFlightLimit
+    /// The outbound gates (provider, remote core): calls in flight and queued, breaker state.
+    let gates: [OutboundGate]
     let token: String?
 
     func addRoutes(to router: Router<SigmarisRequestContext>) {
@@ -28,6 +31,7 @@ struct MetricsController {
             // Gauges are read when asked for, so they are never stale.
             exposition.metrics.recordPoolUsage(database.usage)
             exposition.metrics.recordTurnsInFlight(turnsInFlight.inFlight)
+            for gate in gates { exposition.metrics.recordGate(gate) }
             return Response(
                 status: .ok,
                 headers: [.contentType: PrometheusExposition.contentType, .cacheControl: "no-store"],

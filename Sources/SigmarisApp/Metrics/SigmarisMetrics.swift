@@ -1,4 +1,5 @@
 import Metrics
+import SigmarisCurl
 import SigmarisEngine
 import SigmarisPostgres
 
@@ -22,6 +23,11 @@ public struct SigmarisMetrics: Sendable {
         public static let providerErrors = "sigmaris_provider_errors_total"
         public static let providerCallDuration = "sigmaris_provider_call_duration_seconds"
         public static let providerTokens = "sigmaris_provider_tokens_total"
+        public static let providerCancelled = "sigmaris_provider_calls_cancelled_total"
+        public static let outboundInFlight = "sigmaris_outbound_calls_in_flight"
+        public static let outboundQueued = "sigmaris_outbound_calls_queued"
+        public static let outboundBreakerState = "sigmaris_outbound_breaker_state"
+        public static let outboundRefusals = "sigmaris_outbound_refusals_total"
         public static let poolConnections = "sigmaris_db_pool_connections"
         public static let poolWaiters = "sigmaris_db_pool_waiters"
         public static let poolSize = "sigmaris_db_pool_size"
@@ -71,14 +77,28 @@ public struct SigmarisMetrics: Sendable {
     // MARK: Provider
 
     /// `provider` is the configured kind (`local`, `openai`), never a model name or URL.
+    ///
+    /// A call whose caller went away (`cancelled`: the client left) is counted and counted as
+    /// cancelled, but neither as an error nor in the durations: it says nothing about the provider.
     func recordProviderCall(provider: String, operation: ProviderOperation, duration: Duration, error: (any Error)?) {
         let dimensions = [("provider", provider), ("operation", operation.rawValue)]
         Counter(label: Name.providerCalls, dimensions: dimensions, factory: factory).increment()
+        if let error, Self.reason(error) == "cancelled" {
+            Counter(label: Name.providerCancelled, dimensions: dimensions, factory: factory).increment()
+            return
+        }
         CoreMetrics.Timer(label: Name.providerCallDuration, dimensions: dimensions, factory: factory)
             .recordNanoseconds(duration.nanoseconds)
         if let error {
             Counter(label: Name.providerErrors, dimensions: dimensions + [("reason", Self.reason(error))], factory: factory)
                 .increment()
+        }
+    }
+
+    /// Registers the cancelled-call counters of `provider` at zero, so the family is there from the start.
+    func registerProvider(_ provider: String) {
+        for operation in [ProviderOperation.reply, .embed] {
+            _ = Counter(label: Name.providerCancelled, dimensions: [("provider", provider), ("operation", operation.rawValue)], factory: factory)
         }
     }
 
@@ -103,12 +123,42 @@ public struct SigmarisMetrics: Sendable {
         case .transport: return "transport"
         case .invalidRequest: return "invalid_request"
         case .cancelled: return "cancelled"
+        case .busy: return "busy"
+        case .unavailable: return "unavailable"
         }
     }
 
     /// `recordTokens` for the provider of kind `provider`, as the provider's usage observer.
     func tokenObserver(provider: String) -> @Sendable (ProviderTokenUsage) -> Void {
         { [self] usage in recordTokens(provider: provider, usage: usage) }
+    }
+
+    // MARK: Outbound gates
+
+    /// A gate's gauges, set from its state (at start, then whenever `/metrics` is scraped): calls
+    /// holding a place, calls waiting for one, and the breaker's phase (1 for the current one, 0
+    /// for the others, so every phase is a series from the start). `upstream` is a fixed word
+    /// (`provider`, `core`).
+    func recordGate(_ gate: OutboundGate) {
+        let upstream = ("upstream", gate.upstream)
+        Gauge(label: Name.outboundInFlight, dimensions: [upstream], factory: factory).record(gate.inFlight)
+        Gauge(label: Name.outboundQueued, dimensions: [upstream], factory: factory).record(gate.queued)
+        let phase = gate.breakerPhase
+        for state in CircuitBreaker.phases {
+            Gauge(label: Name.outboundBreakerState, dimensions: [upstream, ("state", state)], factory: factory)
+                .record(state == phase ? 1 : 0)
+        }
+        for reason in ["busy", "unavailable"] {
+            _ = Counter(label: Name.outboundRefusals, dimensions: [upstream, ("reason", reason)], factory: factory)
+        }
+    }
+
+    /// Counts a call the gate of `upstream` refused (`busy`, `unavailable`), as the gate's observer.
+    func refusalObserver(upstream: String) -> @Sendable (OutboundHTTPError.Code) -> Void {
+        { [self] code in
+            Counter(label: Name.outboundRefusals, dimensions: [("upstream", upstream), ("reason", code.rawValue)], factory: factory)
+                .increment()
+        }
     }
 
     // MARK: Database pool

@@ -16,10 +16,11 @@ extension OpenAICompatibleProvider {
     /// - The reply is complete only with `data: [DONE]`: a body that ends before it (even after
     ///   some pieces) is a `malformedResponse`, since a reply cut short must not pass for a whole
     ///   one. An `{"error": …}` event is a `transport` failure carrying the server's message.
-    /// - `timeouts.chat` bounds each attempt's whole stream.
+    /// - `timeouts.chat` bounds the whole call, the stream to its end included; the call holds its
+    ///   place at the gate until then.
     /// - Whatever `onDelta` throws is rethrown unchanged, and the transfer is aborted.
     public func streamReply(to request: ReplyRequest, onDelta: (String) async throws -> Void) async throws -> String {
-        guard let streaming else {
+        guard streamsReplies else {
             let reply = try await reply(to: request)
             try await onDelta(reply)
             return reply
@@ -27,8 +28,11 @@ extension OpenAICompatibleProvider {
         let endpoint = Endpoint.chat
         let httpRequest = HTTPRequest(
             method: .post, url: baseURL + "/" + endpoint.path, headers: headers(accepting: "text/event-stream"),
-            body: try encode(chatBody(for: request, streamed: true), for: endpoint), timeout: timeouts.chat)
-        var (stream, attempts) = try await openRetrying(httpRequest, over: streaming, endpoint: endpoint)
+            body: try encode(chatBody(for: request, streamed: true), for: endpoint)
+        ).within(timeouts.chat)
+        let place = try await enterGate(for: httpRequest, endpoint: endpoint)
+        defer { place?.leave() }
+        var (stream, attempts) = try await openRetrying(httpRequest, holding: place, endpoint: endpoint)
         return try await readReply(from: &stream, endpoint: endpoint, attempts: attempts, onDelta: onDelta)
     }
 
@@ -41,13 +45,14 @@ extension OpenAICompatibleProvider {
     /// failure is retried as `post` retries.
     private func openRetrying(
         _ request: HTTPRequest,
-        over streaming: CurlStreamingClient,
+        holding place: OutboundGate.Place?,
         endpoint: Endpoint
     ) async throws(ProviderError) -> (OpenedHTTPStream, attempts: Int) {
         let result: (outcome: StreamAttempt, attempts: Int)
         do {
             result = try await retry.retrying(
                 request,
+                holding: place,
                 isRetryable: { isRetryable($0, method: request.method) },
                 onRetry: { logRetry(endpoint: endpoint, attempt: $0, delay: $1) },
                 status: { attempt in
@@ -57,7 +62,7 @@ extension OpenAICompatibleProvider {
                     }
                 },
                 attempt: { (_: Int) async throws(OutboundHTTPError) -> StreamAttempt in
-                    var stream = try await streaming.open(request, logger: logger)
+                    var stream = try await http.open(request, logger: logger)
                     guard (200..<300).contains(stream.head.status) else {
                         let body = try await stream.collectBody(upTo: Self.errorBodyLimit)
                         return .rejected(HTTPResponse(status: stream.head.status, headers: stream.head.headers, body: body))

@@ -21,6 +21,7 @@ extension OpenAICompatibleProvider {
     }
 
     /// POSTs `body` as JSON and decodes a 2xx answer; everything else becomes a `ProviderError`.
+    /// `timeout` bounds the whole call (see `Timeouts`).
     func post<Body: Encodable, Value: Decodable>(
         _ endpoint: Endpoint,
         body: Body,
@@ -29,10 +30,11 @@ extension OpenAICompatibleProvider {
     ) async throws(ProviderError) -> Answer<Value> {
         let bytes = try encode(body, for: endpoint)
         let request = HTTPRequest(
-            method: .post, url: baseURL + "/" + endpoint.path, headers: headers(accepting: "application/json"), body: bytes,
-            timeout: timeout
-        )
-        let (response, attempts) = try await sendRetrying(request, endpoint: endpoint)
+            method: .post, url: baseURL + "/" + endpoint.path, headers: headers(accepting: "application/json"), body: bytes
+        ).within(timeout)
+        let place = try await enterGate(for: request, endpoint: endpoint)
+        defer { place?.leave() }
+        let (response, attempts) = try await sendRetrying(request, holding: place, endpoint: endpoint)
         guard (200..<300).contains(response.status) else {
             throw rejection(response, endpoint: endpoint, attempts: attempts)
         }
@@ -43,6 +45,17 @@ extension OpenAICompatibleProvider {
                 code: .malformedResponse, endpoint: endpoint.path, attempts: attempts,
                 detail: Self.decodingSummary(error)
             )
+        }
+    }
+
+    /// A place at the provider's gate for one call (nil without a gate); the caller leaves it once
+    /// the answer is read.
+    func enterGate(for request: HTTPRequest, endpoint: Endpoint) async throws(ProviderError) -> OutboundGate.Place? {
+        guard let gate else { return nil }
+        do {
+            return try await gate.enter(for: request)
+        } catch {
+            throw failure(error, endpoint: endpoint, attempts: 0)
         }
     }
 
@@ -72,18 +85,19 @@ extension OpenAICompatibleProvider {
         )
     }
 
-    /// Sends with backoff on 429/5xx and connection failures, up to the policy's attempts, through
-    /// the shared retry loop (`CurlHTTPClient.sendRetrying`).
+    /// Sends with backoff on 429/5xx and connection failures, up to the policy's attempts and
+    /// within the request's deadline, through the shared retry loop (`CurlHTTPClient.sendRetrying`).
     ///
     /// Unlike `CurlHTTPClient.send(_:retry:)`, a timeout is not retried: a model that just used up
     /// the whole timeout would make the user wait a multiple of it before the fallback reply.
     private func sendRetrying(
         _ request: HTTPRequest,
+        holding place: OutboundGate.Place?,
         endpoint: Endpoint
     ) async throws(ProviderError) -> (HTTPResponse, attempts: Int) {
         do {
             return try await http.sendRetrying(
-                request, policy: retry, logger: logger,
+                request, policy: retry, holding: place, logger: logger,
                 isRetryable: { isRetryable($0, method: request.method) },
                 onRetry: { logRetry(endpoint: endpoint, attempt: $0, delay: $1) }
             )
@@ -111,9 +125,11 @@ extension OpenAICompatibleProvider {
         return failure(error.error, endpoint: endpoint, attempts: error.attempts)
     }
 
-    /// The failure one transfer's error becomes.
+    /// The failure one transfer's error (or the gate's refusal) becomes.
     func failure(_ error: OutboundHTTPError, endpoint: Endpoint, attempts: Int) -> ProviderError {
-        ProviderError(code: Self.code(for: error), endpoint: endpoint.path, attempts: attempts, detail: error.description)
+        ProviderError(
+            code: Self.code(for: error), endpoint: endpoint.path, attempts: attempts, detail: error.description,
+            retryAfterSeconds: error.retryAfterSeconds)
     }
 
     /// A refused connection never reached the server; a reset one may have, so it is re-sent
@@ -122,7 +138,7 @@ extension OpenAICompatibleProvider {
         switch error.code {
         case .couldNotConnect: true
         case .transport: retry.mayResend(method)
-        case .timedOut, .invalidURL, .invalidRequest, .tls, .responseTooLarge, .cancelled, .shutdown: false
+        case .timedOut, .invalidURL, .invalidRequest, .tls, .responseTooLarge, .cancelled, .shutdown, .busy, .unavailable: false
         }
     }
 
@@ -131,6 +147,8 @@ extension OpenAICompatibleProvider {
         case .timedOut: .timeout
         case .cancelled: .cancelled
         case .invalidURL, .invalidRequest: .invalidRequest
+        case .busy: .busy
+        case .unavailable: .unavailable
         case .couldNotConnect, .tls, .responseTooLarge, .transport, .shutdown: .transport
         }
     }

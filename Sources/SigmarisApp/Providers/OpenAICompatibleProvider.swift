@@ -9,7 +9,9 @@ import SigmarisEngine
 /// It only throws `ProviderError`; whether a failed reply becomes the fallback sentence or a
 /// failed request is the engine's decision.
 public struct OpenAICompatibleProvider: PersonaProvider {
-    /// Total time per attempt; the connect timeout is the shared HTTP client's.
+    /// The whole time one call may take: every attempt, the waits between them, and the wait for a
+    /// place at the provider's gate (`SIGMARIS_PROVIDER_TIMEOUT` for both). The connect timeout is
+    /// the HTTP client's.
     public struct Timeouts: Sendable {
         public var chat: Duration
         public var embeddings: Duration
@@ -29,8 +31,10 @@ public struct OpenAICompatibleProvider: PersonaProvider {
     let retry: RetryPolicy
     let temperature: Double?
     let http: CurlHTTPClient
-    /// Streams replies (`streamReply`); without it a reply is handed over in one piece.
-    let streaming: CurlStreamingClient?
+    /// Whether `streamReply` streams; otherwise a reply is handed over in one piece.
+    let streamsReplies: Bool
+    /// Bounds the calls in flight to the server and fails them fast while it is down; nil: none.
+    let gate: OutboundGate?
     let logger: Logger
     /// Told the `usage` of every successful answer (for the token metrics).
     let usageObserver: (@Sendable (ProviderTokenUsage) -> Void)?
@@ -51,14 +55,16 @@ public struct OpenAICompatibleProvider: PersonaProvider {
     ///   - baseURL: e.g. `https://api.openai.com/v1` or `http://127.0.0.1:11434/v1`.
     ///   - apiKey: sent as a bearer token only when non-empty; local servers need none.
     ///   - temperature: nil leaves sampling to the server (the spec fixes none).
-    ///   - streaming: the client `streamReply` streams over; nil answers it in one piece.
+    ///   - streamsReplies: whether `streamReply` streams (false answers it in one piece).
+    ///   - gate: every call (embeddings and replies alike) takes a place there first.
     public init(
         baseURL: String,
         apiKey: String?,
         personaModel: String,
         embeddingModel: String,
         http: CurlHTTPClient,
-        streaming: CurlStreamingClient? = nil,
+        streamsReplies: Bool = false,
+        gate: OutboundGate? = nil,
         logger: Logger,
         timeouts: Timeouts = Timeouts(),
         retry: RetryPolicy = Self.defaultRetryPolicy,
@@ -73,7 +79,8 @@ public struct OpenAICompatibleProvider: PersonaProvider {
         self.modelName = personaModel
         self.embeddingModel = embeddingModel
         self.http = http
-        self.streaming = streaming
+        self.streamsReplies = streamsReplies
+        self.gate = gate
         self.logger = logger
         self.timeouts = timeouts
         self.retry = retry

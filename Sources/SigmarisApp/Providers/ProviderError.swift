@@ -22,6 +22,11 @@ public struct ProviderError: Error, Sendable, Equatable, CustomStringConvertible
         case invalidRequest
         /// The calling task was cancelled.
         case cancelled
+        /// Not sent: too many calls to the provider were in flight and waiting, or the wait for a
+        /// place outlasted the call's timeout (`OutboundGate`).
+        case busy
+        /// Not sent: the provider failed too often lately; calls fail fast for a while.
+        case unavailable
     }
 
     public let code: Code
@@ -31,12 +36,15 @@ public struct ProviderError: Error, Sendable, Equatable, CustomStringConvertible
     public let attempts: Int
     /// Already redacted and bounded; nil when there is nothing safe to add.
     public let detail: String?
+    /// For `busy` and `unavailable`: whole seconds after which asking again may succeed.
+    public let retryAfterSeconds: Int?
 
-    public init(code: Code, endpoint: String, attempts: Int, detail: String? = nil) {
+    public init(code: Code, endpoint: String, attempts: Int, detail: String? = nil, retryAfterSeconds: Int? = nil) {
         self.code = code
         self.endpoint = endpoint
         self.attempts = attempts
         self.detail = detail
+        self.retryAfterSeconds = retryAfterSeconds
     }
 
     public var description: String {
@@ -54,6 +62,18 @@ public struct ProviderError: Error, Sendable, Equatable, CustomStringConvertible
         case .transport: "transport error"
         case .invalidRequest: "invalid request"
         case .cancelled: "cancelled"
+        case .busy: "busy (not sent)"
+        case .unavailable: "unavailable (not sent)"
+        }
+    }
+}
+
+extension ProviderError: ProviderRefusalReporting {
+    public var refusal: ProviderRefusal? {
+        switch code {
+        case .busy: ProviderRefusal(kind: .busy, retryAfterSeconds: retryAfterSeconds ?? 1)
+        case .unavailable: ProviderRefusal(kind: .unavailable, retryAfterSeconds: retryAfterSeconds ?? 1)
+        case .timeout, .http, .malformedResponse, .transport, .invalidRequest, .cancelled: nil
         }
     }
 }

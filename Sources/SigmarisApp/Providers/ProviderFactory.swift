@@ -4,16 +4,17 @@ import SigmarisEngine
 
 /// The provider the configuration asks for: the deterministic local one, or an OpenAI-compatible
 /// server (which may be a keyless local one such as Ollama or llama.cpp) that streams replies over
-/// `streaming`. With `metrics`, its calls, failures, durations and (OpenAI-compatible only) tokens
-/// are recorded.
+/// `http`, every call through `gate` and within `SIGMARIS_PROVIDER_TIMEOUT`. With `metrics`, its
+/// calls, failures, cancellations, durations and (OpenAI-compatible only) tokens are recorded.
 public func makePersonaProvider(
     configuration: SigmarisConfiguration,
     http: CurlHTTPClient,
-    streaming: CurlStreamingClient,
+    gate: OutboundGate? = nil,
     logger: Logger,
     metrics: SigmarisMetrics? = nil
 ) -> any PersonaProvider {
     let kind = configuration.llmProvider.rawValue
+    let timeout = Duration.seconds(configuration.providerTimeoutSeconds)
     let provider: any PersonaProvider = switch configuration.llmProvider {
     case .local:
         LocalProvider()
@@ -24,11 +25,14 @@ public func makePersonaProvider(
             personaModel: configuration.personaModel,
             embeddingModel: configuration.embeddingModel,
             http: http,
-            streaming: streaming,
+            streamsReplies: true,
+            gate: gate,
             logger: logger,
+            timeouts: .init(chat: timeout, embeddings: timeout),
             usageObserver: metrics?.tokenObserver(provider: kind)
         )
     }
     guard let metrics else { return provider }
+    metrics.registerProvider(kind)
     return MeteredProvider(wrapped: provider, kind: kind, metrics: metrics)
 }

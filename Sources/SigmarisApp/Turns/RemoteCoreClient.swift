@@ -21,23 +21,26 @@ struct RemoteCoreClient: Sendable {
     let baseURL: String
     let http: CurlHTTPClient
     let credential: ServiceCredential
-    /// What `streamChat` streams over; without it a reply is handed on in one piece.
-    var streaming: CurlStreamingClient? = nil
+    /// Bounds the calls in flight to the core and fails them fast while it is down; nil: none.
+    var gate: OutboundGate? = nil
+    /// Whether `streamChat` streams; otherwise a reply is handed on in one piece.
+    var streams = false
+    /// The whole of one call, the wait for a place included. Longer than a provider call
+    /// (`SIGMARIS_PROVIDER_TIMEOUT`, 60 s by default): the core makes one of its own.
     static let timeout = Duration.seconds(90)
 
     func chat(userID: String, sessionID: String, message: String, logger: Logger) async throws -> Answer {
-        let body: JSONValue = ["user_id": .string(userID), "session_id": .string(sessionID), "message": .string(message)]
+        let request = try chatRequest(userID: userID, sessionID: sessionID, message: message, accept: "application/json")
+        let place = try await enterGate(for: request, logger: logger)
+        defer { place?.leave() }
         let response: HTTPResponse
         do {
             // A turn is not idempotent (it stores rows), so it is sent once.
-            response = try await http.send(
-                HTTPRequest(
-                    method: .post, url: baseURL + "/persona/chat",
-                    headers: [("Content-Type", "application/json"), ("Authorization", "Bearer " + (try credential.token(for: userID)))],
-                    body: Array(body.serialized().utf8), timeout: Self.timeout),
-                logger: logger)
-        } catch let error as OutboundHTTPError {
-            throw Self.failure("core unreachable (\(error.code))", logger: logger)
+            response = try await http.sendRetrying(
+                request, policy: .none, holding: place, logger: logger, isRetryable: { _ in false }, onRetry: { _, _ in }
+            ).response
+        } catch {
+            throw Self.failure(error.error, logger: logger)
         }
         guard response.status == 200 else {
             throw Self.failure("core answered \(response.status)", logger: logger)
@@ -52,6 +55,44 @@ struct RemoteCoreClient: Sendable {
         return Answer(reply: reply, meta: meta, model: model)
     }
 
+    /// `POST {core}/persona/chat` for one user's turn, within `timeout` from now.
+    private func chatRequest(userID: String, sessionID: String, message: String, accept: String) throws -> HTTPRequest {
+        let body: JSONValue = ["user_id": .string(userID), "session_id": .string(sessionID), "message": .string(message)]
+        return HTTPRequest(
+            method: .post, url: baseURL + "/persona/chat",
+            headers: [
+                ("Content-Type", "application/json"), ("Accept", accept),
+                ("Authorization", "Bearer " + (try credential.token(for: userID))),
+            ],
+            body: Array(body.serialized().utf8)
+        ).within(Self.timeout)
+    }
+
+    /// A place at the core's gate for one call (nil without a gate).
+    private func enterGate(for request: HTTPRequest, logger: Logger) async throws -> OutboundGate.Place? {
+        guard let gate else { return nil }
+        do {
+            return try await gate.enter(for: request)
+        } catch {
+            throw Self.failure(error, logger: logger)
+        }
+    }
+
+    /// What a transfer's error (or the gate's refusal) becomes: the caller gone is a cancellation,
+    /// a refusal a 503 that says when to come back, anything else a 502.
+    private static func failure(_ error: OutboundHTTPError, logger: Logger) -> any Error {
+        switch error.code {
+        case .cancelled:
+            return CancellationError()
+        case .busy, .unavailable:
+            logger.warning("remote persona core call refused", metadata: ["sigmaris.detail": "\(error.code)"])
+            let refusal = ProviderRefusal(kind: error.code == .busy ? .busy : .unavailable, retryAfterSeconds: error.retryAfterSeconds ?? 1)
+            return APIError.providerRefused(refusal)
+        default:
+            return failure("core unreachable (\(error.code))", logger: logger)
+        }
+    }
+
     private static func failure(_ detail: String, logger: Logger) -> APIError {
         logger.warning("remote persona core failed", metadata: ["sigmaris.detail": "\(detail)"])
         return APIError(.badGateway, "Sigmaris core request failed", reason: "core_failed", detail: detail)
@@ -64,29 +105,31 @@ extension RemoteCoreClient {
     /// the answer (the model from the `x-sigmaris-model` header).
     ///
     /// A non-200 answer, an `error` event, a stream that ends without `done`, a `done` that is not
-    /// `{reply, meta}`, or a transport failure is a 502 (`reason: core_failed`). A cancelled task
-    /// aborts the stream and throws `CancellationError`; whatever `onDelta` throws is rethrown
-    /// unchanged (and aborts the stream).
+    /// `{reply, meta}`, or a transport failure is a 502 (`reason: core_failed`); a call the gate
+    /// refused is a 503 (`provider_busy`, `provider_unavailable`). A cancelled task aborts the
+    /// stream and throws `CancellationError`; whatever `onDelta` throws is rethrown unchanged (and
+    /// aborts the stream). The call holds its place at the gate until the stream ends.
     func streamChat(
         userID: String, sessionID: String, message: String, logger: Logger,
         onDelta: (String) async throws -> Void
     ) async throws -> Answer {
-        guard let streaming else {
+        guard streams else {
             let answer = try await chat(userID: userID, sessionID: sessionID, message: message, logger: logger)
             try await onDelta(answer.reply)
             return answer
         }
-        let body: JSONValue = ["user_id": .string(userID), "session_id": .string(sessionID), "message": .string(message)]
-        let request = HTTPRequest(
-            method: .post, url: baseURL + "/persona/chat",
-            headers: [
-                ("Content-Type", "application/json"), ("Accept", "text/event-stream"),
-                ("Authorization", "Bearer " + (try credential.token(for: userID))),
-            ],
-            body: Array(body.serialized().utf8), timeout: Self.timeout)
+        let request = try chatRequest(userID: userID, sessionID: sessionID, message: message, accept: "text/event-stream")
+        let place = try await enterGate(for: request, logger: logger)
+        defer { place?.leave() }
         do {
             // A turn is not idempotent (it stores rows), so it is sent once.
-            var stream = try await streaming.open(request, logger: logger)
+            var stream = try await RetryPolicy.none.retrying(
+                request, holding: place, isRetryable: { _ in false }, onRetry: { _, _ in },
+                status: { (stream: OpenedHTTPStream) in (stream.head.status, nil) },
+                attempt: { (_: Int) async throws(OutboundHTTPError) -> OpenedHTTPStream in
+                    try await http.open(request, logger: logger)
+                }
+            ).outcome
             guard stream.head.status == 200 else {
                 throw Self.failure("core answered \(stream.head.status)", logger: logger)
             }
@@ -100,9 +143,10 @@ extension RemoteCoreClient {
                 }
             }
             throw Self.failure("core stream ended before done", logger: logger)
+        } catch let error as RetriedSendFailure {
+            throw Self.failure(error.error, logger: logger)
         } catch let error as OutboundHTTPError {
-            if error.code == .cancelled { throw CancellationError() }
-            throw Self.failure("core unreachable (\(error.code))", logger: logger)
+            throw Self.failure(error, logger: logger)
         }
     }
 

@@ -9,8 +9,9 @@ import SigmarisStore
 /// runs with none, and the writes happen in one transaction that only commits if the user's
 /// `turn_count` is still the one the turn started from. Concurrency is therefore bounded by the
 /// database pool only for the milliseconds of those two steps; the provider calls are bounded by the
-/// turns admitted in flight (`TurnAdmission`, `SIGMARIS_MAX_TURNS_IN_FLIGHT`) and the provider's own
-/// timeouts.
+/// turns admitted in flight (`TurnAdmission`, `SIGMARIS_MAX_TURNS_IN_FLIGHT`), by the provider's gate
+/// (`OutboundGate`: calls in flight, queued, and a breaker that fails them fast while the provider is
+/// down) and by one deadline per call (`SIGMARIS_PROVIDER_TIMEOUT`).
 struct TurnRunner: Sendable {
     let engine: PersonaEngine
     let store: SigmarisStore

@@ -1,5 +1,5 @@
 import HTTPTypes
-import Synchronization
+import SigmarisConcurrency
 
 /// Serializes the turns of one user inside this process, so concurrent requests for the same user
 /// queue here instead of racing to the database (where the loser would have to recompute its turn).
@@ -10,22 +10,15 @@ import Synchronization
 /// requests (each holding a connection and, later, a model call). A waiter whose task is cancelled
 /// (the client went away) leaves the queue at once and throws `CancellationError`.
 ///
+/// The waiting is `WaiterQueue`'s: the users with a running turn are its state, and each waiter is
+/// tagged with its user, so a release hands the turn to that user's oldest waiter.
+///
 /// Across processes the optimistic `turn_count` check in `PersonaStateStore.commit` keeps turns from
 /// losing updates; this lock only keeps that check from firing within one process.
 final class UserTurnLock: Sendable {
-    private struct Waiter {
-        var ticket: UInt64
-        var continuation: CheckedContinuation<Void, any Error>
-    }
-
-    /// Per user with a running turn: the turns waiting behind it, oldest first.
-    private struct State {
-        var queues: [String: [Waiter]] = [:]
-        var nextTicket: UInt64 = 0
-    }
-
     let maxQueuedPerUser: Int
-    private let guarded = Mutex(State())
+    /// State: the users whose turn runs now. Tag: the user a waiter waits for.
+    private let queue = WaiterQueue<Set<String>, String>([])
 
     init(maxQueuedPerUser: Int) {
         self.maxQueuedPerUser = maxQueuedPerUser
@@ -39,58 +32,21 @@ final class UserTurnLock: Sendable {
 
     /// Returns once `userID`'s turn may run; the caller must `release` it afterwards.
     func acquire(_ userID: String) async throws {
-        let ticket = guarded.withLock { state in
-            state.nextTicket += 1
-            return state.nextTicket
+        let limit = maxQueuedPerUser
+        let outcome = await queue.enter { running, waiting -> WaitDecision<String, Void> in
+            if running.insert(userID).inserted { return .proceed }
+            return waiting.count(where: { $0 == userID }) >= limit ? .refuse(()) : .wait(userID)
         }
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                enum Outcome { case acquired, queued, full, cancelled }
-                // Task.isCancelled is set before the cancellation handler runs, so checking it under
-                // the lock means a waiter is either never queued or is found there by the handler.
-                let outcome = guarded.withLock { state -> Outcome in
-                    guard var waiting = state.queues[userID] else {
-                        state.queues[userID] = []
-                        return .acquired
-                    }
-                    if Task.isCancelled { return .cancelled }
-                    if waiting.count >= maxQueuedPerUser { return .full }
-                    waiting.append(Waiter(ticket: ticket, continuation: continuation))
-                    state.queues[userID] = waiting
-                    return .queued
-                }
-                switch outcome {
-                case .acquired: continuation.resume()
-                case .queued: break
-                case .full: continuation.resume(throwing: Self.queueFull(maxQueuedPerUser))
-                case .cancelled: continuation.resume(throwing: CancellationError())
-                }
-            }
-        } onCancel: {
-            let removed = guarded.withLock { state -> Waiter? in
-                guard var waiting = state.queues[userID], let index = waiting.firstIndex(where: { $0.ticket == ticket }) else {
-                    return nil
-                }
-                let waiter = waiting.remove(at: index)
-                state.queues[userID] = waiting
-                return waiter
-            }
-            removed?.continuation.resume(throwing: CancellationError())
+        switch outcome {
+        case .entered: return
+        case .refused: throw Self.queueFull(maxQueuedPerUser)
+        case .cancelled, .timedOut: throw CancellationError()  // no deadline is set: only cancelled
         }
     }
 
     /// Hands the user's turn to the oldest waiter, or frees it.
     func release(_ userID: String) {
-        let next = guarded.withLock { state -> Waiter? in
-            guard var waiting = state.queues[userID], !waiting.isEmpty else {
-                state.queues[userID] = nil
-                return nil
-            }
-            let next = waiting.removeFirst()
-            state.queues[userID] = waiting
-            return next
-        }
-        next?.continuation.resume()
+        queue.wakeFirst(where: { $0 == userID }, otherwise: { $0.remove(userID) })
     }
 
     func withLock<T: Sendable>(_ userID: String, _ body: () async throws -> T) async throws -> T {
@@ -108,6 +64,8 @@ final class UserTurnLock: Sendable {
 
     /// How many turns of `userID` wait behind the running one (nil: none runs).
     func waitingCount(_ userID: String) -> Int? {
-        guarded.withLock { $0.queues[userID]?.count }
+        queue.withState { running, waiting in
+            running.contains(userID) ? waiting.count(where: { $0 == userID }) : nil
+        }
     }
 }

@@ -2,21 +2,24 @@ import CCurl
 
 /// Owns libcurl's multi handle (`CURLM *`) and the transfers registered with it.
 ///
-/// Not `Sendable`: it is created, used and freed on the streaming thread only (see
+/// Not `Sendable`: it is created, used and freed on the client's thread only (see
 /// ``StreamingLoop``); other threads reach the handle solely through ``MultiWaker``.
-/// Easy handles added to one multi handle share its connection cache, so consecutive streams to
-/// one provider reuse their connections.
+/// Easy handles added to one multi handle share its connection cache, so consecutive transfers to
+/// one upstream reuse their connections.
 final class CurlMultiHandle {
     private let raw: UnsafeMutableRawPointer
     private var transfers: [UInt64: StreamingTransfer] = [:]
     private var idsByHandle: [UnsafeMutableRawPointer: UInt64] = [:]
 
-    init() throws(OutboundHTTPError) {
+    init(maxIdleConnections: Int) throws(OutboundHTTPError) {
         try CurlGlobal.ensureInitialized()
         guard let raw = curl_multi_init() else {
             throw OutboundHTTPError(code: .transport)
         }
         self.raw = raw
+        // Without it libcurl sizes the cache from the handles added so far, which for one-at-a-time
+        // transfers can mean closing every connection after use.
+        _ = sigmaris_curl_multi_setopt_long(raw, CURLMOPT_MAXCONNECTS, max(1, maxIdleConnections))
     }
 
     /// Easy handles must leave the multi handle before it is freed; the transfers (and with them
@@ -33,7 +36,8 @@ final class CurlMultiHandle {
     /// Transfers registered with the multi handle.
     var count: Int { transfers.count }
 
-    /// Sets a transfer up for `start` and registers it; a failure ends that stream at once.
+    /// Sets a transfer up for `start` and registers it; a failure (a deadline already past) ends that
+    /// transfer at once.
     func begin(_ start: StreamStart) {
         let transfer: StreamingTransfer
         do {

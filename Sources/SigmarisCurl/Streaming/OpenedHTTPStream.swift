@@ -66,7 +66,7 @@ public struct OpenedHTTPStream {
     }
 }
 
-extension CurlStreamingClient {
+extension CurlHTTPClient {
     /// Sends `request` and waits for the head of the response (any status).
     ///
     /// - Throws: as ``stream(_:logger:)`` fails, and `cancelled` when the calling task is.

@@ -1,17 +1,17 @@
-/// The one thread that drives every streaming transfer.
+/// The one thread that drives every transfer of a ``CurlHTTPClient``.
 ///
 /// Each turn takes what callers handed over (new streams, cancellations, the stop), lets libcurl
 /// move every transfer forward and completes the finished ones, then sleeps in `curl_multi_poll`
 /// until a socket or timer needs it or a caller wakes it. Nothing here blocks on one transfer,
-/// so hundreds of streams share the thread.
+/// so hundreds of transfers share the thread.
 enum StreamingLoop {
     /// The longest sleep without a wake-up; libcurl's own timers shorten it.
     static let idlePollMilliseconds: Int32 = 1000
 
-    static func run(_ mailbox: StreamingMailbox) {
+    static func run(_ mailbox: StreamingMailbox, configuration: CurlHTTPClientConfiguration) {
         let multi: CurlMultiHandle
         do {
-            multi = try CurlMultiHandle()
+            multi = try CurlMultiHandle(maxIdleConnections: configuration.maxIdleConnections)
         } catch {
             for start in mailbox.close() {
                 StreamingTransfer.refuse(start, with: error)

@@ -2,18 +2,20 @@ import CCurl
 import Logging
 import Synchronization
 
-/// A stream a caller asked for, on its way to the streaming thread.
+/// A transfer a caller asked for, on its way to the client's thread.
 struct StreamStart: Sendable {
     let id: UInt64
     let request: HTTPRequest
     let url: ParsedURL
     let configuration: CurlHTTPClientConfiguration
     let logger: Logger
+    /// The attempt number a buffered send logs; nil for a stream.
+    let attempt: Int?
     let continuation: AsyncThrowingStream<HTTPStreamPart, any Error>.Continuation
     let started: ContinuousClock.Instant
 }
 
-/// What the streaming thread picks up on one turn of its loop.
+/// What the client's thread picks up on one turn of its loop.
 struct StreamingWork: Sendable {
     var starts: [StreamStart] = []
     var cancellations: [UInt64] = []
@@ -21,7 +23,7 @@ struct StreamingWork: Sendable {
     var stopping = false
 }
 
-/// The only state the callers of ``CurlStreamingClient`` and its one thread share: new transfers
+/// The only state the callers of ``CurlHTTPClient`` and its one thread share: new transfers
 /// and cancellations are handed over here under a lock, and the thread is woken with
 /// `curl_multi_wakeup`. Everything else (the multi handle, the easy handles, the transfers) lives
 /// on the thread alone.
@@ -134,7 +136,7 @@ final class StreamingMailbox: Sendable {
 ///
 /// `@unchecked Sendable` is sound because `curl_multi_wakeup` is the one multi function libcurl
 /// documents as callable from any thread, the address is only used inside the mailbox's lock, and
-/// the streaming thread removes it from the mailbox (``StreamingMailbox/close()``, under that lock)
+/// the client's thread removes it from the mailbox (``StreamingMailbox/close()``, under that lock)
 /// before it calls `curl_multi_cleanup`: no thread can wake a freed handle.
 struct MultiWaker: @unchecked Sendable {
     let multi: UnsafeMutableRawPointer

@@ -1,10 +1,10 @@
 import CCurl
 import Logging
 
-/// One streaming transfer: its easy handle and what libcurl's callbacks need to hand the response
-/// to the consumer as it arrives.
+/// One transfer (streamed to its caller, or collected by a buffered send): its easy handle and what
+/// libcurl's callbacks need to hand the response to the consumer as it arrives.
 ///
-/// Not `Sendable`: it lives on the streaming thread only, inside ``CurlMultiHandle``'s registry,
+/// Not `Sendable`: it lives on the client's thread only, inside ``CurlMultiHandle``'s registry,
 /// from the moment its handle is added to the multi handle until it is removed. The callbacks'
 /// `userdata` is an unretained pointer to it; that is safe because libcurl calls them only inside
 /// `curl_multi_perform` on that thread, while the transfer is registered (so alive).
@@ -14,6 +14,7 @@ final class StreamingTransfer: CurlResponseSink {
     private let method: HTTPMethod
     private let url: ParsedURL
     private let logger: Logger
+    private let attempt: Int?
     private let continuation: AsyncThrowingStream<HTTPStreamPart, any Error>.Continuation
     private let started: ContinuousClock.Instant
     private let maxBodyBytes: Int
@@ -33,18 +34,19 @@ final class StreamingTransfer: CurlResponseSink {
         method = start.request.method
         url = start.url
         logger = start.logger
+        attempt = start.attempt
         continuation = start.continuation
         self.started = start.started
         maxBodyBytes = max(0, start.configuration.maxResponseBytes)
         try easy.applyRequestOptions(start.request, url: start.url, configuration: start.configuration)
-        try easy.installCallbacks(sink: self, progress: nil, redactedURL: start.url.redacted)
+        try easy.installCallbacks(sink: self, redactedURL: start.url.redacted)
     }
 
     /// A start that never became a transfer (its setup failed, or the client shut down).
     static func refuse(_ start: StreamStart, with error: OutboundHTTPError) {
         start.continuation.finish(throwing: error)
         OutboundHTTPLog.record(
-            start.request.method, url: start.url, attempt: nil, outcome: .failure(error),
+            start.request.method, url: start.url, attempt: start.attempt, outcome: .failure(error),
             duration: .now - start.started, logger: start.logger)
     }
 
@@ -81,13 +83,13 @@ final class StreamingTransfer: CurlResponseSink {
         }
         let status = sendHeadOnce()
         continuation.finish()
-        OutboundHTTPLog.record(method, url: url, attempt: nil, outcome: .success(status), duration: .now - started, logger: logger)
+        OutboundHTTPLog.record(method, url: url, attempt: attempt, outcome: .success(status), duration: .now - started, logger: logger)
     }
 
     /// Ends the stream with `error` (cancelled by the consumer, or the client shutting down).
     func fail(_ error: OutboundHTTPError) {
         continuation.finish(throwing: error)
-        OutboundHTTPLog.record(method, url: url, attempt: nil, outcome: .failure(error), duration: .now - started, logger: logger)
+        OutboundHTTPLog.record(method, url: url, attempt: attempt, outcome: .failure(error), duration: .now - started, logger: logger)
     }
 
     /// Yields the head the first time a body byte or the end arrives; returns the status.

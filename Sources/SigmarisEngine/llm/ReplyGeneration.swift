@@ -6,7 +6,8 @@ public typealias ReplyDeltaListener = @Sendable (String) async throws -> Void
 ///
 /// A failure is a provider error or an answer that is empty after trimming. A cancelled task, or a
 /// listener that threw, abandons the turn (nobody would read a fallback). Otherwise the failure is
-/// `.providerFailed` when provider errors are raised, else the fallback sentence.
+/// `.providerFailed` when provider errors are raised (`.providerRefused` for a call the service
+/// refused to send, `ProviderRefusal`), else the fallback sentence.
 ///
 /// With a listener, the pieces concatenate to the reply; what streaming cannot do is take back text
 /// already delivered, so:
@@ -49,6 +50,11 @@ struct ReplyGeneration {
         } catch {
             if delivery.listenerFailed || Task.isCancelled { throw .abandoned }
             let description = ProviderErrorRedaction.describe(error)
+            // A refused call sent nothing, so nothing was delivered either: raised, it says when
+            // to come back.
+            if raiseProviderErrors, delivery.delivered.isEmpty, let refusal = (error as? any ProviderRefusalReporting)?.refusal {
+                throw .providerRefused(refusal)
+            }
             if raiseProviderErrors || !delivery.delivered.isEmpty { throw .providerFailed(description) }
             if let listener {
                 do {

@@ -19,7 +19,8 @@ public struct PersonaEngine: Sendable {
     ///   - replyDeltas: when set, the reply is streamed to it piece by piece as the provider
     ///     produces it (see `ReplyGeneration`); the meta and every row are the same as without it.
     /// - Throws: `.providerFailed` when the reply provider fails and `context.raiseProviderErrors`
-    ///   is on, or fails after part of a streamed reply was delivered; `.abandoned` when
+    ///   is on (`.providerRefused` when the call was refused before it was sent), or fails after
+    ///   part of a streamed reply was delivered; `.abandoned` when
     ///   `replyDeltas` throws or the task is cancelled while the provider answers. Embedding
     ///   failures never fail a turn.
     public func runTurn(

@@ -58,6 +58,9 @@ public enum PersonaEngineError: Error, Sendable, Equatable {
     /// The reply provider failed and `raiseProviderErrors` was on, or it failed in the middle of a
     /// streamed reply (part of it already delivered, so no fallback can replace it); redacted text.
     case providerFailed(String)
+    /// The reply provider was not called because the service refused the call (`ProviderRefusal`)
+    /// and `raiseProviderErrors` was on. Without it a refusal is a failure like any other (§8).
+    case providerRefused(ProviderRefusal)
     /// Nobody waits for the turn any more: its task was cancelled while the provider answered, or
     /// the listener of its streamed reply threw (the client went away). It stops there.
     case abandoned

@@ -20,7 +20,7 @@ struct CrashSafetyTests {
         let signer = try JWTSigner(hmacSecret: Self.secret)
         let answered = Counter()
 
-        try await withHTTPClient(threads: 12, requestTimeout: .seconds(30)) { http in
+        try await withHTTPClient(requestTimeout: .seconds(30)) { http in
             guard await server.waitUntilReady(http: http) else {
                 server.process.kill(SIGKILL)
                 Issue.record("the server did not become ready: \(server.log)")

@@ -15,6 +15,9 @@ struct FaultTests {
             configuration.llmProvider = .openai
             configuration.openAIBaseURL = URL(string: stub.baseURL)!
             configuration.raiseLLMErrors = true
+            // The provider's failure itself, not the breaker it would open after a few (that is a 503
+            // `provider_unavailable`: ProviderFaultTests).
+            configuration.providerBreakerFailures = 0
             let app = try buildApplication(configuration: configuration, logger: TestConfiguration.logger)
             let user = UUID()
             try await app.test(.router) { client in

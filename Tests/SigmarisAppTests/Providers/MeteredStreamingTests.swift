@@ -11,14 +11,14 @@ import Testing
 struct MeteredStreamingTests {
     @Test func streamedRepliesAreForwardedAndCountedAsReplies() async throws {
         try await StubHTTPServer.with(streaming: FakeOpenAIStream.answer(["one ", "two"])) { server in
-            try await withHTTPClient { http in
-                try await ProviderHarness.withStreamingClient { streaming in
+            try await withHTTPClient(requestTimeout: .seconds(30)) { http in
+                do {
                     var configuration = SigmarisConfiguration()
                     configuration.llmProvider = .openai
                     configuration.openAIBaseURL = try #require(URL(string: server.baseURL))
                     let exposition = PrometheusExposition()
                     let provider = makePersonaProvider(
-                        configuration: configuration, http: http, streaming: streaming, logger: ProviderHarness.logger,
+                        configuration: configuration, http: http, logger: ProviderHarness.logger,
                         metrics: exposition.metrics)
                     #expect(provider is MeteredProvider)
 

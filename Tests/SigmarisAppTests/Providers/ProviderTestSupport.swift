@@ -6,7 +6,7 @@ import SigmarisEngine
 import SigmarisTestSupport
 import Testing
 
-/// Builds providers against a stub server, each test on its own started thread pool.
+/// Builds providers against a stub server, each test with a client of its own.
 enum ProviderHarness {
     static let personaModel = "persona-test-model"
     static let embeddingModel = "embedding-test-model"
@@ -30,7 +30,7 @@ enum ProviderHarness {
         timeouts: OpenAICompatibleProvider.Timeouts = .init(chat: .seconds(5), embeddings: .seconds(5)),
         _ body: (OpenAICompatibleProvider) async throws -> T
     ) async throws -> T {
-        try await withHTTPClient(threads: 2, requestTimeout: .seconds(10)) { http in
+        try await withHTTPClient(requestTimeout: .seconds(10)) { http in
             try await body(OpenAICompatibleProvider(
                 baseURL: baseURL, apiKey: apiKey, personaModel: personaModel, embeddingModel: embeddingModel,
                 http: http, logger: logger, timeouts: timeouts, retry: fastRetry
@@ -113,30 +113,22 @@ enum FakeOpenAI {
 }
 
 extension ProviderHarness {
-    /// A provider that streams replies over its own streaming client (shut down afterwards). The
-    /// generous timeout is only a bound for a loaded machine; tests of the timeout pass their own.
+    /// A provider that streams replies over its own client (shut down afterwards), handed to
+    /// `body` too. The generous timeout is only a bound for a loaded machine; tests of the timeout
+    /// pass their own.
     static func withStreamingProvider<T>(
         baseURL: String,
         timeouts: OpenAICompatibleProvider.Timeouts = .init(chat: .seconds(30), embeddings: .seconds(5)),
         usageObserver: (@Sendable (ProviderTokenUsage) -> Void)? = nil,
-        _ body: (OpenAICompatibleProvider, CurlStreamingClient) async throws -> T
+        _ body: (OpenAICompatibleProvider, CurlHTTPClient) async throws -> T
     ) async throws -> T {
-        try await withStreamingClient { streaming in
-            try await withHTTPClient(threads: 2, requestTimeout: .seconds(10)) { http in
-                try await body(OpenAICompatibleProvider(
-                    baseURL: baseURL, apiKey: apiKey, personaModel: personaModel, embeddingModel: embeddingModel,
-                    http: http, streaming: streaming, logger: logger, timeouts: timeouts, retry: fastRetry,
-                    usageObserver: usageObserver
-                ), streaming)
-            }
+        try await withHTTPClient(requestTimeout: .seconds(30)) { http in
+            try await body(OpenAICompatibleProvider(
+                baseURL: baseURL, apiKey: apiKey, personaModel: personaModel, embeddingModel: embeddingModel,
+                http: http, streamsReplies: true, logger: logger, timeouts: timeouts, retry: fastRetry,
+                usageObserver: usageObserver
+            ), http)
         }
-    }
-
-    /// Runs `body` with a streaming client that is always shut down afterwards.
-    static func withStreamingClient<T>(_ body: (CurlStreamingClient) async throws -> T) async throws -> T {
-        try await scoped(
-            CurlStreamingClient(configuration: .init(connectTimeout: .seconds(2), requestTimeout: .seconds(30))),
-            close: { await $0.shutdown() }, body)
     }
 }
 

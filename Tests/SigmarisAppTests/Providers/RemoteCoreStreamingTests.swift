@@ -13,14 +13,12 @@ struct RemoteCoreStreamingTests {
     static let serviceKey = "service-role-key-SECRET"
     static let meta = #"{"trace_id":"t-1","global_state":"NORMAL"}"#
 
-    /// Runs `body` with a client of the stub at `baseURL` (its streaming client shut down afterwards).
+    /// Runs `body` with a client of the stub at `baseURL` (its curl client shut down afterwards).
     static func withClient<T>(baseURL: String, _ body: (RemoteCoreClient) async throws -> T) async throws -> T {
-        try await ProviderHarness.withStreamingClient { streaming in
-            try await withHTTPClient { http in
-                try await body(RemoteCoreClient(
-                    baseURL: baseURL, http: http,
-                    credential: ServiceCredential(serviceRoleKey: serviceKey, signer: nil), streaming: streaming))
-            }
+        try await withHTTPClient(requestTimeout: .seconds(30)) { http in
+            try await body(RemoteCoreClient(
+                baseURL: baseURL, http: http,
+                credential: ServiceCredential(serviceRoleKey: serviceKey, signer: nil), streams: true))
         }
     }
 

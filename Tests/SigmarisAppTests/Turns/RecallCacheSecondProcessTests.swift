@@ -21,7 +21,7 @@ struct RecallCacheSecondProcessTests {
 
         try await TestDatabase.withMigratedClient(poolSize: 2) { database in
             let store = SigmarisStore(database: database)
-            try await withHTTPClient(threads: 2, requestTimeout: .seconds(30)) { http in
+            try await withHTTPClient(requestTimeout: .seconds(30)) { http in
                 let ready = await other.waitUntilReady(http: http)
                 try #require(ready, "the second process did not start: \(other.log)")
                 let token = try JWTSigner(hmacSecret: TestConfiguration.jwtSecret).sign(.service())

@@ -3,12 +3,12 @@ import SigmarisCurl
 import SigmarisTestSupport
 import Testing
 
-/// Runs `body` with a streaming client that is always shut down afterwards.
+/// Runs `body` with a client for streams (a longer default timeout), always shut down afterwards.
 func withStreamingClient<T>(
     configuration: CurlHTTPClientConfiguration = .init(connectTimeout: .seconds(2), requestTimeout: .seconds(30)),
-    _ body: (CurlStreamingClient) async throws -> T
+    _ body: (CurlHTTPClient) async throws -> T
 ) async throws -> T {
-    try await scoped(CurlStreamingClient(configuration: configuration), close: { await $0.shutdown() }, body)
+    try await withCurlClient(configuration: configuration, body)
 }
 
 /// What a whole stream delivered: the head, the body chunks in order, and the failure if any.

@@ -1,26 +1,15 @@
 import SigmarisTestSupport
 import Logging
-import NIOPosix
 import SigmarisCurl
 import Testing
 
-/// Runs `body` with a client on a fresh, started thread pool that is shut
-/// down afterwards, so tests never share pool threads or idle handles.
+/// Runs `body` with a client of its own (its own thread and connection cache), shut down
+/// afterwards, so tests never share connections.
 func withCurlClient<T>(
-    threads: Int = 2,
     configuration: CurlHTTPClientConfiguration = .init(connectTimeout: .seconds(2), requestTimeout: .seconds(10)),
     _ body: (CurlHTTPClient) async throws -> T
 ) async throws -> T {
-    let pool = NIOThreadPool(numberOfThreads: threads)
-    pool.start()
-    do {
-        let result = try await body(CurlHTTPClient(threadPool: pool, configuration: configuration))
-        try await pool.shutdownGracefully()
-        return result
-    } catch {
-        try? await pool.shutdownGracefully()
-        throw error
-    }
+    try await scoped(CurlHTTPClient(configuration: configuration), close: { await $0.shutdown() }, body)
 }
 
 /// Captures logs for one test; tests that do not inspect logs still route
@@ -51,13 +40,5 @@ extension Array where Element == UInt8 {
     /// Deterministic, non-repeating-ish test payload.
     static func pattern(count: Int) -> [UInt8] {
         (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 8) }
-    }
-}
-
-enum NIOThreadPoolFactory {
-    static func started(threads: Int) -> NIOThreadPool {
-        let pool = NIOThreadPool(numberOfThreads: threads)
-        pool.start()
-        return pool
     }
 }

@@ -36,6 +36,39 @@ struct PersonaEngineFailureTests {
         }
     }
 
+    /// A provider whose replies are refused before they are sent (the service's gate said busy or
+    /// unavailable): the engine's own stub, so the rule is the engine's, not the app's.
+    struct RefusingProvider: PersonaProvider {
+        struct Refused: ProviderRefusalReporting, CustomStringConvertible {
+            let refusal: ProviderRefusal?
+            var description: String { "provider chat/completions failed: unavailable (not sent)" }
+        }
+
+        var modelName: String { "refusing" }
+        func embed(_ texts: [String]) async throws -> [[Float]] { texts.map { _ in [1, 0, 0, 0] } }
+        func reply(to request: ReplyRequest) async throws -> String {
+            throw Refused(refusal: ProviderRefusal(kind: .unavailable, retryAfterSeconds: 12))
+        }
+    }
+
+    @Test("a refused reply call is a failure like any other: the fallback by default, providerRefused when raised")
+    func refusal() async throws {
+        let engine = PersonaEngine(provider: RefusingProvider(), anchors: SafetyAnchorCache())
+        let result = try await engine.runTurn(
+            TurnRequest(userID: "u", message: "hi"), state: .initial, recentEpisodes: [], context: Fixtures.context(1)
+        )
+        #expect(result.reply == PersonaConstants.Turn.providerFallbackReply)
+        #expect(result.usedFallbackReply)
+
+        await #expect(throws: PersonaEngineError.providerRefused(ProviderRefusal(kind: .unavailable, retryAfterSeconds: 12))) {
+            _ = try await engine.runTurn(
+                TurnRequest(userID: "u", message: "hi"), state: .initial, recentEpisodes: [], context: Fixtures.context(1, raise: true)
+            )
+        }
+        // A refusal never says "retry after 0 s".
+        #expect(ProviderRefusal(kind: .busy, retryAfterSeconds: 0).retryAfterSeconds == 1)
+    }
+
     @Test("an empty reply counts as a provider failure")
     func emptyReply() async throws {
         let engine = PersonaEngine(provider: StubProvider(defaultReply: "  \n "), anchors: SafetyAnchorCache())
