@@ -13,10 +13,14 @@ extension PersonaEngine {
 
     /// §6, from the state before the turn and without memory.
     func assessSafety(_ turn: inout TurnWorkspace) async -> SafetyAssessment {
-        let anchorVectors = turn.trimmedMessage.isEmpty ? [:] : await anchors.anchors(for: provider)
+        // Semantics are skipped for an empty text or one without an embedding (§6), so the anchors
+        // are not asked for then: a provider that just failed the message's embedding would be
+        // called again for nothing, and a silent one would cost every turn a second timeout.
+        let textVector = turn.embeddings.vector(for: turn.trimmedMessage)
+        let anchorVectors = turn.trimmedMessage.isEmpty || textVector == nil ? [:] : await anchors.anchors(for: provider)
         let safety = SafetyAssessor.assess(
             message: turn.message, value: turn.state.value, trait: turn.state.trait, memoryPointerCount: nil,
-            textVector: turn.embeddings.vector(for: turn.trimmedMessage), anchorVectors: anchorVectors
+            textVector: textVector, anchorVectors: anchorVectors
         )
         turn.trace.record(PersonaConstants.Trace.safetyAssessed, [
             "flag": .string(orNull: safety.flag?.rawValue),

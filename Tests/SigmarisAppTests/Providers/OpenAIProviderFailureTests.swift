@@ -136,8 +136,11 @@ struct OpenAIProviderFailureTests {
 
     @Test("a refused connection is retried, then reported as .transport")
     func connectionRefused() async throws {
-        // Nothing listens on port 1.
-        try await ProviderHarness.withProvider(baseURL: "http://127.0.0.1:1/v1") { provider in
+        // Nothing listens on port 1. A deadline far beyond three refusals and their short backoffs:
+        // the deadline covers the retries, and a busy machine must not turn this into a timeout.
+        try await ProviderHarness.withProvider(
+            baseURL: "http://127.0.0.1:1/v1", timeouts: .init(chat: .seconds(60), embeddings: .seconds(60))
+        ) { provider in
             let error = await ProviderHarness.expectProviderError { try await provider.embed(["a"]) }
             #expect(error?.code == .transport)
             #expect(error?.attempts == 3)
