@@ -52,7 +52,8 @@ public struct AppServices: Sendable {
             textTracing: configuration.traceText,
             raiseProviderErrors: configuration.raiseLLMErrors,
             metrics: metrics,
-            recallWindows: RecallWindowCache(megabytes: configuration.recallCacheMegabytes))
+            recallWindows: RecallWindowCache(megabytes: configuration.recallCacheMegabytes),
+            providerBudget: TurnProviderBudget.forTurn(callTimeout: .seconds(configuration.providerTimeoutSeconds)))
         self.turnAdmission = TurnAdmission(
             maxTurnsInFlight: configuration.maxTurnsInFlight,
             rateLimiter: TurnRateLimiter(turnsPerMinute: configuration.turnRateLimitPerMinute))

@@ -26,10 +26,10 @@ extension OpenAICompatibleProvider {
             return reply
         }
         let endpoint = Endpoint.chat
-        let httpRequest = HTTPRequest(
+        let httpRequest = TurnProviderBudget.bounding(HTTPRequest(
             method: .post, url: baseURL + "/" + endpoint.path, headers: headers(accepting: "text/event-stream"),
             body: try encode(chatBody(for: request, streamed: true), for: endpoint)
-        ).within(timeouts.chat)
+        ).within(timeouts.chat))
         let place = try await enterGate(for: httpRequest, endpoint: endpoint)
         defer { place?.leave() }
         var (stream, attempts) = try await openRetrying(httpRequest, holding: place, endpoint: endpoint)

@@ -29,9 +29,9 @@ extension OpenAICompatibleProvider {
         decoding: Value.Type
     ) async throws(ProviderError) -> Answer<Value> {
         let bytes = try encode(body, for: endpoint)
-        let request = HTTPRequest(
+        let request = TurnProviderBudget.bounding(HTTPRequest(
             method: .post, url: baseURL + "/" + endpoint.path, headers: headers(accepting: "application/json"), body: bytes
-        ).within(timeout)
+        ).within(timeout))
         let place = try await enterGate(for: request, endpoint: endpoint)
         defer { place?.leave() }
         let (response, attempts) = try await sendRetrying(request, holding: place, endpoint: endpoint)

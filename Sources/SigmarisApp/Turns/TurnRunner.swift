@@ -23,6 +23,9 @@ struct TurnRunner: Sendable {
     var metrics: SigmarisMetrics? = nil
     /// This process's copy of each user's recall window (`SIGMARIS_RECALL_CACHE_MB`); nil reads it every turn.
     var recallWindows: RecallWindowCache? = nil
+    /// All provider calls of one run of the engine end within this (`TurnProviderBudget`); nil: each
+    /// call has only its own deadline.
+    var providerBudget: Duration? = nil
 
     /// Another process can win the optimistic check; with the in-process lock that takes a second
     /// process per retry, so a few attempts are plenty.
@@ -47,9 +50,11 @@ struct TurnRunner: Sendable {
                 let memory = try await store.loadMemory(userID: userID, recallWindows: recallWindows)
                 var context = context
                 context.now = Date()
-                let result = try await engine.runTurn(
-                    memory.applyingHold(to: request), state: memory.state, recentEpisodes: memory.recentEpisodes, context: context,
-                    replyDeltas: replyDeltas)
+                let result = try await TurnProviderBudget.run(within: providerBudget) {
+                    try await engine.runTurn(
+                        memory.applyingHold(to: request), state: memory.state, recentEpisodes: memory.recentEpisodes, context: context,
+                        replyDeltas: replyDeltas)
+                }
                 // A turn nobody waits for any more (client gone) stores nothing.
                 try Task.checkCancellation()
                 do {
