@@ -83,7 +83,7 @@ export SIGMARIS_TEST_RESTART_DATABASE_URL="$(scripts/pg.sh url sigmaris_restart 
 export SIGMARIS_TEST_RESTART_COMMAND="$PWD/scripts/pg.sh restart sigmaris_restart $restart_port"
 export SIGMARIS_MIGRATIONS_DIR="$PWD/sql"
 
-FAILURE_FILTER='error:' phase build swift build --build-tests
+FAILURE_FILTER=': error: ' phase build swift build --build-tests
 # Compiler warnings are news; SwiftPM's note about a dependency's undeclared resource files is not ours.
 warnings=$(grep -E ': warning: ' "$artifacts/test-build.log" | sort -u | wc -l || true)
 [ "$warnings" -eq 0 ] || { echo "        build printed $warnings compiler warning(s):"; grep -E ': warning: ' "$artifacts/test-build.log" | sort -u | head -n 20; }
@@ -96,7 +96,7 @@ if [ $# -eq 0 ]; then
 fi
 
 # Every test uses Swift Testing; --disable-xctest skips the empty XCTest pass (its "Executed 0 tests").
-FAILURE_FILTER='✘|error:|Fatal error|Test run with' phase swift-test swift test --skip-build --disable-xctest "$@"
+FAILURE_FILTER='✘|: error: |Fatal error' phase swift-test swift test --skip-build --disable-xctest "$@"
 
 # Totals.
 echo "totals (whole output and logs in $artifacts/):"
