@@ -32,7 +32,7 @@ user_id=00000000-0000-4000-8000-000000000001   # the dev user: "Dev sign-in" and
 # .env is carried over here rather than hidden behind this one.
 if [ "$SIGMARIS_DEV_SIGNIN" = true ]; then
     operators=${SIGMARIS_OPERATORS:-$(sed -n -E 's/^[[:space:]]*(export[[:space:]]+)?SIGMARIS_OPERATORS[[:space:]]*=[[:space:]]*//p' .env 2>/dev/null \
-        | tail -n 1 | sed -E 's/[[:space:]]*#.*$//; s/^["'\'']//; s/["'\'']$//')}
+        | tail -n 1 | sed -E 's/[[:space:]]*#.*$//; s/^["'\'']//; s/["'\'']$//' || true)}
     case ",$operators," in *",$user_id,"*) ;; *) operators=${operators:+$operators,}$user_id ;; esac
     export SIGMARIS_OPERATORS="$operators"
 fi
