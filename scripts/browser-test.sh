@@ -128,7 +128,7 @@ start_service "$artifacts/server-streaming.log" "$stream_port" \
 echo "browser-test: streaming service on $stream_base, provider scripts/stub-provider.py on 127.0.0.1:$stub_port"
 wait_ready "$stream_base" "$artifacts/server-streaming.log" "${pids[-1]}"
 
-# Tokens for four new users and the operator, signed with this run's secret, as a person would mint them.
+# Tokens for four new users, the operator and the service, signed with this run's secret, as a person would mint them.
 mint_user_token() {
     env -i PATH="$PATH" SUPABASE_JWT_SECRET="$secret" \
         "$bin" token --env-file /dev/null --user "${1:-$(cat /proc/sys/kernel/random/uuid)}" --lifetime 3600
@@ -139,6 +139,7 @@ SIGMARIS_BROWSER_CHAT_TOKEN="$(mint_user_token)" \
 SIGMARIS_BROWSER_EMPTY_TOKEN="$(mint_user_token)" \
 SIGMARIS_BROWSER_LINK_TOKEN="$(mint_user_token)" \
 SIGMARIS_BROWSER_OPERATOR_TOKEN="$(mint_user_token "$operator_id")" \
+SIGMARIS_BROWSER_SERVICE_TOKEN="$(env -i PATH="$PATH" SUPABASE_JWT_SECRET="$secret" "$bin" token --env-file /dev/null --service --lifetime 3600)" \
 SIGMARIS_BROWSER_STREAM_BASE_URL="$stream_base" \
 SIGMARIS_BROWSER_STREAM_TOKEN="$(mint_user_token)" \
     timeout 180 "$python" Tests/browser/browser_test.py

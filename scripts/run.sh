@@ -26,16 +26,30 @@ if [ -n "${SUPABASE_URL:-}" ] || grep -Eq '^[[:space:]]*(export[[:space:]]+)?SUP
     dev_signin_default=false
 fi
 export SIGMARIS_DEV_SIGNIN="${SIGMARIS_DEV_SIGNIN:-$dev_signin_default}"
+user_id=00000000-0000-4000-8000-000000000001   # the dev user: "Dev sign-in" and $TOKEN below
+# Development only (dev sign-in on, so loopback and no Supabase project): the dev user is an operator,
+# so the operator page works at once. The environment wins over .env in the server, so a list from
+# .env is carried over here rather than hidden behind this one.
+if [ "$SIGMARIS_DEV_SIGNIN" = true ]; then
+    operators=${SIGMARIS_OPERATORS:-$(sed -n -E 's/^[[:space:]]*(export[[:space:]]+)?SIGMARIS_OPERATORS[[:space:]]*=[[:space:]]*//p' .env 2>/dev/null \
+        | tail -n 1 | sed -E 's/[[:space:]]*#.*$//; s/^["'\'']//; s/["'\'']$//' || true)}
+    case ",$operators," in *",$user_id,"*) ;; *) operators=${operators:+$operators,}$user_id ;; esac
+    export SIGMARIS_OPERATORS="$operators"
+fi
 export SIGMARIS_PUBLIC_DIR="${SIGMARIS_PUBLIC_DIR:-$PWD/Public}"
 
 swift build --product sigmaris
 bin="$(swift build --show-bin-path)/sigmaris"
 "$bin" migrate
 
-user_id=00000000-0000-4000-8000-000000000001
 token=$("$bin" token --user "$user_id" --lifetime 86400)
 service_token=$("$bin" token --service --lifetime 86400)
 base="http://$HOST:$PORT"
+if [ "$SIGMARIS_DEV_SIGNIN" = true ]; then
+    operator_note="  (the dev user is an operator here: SIGMARIS_OPERATORS=$SIGMARIS_OPERATORS)"
+else
+    operator_note="  (operators: \$SERVICE_TOKEN, or a user listed in SIGMARIS_OPERATORS)"
+fi
 cat <<EOM
 
   Sigmaris on $base  (database 127.0.0.1:$pg_port, provider ${SIGMARIS_LLM_PROVIDER:-local unless OPENAI_API_KEY is set})
@@ -54,7 +68,11 @@ cat <<EOM
       -H "Content-Type: application/json" \\
       -d '{"user_id":"u_test_001","session_id":"s_test_001","message":"Hello. Describe your role in one sentence."}'
 
-  Pages: $base/ (chat) and $base/status (dashboard); use "Dev sign-in" (when on) or paste \$TOKEN.
+  Pages (sign in with "Dev sign-in" when on, or paste \$TOKEN; \$SERVICE_TOKEN opens the operator page only):
+    Chat      $base/
+    Status    $base/status
+    Operator  $base/operator$operator_note
+    API docs  $base/docs
   psql:  psql $DATABASE_URL
 
   Ctrl-C stops the server; the database keeps running (fsync on) for the next run: make stop-db stops it.

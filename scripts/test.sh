@@ -3,13 +3,55 @@
 # loopback (one that a test restarts on purpose) and a third for the browser test, builds, runs the
 # browser test (headless Chromium) against the built binary, then every Swift test. Validates the
 # OpenAPI document first.
+#
+# The terminal gets one line per phase and the totals at the end; each phase's whole output goes to
+# .test-artifacts/test-<phase>.log (shown in part when the phase fails), and the error logs the
+# fault tests provoke on purpose to .test-artifacts/test-errors.log (SIGMARIS_TEST_LOG_FILE, read by
+# the tests' loggers). SIGMARIS_TEST_VERBOSE=1 prints every phase's output as well.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CI="${CI:-1}"   # database tests fail rather than skip when the database is missing
 
-scripts/deps.sh
+artifacts=.test-artifacts
+mkdir -p "$artifacts"
+export SIGMARIS_TEST_LOG_FILE="$PWD/$artifacts/test-errors.log"
+: > "$SIGMARIS_TEST_LOG_FILE"
+verbose=${SIGMARIS_TEST_VERBOSE:-0}
+
+# The browser test runs only without arguments (arguments narrow `swift test`, e.g. --filter).
+phases=6
+[ $# -eq 0 ] || phases=5
+phase_number=0
+run_start=$SECONDS
+
+# phase NAME COMMAND...: runs COMMAND with its output in .test-artifacts/test-NAME.log, on one line
+# of the terminal; on failure, the log's tail (or what FAILURE_FILTER picks from it) and the exit.
+phase() {
+    local name=$1 log="$artifacts/test-$1.log" start=$SECONDS status=0
+    shift
+    phase_number=$((phase_number + 1))
+    printf '[%d/%d] %-14s ' "$phase_number" "$phases" "$name"
+    if [ "$verbose" = 1 ]; then
+        echo
+        "$@" 2>&1 | tee "$log" || status=${PIPESTATUS[0]}
+    else
+        "$@" >"$log" 2>&1 || status=$?
+    fi
+    if [ "$status" -ne 0 ]; then
+        echo "FAILED after $((SECONDS - start))s (exit $status); the whole output: $log"
+        if [ -n "${FAILURE_FILTER:-}" ] && grep -Eq "$FAILURE_FILTER" "$log"; then
+            grep -E "$FAILURE_FILTER" "$log" | head -n 60
+        else
+            tail -n 40 "$log"
+        fi
+        exit "$status"
+    fi
+    printf 'ok (%ds)%s\n' "$((SECONDS - start))" "${PHASE_NOTE:+, $PHASE_NOTE}"
+}
+
+phase deps scripts/deps.sh
 # The API description (Public/openapi.json) must be valid OpenAPI 3.1; the Swift tests hold it to the routes.
-scripts/openapi-check.sh
+phase openapi scripts/openapi-check.sh
 
 # Three loopback ports; set SIGMARIS_TEST_PG_PORT when 54330..54332 are taken.
 port=${SIGMARIS_TEST_PG_PORT:-54330}
@@ -18,32 +60,50 @@ browser_port=$((port + 2))
 
 # Throwaway clusters: no fsync, for speed (the development cluster of `make run` keeps it on).
 export SIGMARIS_PG_FSYNC=off
-# Start from empty databases every run.
-for cluster in "sigmaris_test $port" "sigmaris_restart $restart_port" "sigmaris_browser $browser_port"; do
-    scripts/pg.sh start $cluster
-    scripts/pg.sh drop $cluster
-    scripts/pg.sh start $cluster
-done
-trap 'scripts/pg.sh stop sigmaris_test $port; scripts/pg.sh stop sigmaris_restart $restart_port; scripts/pg.sh stop sigmaris_browser $browser_port' EXIT
-
 export SIGMARIS_TEST_DATABASE_URL="$(scripts/pg.sh url sigmaris_test $port)"
-# The suite's databases start as a Supabase project's does (its API roles, and default privileges
-# that hand them ALL on every new object), so every route is tested under what Supabase grants.
-for url in "$SIGMARIS_TEST_DATABASE_URL" "$(scripts/pg.sh url sigmaris_browser $browser_port)"; do
-    psql "$url" -v ON_ERROR_STOP=1 -q -f scripts/supabase-defaults.sql >/dev/null
-done
+browser_database_url="$(scripts/pg.sh url sigmaris_browser $browser_port)"
+databases() {
+    # Start from empty databases every run.
+    for cluster in "sigmaris_test $port" "sigmaris_restart $restart_port" "sigmaris_browser $browser_port"; do
+        scripts/pg.sh start $cluster
+        scripts/pg.sh drop $cluster
+        scripts/pg.sh start $cluster
+    done
+    # The suite's databases start as a Supabase project's does (its API roles, and default privileges
+    # that hand them ALL on every new object), so every route is tested under what Supabase grants.
+    for url in "$SIGMARIS_TEST_DATABASE_URL" "$browser_database_url"; do
+        psql "$url" -v ON_ERROR_STOP=1 -q -f scripts/supabase-defaults.sql
+    done
+}
+# Stopping them at the end is no news either: into the databases phase's log.
+trap '{ scripts/pg.sh stop sigmaris_test $port; scripts/pg.sh stop sigmaris_restart $restart_port; scripts/pg.sh stop sigmaris_browser $browser_port; } >>"$artifacts/test-databases.log" 2>&1' EXIT
+phase databases databases
+
 export SIGMARIS_TEST_RESTART_DATABASE_URL="$(scripts/pg.sh url sigmaris_restart $restart_port)"
 export SIGMARIS_TEST_RESTART_COMMAND="$PWD/scripts/pg.sh restart sigmaris_restart $restart_port"
 export SIGMARIS_MIGRATIONS_DIR="$PWD/sql"
 
-swift build --build-tests
+FAILURE_FILTER=': error: ' phase build swift build --build-tests
+# Compiler warnings are news; SwiftPM's note about a dependency's undeclared resource files is not ours.
+warnings=$(grep -E ': warning: ' "$artifacts/test-build.log" | sort -u | wc -l || true)
+[ "$warnings" -eq 0 ] || { echo "        build printed $warnings compiler warning(s):"; grep -E ': warning: ' "$artifacts/test-build.log" | sort -u | head -n 20; }
 
-# The browser test first, so that the last lines printed are swift test's summary. Arguments narrow
-# `swift test` (e.g. --filter); the browser test then stays out of the way.
+# The browser test first, so that the last lines printed are swift test's summary.
 if [ $# -eq 0 ]; then
-    SIGMARIS_BIN="$(swift build --show-bin-path)/sigmaris" \
-    SIGMARIS_TEST_DATABASE_URL="$(scripts/pg.sh url sigmaris_browser $browser_port)" \
-        scripts/browser-test.sh
+    bin="$(swift build --show-bin-path)/sigmaris"
+    SIGMARIS_BIN="$bin" SIGMARIS_TEST_DATABASE_URL="$browser_database_url" \
+        FAILURE_FILTER='FAILED|console:|Traceback|Error' phase browser scripts/browser-test.sh
 fi
 
-swift test --skip-build "$@"
+# Every test uses Swift Testing; --disable-xctest skips the empty XCTest pass (its "Executed 0 tests").
+FAILURE_FILTER='✘|: error: |Fatal error' phase swift-test swift test --skip-build --disable-xctest "$@"
+
+# Totals.
+echo "totals (whole output and logs in $artifacts/):"
+if [ $# -eq 0 ]; then
+    echo "  browser: $(grep -E '^[0-9]+ passed, [0-9]+ failed' "$artifacts/test-browser.log" | tail -n 1) checks; screenshots in $artifacts/browser/"
+fi
+echo "  swift:   $(grep -E 'Test run with' "$artifacts/test-swift-test.log" | tail -n 1 | sed -E 's/^[^A-Za-z]*//')"
+errors=$(grep -c ' error ' "$SIGMARIS_TEST_LOG_FILE" || true)
+echo "  logged:  $errors error line(s) the tests provoked on purpose, in $SIGMARIS_TEST_LOG_FILE"
+echo "  time:    $((SECONDS - run_start))s"

@@ -91,12 +91,42 @@ export function accessToken() {
   return session.access_token;
 }
 
-/** Who is signed in, for display: the email when the token carries one, else the user id. */
+/** The `role` claim of the project's service credential (`sigmaris token --service`). */
+const SERVICE_ROLE = 'service_role';
+
+/**
+ * Who is signed in, for display: `{id, email, service}`. `service` is true for the service credential,
+ * which names no user (no `sub`).
+ */
 export function currentUser() {
   const session = readSession();
   const claims = session ? decodeClaims(session.access_token) : null;
   if (!claims) return null;
-  return { id: typeof claims.sub === 'string' ? claims.sub : '', email: typeof claims.email === 'string' ? claims.email : '' };
+  return {
+    id: typeof claims.sub === 'string' ? claims.sub : '',
+    email: typeof claims.email === 'string' ? claims.email : '',
+    service: claims.role === SERVICE_ROLE,
+  };
+}
+
+/** The header's name for the signed-in caller. */
+function displayName(user) {
+  if (!user) return '';
+  if (user.service) return 'service';
+  return user.email || `user ${user.id}`;
+}
+
+/** Why a 401 signed the reader out, from the body's `reason` (the server's machine code). */
+function refusalNotice(body) {
+  const reason = body && typeof body === 'object' && typeof body.reason === 'string' ? body.reason : '';
+  if (reason === 'forbidden_role') {
+    // A valid token of the wrong kind: saying "expired" would send the reader after the wrong fix.
+    return 'This page needs a user\'s sign-in; the server refused this token\'s role (forbidden_role). '
+      + 'A service token opens the operator page only.';
+  }
+  if (reason === 'expired') return 'Your token has expired (expired). Please sign in again.';
+  if (reason) return `The server refused your sign-in (${reason}). Please sign in again.`;
+  return 'The server refused your sign-in (it may have expired). Please sign in again.';
 }
 
 // MARK: Calling the API
@@ -173,7 +203,7 @@ async function withToken(call) {
     return await call({ Authorization: `Bearer ${token}` });
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) {
-      signOut('The server refused your sign-in (it may have expired). Please sign in again.');
+      signOut(refusalNotice(error.body));
     }
     throw error;
   }
@@ -350,7 +380,7 @@ function scheduleExpiry() {
 function showSignedIn() {
   const user = currentUser();
   if (elements.accountName) {
-    const name = user ? (user.email || `user ${user.id}`) : '';
+    const name = displayName(user);
     elements.accountName.textContent = name;
     elements.accountName.title = name;
   }

@@ -1,5 +1,6 @@
 // The chat page: pick a session, read its messages, send new ones (the reply grows as the server
-// streams it, see turn.js), and show beside each reply the global state and safety flag of that turn.
+// streams it, see turn.js), and show beside each reply the global state and safety flag of that turn
+// (from the turn's stored snapshot, so every browser of the user shows the same badges).
 
 import { accessToken, api, ApiError, startAuth } from './auth.js';
 import { flagClass, h, newUUID, readStored, replaceChildren, setMessage, stateClass, writeStored } from './dom.js';
@@ -27,6 +28,10 @@ const ui = {
   eraseData: $('erase-data'),
   dataStatus: $('data-status'),
 };
+
+// The page places the newest exchange itself once the messages are in (scrollToEnd); a reload's
+// restored scroll position would land wherever the previous, shorter or longer, page was.
+if ('scrollRestoration' in history) history.scrollRestoration = 'manual';
 
 let user = null;
 let sending = false;
@@ -82,21 +87,36 @@ function renderSessionPicker(selected) {
   ui.deleteSession.disabled = !saved;
 }
 
-// MARK: Turn meta (state and flag) of replies sent from this tab
+// MARK: Turn meta (state and flag)
 
-function metaKey(sessionID) {
-  return `sigmaris.turnMeta.${sessionID}`;
+/**
+ * The most snapshots GET /api/state/timeseries hands out: the badges of older exchanges are left
+ * off rather than fetched page by page.
+ */
+const SNAPSHOT_LIMIT = 200;
+
+/**
+ * The stored snapshots of the user's newest turns, by `created_at`. An exchange's two messages and
+ * its snapshot are written by one statement, so they carry the same transaction timestamp: that is
+ * what ties a reply to its snapshot (GET /api/message lists the same `created_at`).
+ */
+async function snapshotsByTime() {
+  const data = await api(`/api/state/timeseries?limit=${SNAPSHOT_LIMIT}`);
+  const byTime = new Map();
+  for (const point of data && Array.isArray(data.snapshots) ? data.snapshots : []) {
+    if (point && typeof point.created_at === 'string') byTime.set(point.created_at, point);
+  }
+  return byTime;
 }
 
-function storedMeta(sessionID) {
-  const list = readStored(metaKey(sessionID), []);
-  return Array.isArray(list) ? list : [];
-}
-
-function rememberMeta(sessionID, index, meta) {
-  const list = storedMeta(sessionID);
-  list[index] = meta;
-  writeStored(metaKey(sessionID), list);
+/** The badges' meta of a stored snapshot (fields may be missing or odd), or null without a state. */
+function metaOfSnapshot(point) {
+  if (!point || typeof point.global_state !== 'string') return null;
+  return {
+    state: point.global_state,
+    flag: typeof point.safety_flag === 'string' && point.safety_flag ? point.safety_flag : 'none',
+    risk: typeof point.safety_risk_score === 'number' ? point.safety_risk_score : null,
+  };
 }
 
 /** The global state and safety flag of a POST /api/aei answer (fields may be missing or odd). */
@@ -169,9 +189,22 @@ function updateEmpty() {
   ui.empty.hidden = ui.messages.children.length > 0;
 }
 
+/**
+ * Brings the newest exchange into view just above the message box. The box is sticky at the bottom of
+ * the window, so aligning the exchange with the window's bottom edge (scrollIntoView) would hide it
+ * behind the box; an exchange taller than the space left shows its beginning instead.
+ */
 function scrollToEnd() {
   const last = ui.messages.lastElementChild;
-  if (last) last.scrollIntoView({ block: 'end' });
+  if (!last || ui.chat.hidden) return;
+  const gap = 12;
+  const rect = last.getBoundingClientRect();
+  const bottom = window.innerHeight - ui.form.offsetHeight - gap;
+  if (rect.height > bottom - gap) {
+    window.scrollBy(0, rect.top - gap);
+  } else if (rect.bottom > bottom || rect.top < 0) {
+    window.scrollBy(0, rect.bottom - bottom);
+  }
 }
 
 async function loadSession(sessionID) {
@@ -187,14 +220,17 @@ async function loadSession(sessionID) {
   ui.empty.hidden = true;
   ui.messages.setAttribute('aria-busy', 'true');
   try {
-    const data = await api(`/api/aei?session=${encodeURIComponent(sessionID)}`);
+    // Both at once; the messages without badges when the snapshots cannot be had.
+    const [data, snapshots] = await Promise.all([
+      api(`/api/message?session=${encodeURIComponent(sessionID)}`),
+      snapshotsByTime().catch(() => new Map()),
+    ]);
     if (mine !== generation) return;
     const pairs = data && Array.isArray(data.messages) ? data.messages : [];
-    const meta = storedMeta(sessionID);
-    replaceChildren(ui.messages, pairs.map((pair, index) => turnElement(
+    replaceChildren(ui.messages, pairs.map((pair) => turnElement(
       typeof pair?.user === 'string' ? pair.user : '',
       typeof pair?.ai === 'string' ? pair.ai : '',
-      meta[index])));
+      typeof pair?.ai === 'string' && pair.ai ? metaOfSnapshot(snapshots.get(pair?.created_at)) : null)));
     scrollToEnd();
   } catch (error) {
     if (mine !== generation || (error instanceof ApiError && error.status === 401)) return;
@@ -321,7 +357,6 @@ ui.eraseData.addEventListener('click', async () => {
 async function send(text) {
   const sessionID = currentSession() || createSession();
   const mine = generation;
-  const index = ui.messages.children.length;
   const turn = turnElement(text, '', null, { pending: true });
   ui.messages.append(turn);
   updateEmpty();
@@ -330,12 +365,10 @@ async function send(text) {
     const answer = await postTurn(text, sessionID, (piece) => showPiece(turn, piece));
     const meta = metaOf(answer);
     const reply = typeof answer?.output === 'string' ? answer.output : '';
-    rememberMeta(sessionID, index, meta);
     if (mine !== generation) return true;
-    if (!isServerSession(sessionID)) {
-      await refreshSessions().catch(() => {});
-      if (mine === generation) renderSessionPicker(sessionID);
-    }
+    // The list again, for a new session's title and every session's message count.
+    await refreshSessions().catch(() => {});
+    if (mine === generation) renderSessionPicker(sessionID);
     turn.replaceWith(turnElement(text, reply, meta));
     ui.live.textContent = `Sigmaris replied (${meta.state || 'unknown state'}, safety ${meta.flag}): ${reply}`;
     scrollToEnd();

@@ -3,7 +3,7 @@
 // (POST /persona/state). The server decides who is an operator; a 403 `not_operator` shows a
 // message instead of the console. Chart.js (Debian's libjs-chart.js) is loaded before this module.
 
-import { api, ApiError, startAuth } from './auth.js';
+import { api, ApiError, currentUser, startAuth } from './auth.js';
 import { GLOBAL_STATES, TRAIT_AXES, VALUE_AXES, formatNumber, formatTime, h, replaceChildren, setMessage, stateClass, stateColor } from './dom.js';
 
 const $ = (id) => document.getElementById(id);
@@ -80,6 +80,9 @@ function isNotOperator(error) {
 
 function showNotOperator() {
   stopAutoRefresh();
+  // The id to add to SIGMARIS_OPERATORS, so the hint can be followed without decoding the token.
+  const user = currentUser();
+  $('not-operator-id').textContent = user && user.id ? user.id : '(none: this token names no user)';
   ui.console.hidden = true;
   ui.notOperator.hidden = false;
 }

@@ -35,6 +35,7 @@ public struct AppServices: Sendable {
         self.logger = logger
         let exposition = PrometheusExposition()
         let metrics = exposition.metrics
+        metrics.registerZeroSeries(provider: configuration.llmProvider.rawValue, reportsTokens: configuration.llmProvider == .openai)
         self.exposition = exposition
         self.database = try makeDatabaseClient(configuration: configuration, logger: logger, metrics: metrics)
         self.store = SigmarisStore(database: database)

@@ -42,9 +42,8 @@ public enum TestDatabase {
     }
 
     public static var logger: Logger {
-        var logger = Logger(label: "sigmaris.test")
-        logger.logLevel = .warning
-        return logger
+        // To .test-artifacts/test-errors.log under make test (TestLogFile), not the terminal.
+        TestLogFile.logger(label: "sigmaris.test", level: .warning)
     }
 
     /// A client on the shared test database with every migration applied.

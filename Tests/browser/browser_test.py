@@ -10,6 +10,8 @@ pages ship no hooks for it. Environment:
   SIGMARIS_BROWSER_EMPTY_TOKEN   another, for the empty dashboard
   SIGMARIS_BROWSER_LINK_TOKEN    another, put in a link's #access_token= as an attacker would
   SIGMARIS_BROWSER_OPERATOR_TOKEN  a user token of an operator (listed in the service's SIGMARIS_OPERATORS)
+  SIGMARIS_BROWSER_SERVICE_TOKEN a service token (`sigmaris token --service`): refused by the user pages,
+                                 an operator on the operator page
   SIGMARIS_BROWSER_STREAM_BASE_URL  a second service whose provider streams slowly (scripts/stub-provider.py),
                                  for the streaming checks (issue #12)
   SIGMARIS_BROWSER_STREAM_TOKEN  a user token for it, of a user without turns
@@ -43,6 +45,8 @@ MESSAGES = [
     XSS,
 ]
 STATES = {"NORMAL", "REFLECTIVE", "OVERLOADED", "SAFETY_LOCK", "SILENT"}
+# Every page's navigation, in order: (link text, path).
+NAV = [("Chat", "/"), ("Status", "/status"), ("Operator", "/operator"), ("API docs", "/docs")]
 
 passed = 0
 
@@ -171,6 +175,32 @@ def sign_out(driver):
     wait(driver, lambda d: visible(d, "signin"), "the sign-in form after signing out")
 
 
+def check_navigation(driver, current):
+    """The page links all four pages in the same order, and marks the one it is."""
+    links = driver.execute_script(
+        "return Array.from(document.querySelectorAll('nav.nav a'), (a) => "
+        "[a.textContent.trim(), new URL(a.href).pathname, a.getAttribute('aria-current')]);")
+    check([(text, path) for text, path, _ in links] == NAV, f"{current} links Chat, Status, Operator and API docs ({links!r})")
+    check([path for _, path, mark in links if mark == "page"] == [current], f"{current} marks itself as the current page")
+
+
+def newest_turn_in_view(driver):
+    """Whether the newest exchange is on screen and not behind the sticky message box: all of it, or,
+    when it is taller than the space above the box, its beginning at the top of the window."""
+    return driver.execute_script(
+        "const turns = document.querySelectorAll('#messages [data-testid=turn]');"
+        "if (!turns.length) return false;"
+        "const last = turns[turns.length - 1].getBoundingClientRect();"
+        "const box = document.getElementById('chat-form').getBoundingClientRect();"
+        "return last.top >= 0 && last.top < box.top && (last.bottom <= box.top + 1 || last.top <= 24);")
+
+
+def session_title_of(driver):
+    return driver.execute_script(
+        "const s = document.getElementById('session-select');"
+        "return s && s.selectedOptions.length ? s.selectedOptions[0].textContent : '';")
+
+
 def send_message(driver, text, expected_replies):
     box = wait(driver, lambda d: visible(d, "chat-input"), "the message box")
     box.click()
@@ -212,8 +242,17 @@ def test_chat(driver, token):
     check(driver.execute_script("return localStorage.length") == 0, "nothing in localStorage")
     check(visible(driver, "chat-empty") is not None, "a new user's session starts empty")
 
+    check_navigation(driver, "/")
+    check(driver.find_element(By.ID, "chat-input").get_attribute("maxlength") == "16000",
+          "the message box takes as many characters as the API (16,000)")
+
     for index, text in enumerate(MESSAGES, start=1):
         send_message(driver, text, index)
+        # Each exchange is two stored messages; the picker follows without a reload.
+        wait(driver, lambda d: session_title_of(d).endswith(f"· {2 * index} messages"),
+             f"the session's message count after message {index}")
+        check(True, f"the session list counts {2 * index} messages after message {index}")
+        check(newest_turn_in_view(driver), f"reply {index} is in view, above the message box")
 
     turns = driver.find_elements(By.CSS_SELECTOR, "#messages [data-testid=turn]")
     check(len(turns) == 3, f"three turns shown (got {len(turns)})")
@@ -242,6 +281,21 @@ def test_chat(driver, token):
     check(len(driver.find_elements(By.TAG_NAME, "img")) == 0, "no img element after reloading the history")
     reloaded_states = [e.get_attribute("data-state") for e in driver.find_elements(By.CSS_SELECTOR, "[data-testid=turn-state]")]
     check(reloaded_states == states, "the turn states are still shown beside the replies")
+    reloaded_flags = [e.get_attribute("data-flag") for e in driver.find_elements(By.CSS_SELECTOR, "[data-testid=turn-safety]")]
+    check(reloaded_flags == flags, "and their safety flags")
+    # The stored snapshots, not this tab's memory, give the badges: none are kept in sessionStorage.
+    kept = driver.execute_script("return Object.keys(sessionStorage).filter((k) => k.startsWith('sigmaris.turnMeta'))")
+    check(kept == [], f"no turn meta kept in sessionStorage ({kept!r})")
+
+    # A short window: the conversation is taller than it, and a reload opens at the newest exchange.
+    driver.set_window_size(1280, 560)
+    driver.refresh()
+    wait(driver, lambda d: len(ai_replies(d)) == 3, "the three replies after a reload in a short window")
+    scrolled = driver.execute_script("return window.scrollY")
+    wait(driver, newest_turn_in_view, "the newest exchange in view after a reload", timeout=5)
+    check(scrolled > 0 or newest_turn_in_view(driver), f"after a reload the newest exchange is in view, above the message box (scrollY {scrolled})")
+    screenshot(driver, "chat-reloaded-short-window.png")
+    driver.set_window_size(1280, 1000)
     options = Select(driver.find_element(By.ID, "session-select")).options
     check(len(options) == 1, "one session in the picker")
     check(csp_violations(driver) == [], "no Content-Security-Policy violations on the chat page")
@@ -257,7 +311,7 @@ def session_titles(driver):
         "return s ? Array.from(s.options, (o) => o.textContent) : [];")
 
 
-def test_sessions_follow_the_user(driver, token, other_user_token):
+def test_sessions_follow_the_user(driver, token, other_user_token, states, flags):
     """Sessions come from the server: a second browser session of the same user lists them, a
     rename shows after a reload, a delete (confirmed) removes one, and another user never sees them."""
     print("sessions across browser sessions", flush=True)
@@ -270,6 +324,11 @@ def test_sessions_follow_the_user(driver, token, other_user_token):
         wait(other, lambda d: len(ai_replies(d)) == 3, "the first browser's conversation in the second browser")
         titles = session_titles(other)
         check(len(titles) == 1 and titles[0].startswith("Session "), f"the second browser lists the same session ({titles!r})")
+        other_states = [e.get_attribute("data-state") for e in other.find_elements(By.CSS_SELECTOR, "[data-testid=turn-state]")]
+        other_flags = [e.get_attribute("data-flag") for e in other.find_elements(By.CSS_SELECTOR, "[data-testid=turn-safety]")]
+        check(other_states == states and other_flags == flags,
+              f"the second browser shows each reply's state and safety badges from the stored snapshots ({other_states}, {other_flags})")
+        screenshot(other, "chat-second-browser.png")
 
         # Rename there, see it here after a reload.
         other.find_element(By.ID, "rename-session").click()
@@ -315,6 +374,7 @@ def test_dashboard(driver, states, flags):
     print("dashboard", flush=True)
     driver.find_element(By.ID, "nav-status").click()
     wait(driver, lambda d: visible(d, "dashboard-content"), "the dashboard's cards")
+    check_navigation(driver, "/status")
     check(driver.find_element(By.ID, "value-global-state").text == states[-1], f"the state card shows the latest state ({states[-1]})")
     check(driver.find_element(By.ID, "value-safety-flag").text == flags[-1], f"the safety card shows the latest flag ({flags[-1]})")
     for element_id in ("value-overload", "value-reflective", "value-risk"):
@@ -423,7 +483,36 @@ def test_not_an_operator(driver, token):
     check("not an operator" in driver.find_element(By.ID, "not-operator").text.lower(), "the page says the account is not an operator")
     check(visible(driver, "console") is None, "no overview or actions for a non-operator")
     check(visible(driver, "overview-error") is None, "and no error line: the 403 is the message")
-    screenshot(driver, "operator-refused.png")
+    check_navigation(driver, "/operator")
+    how = driver.find_element(By.CSS_SELECTOR, "[data-testid=become-operator]").text
+    check("service token" in how and "SIGMARIS_OPERATORS" in how, f"the page says how to become an operator ({how!r})")
+    shown_id = driver.find_element(By.ID, "not-operator-id").text
+    check(shown_id == user_of(token), f"and names this account's user id to list ({shown_id})")
+    full_page_screenshot(driver, "operator-refused.png", 1280)
+    driver.set_window_size(1280, 1000)
+
+
+def test_service_token(driver, token):
+    """The service credential: the chat says why it is refused; the operator page takes it and says so."""
+    print("a service token", flush=True)
+    driver.set_window_size(1280, 1000)
+    driver.get(f"{BASE}/")
+    sign_out(driver)
+    sign_in_with_token(driver, token)
+    wait(driver, lambda d: visible(d, "signin") and "forbidden_role" in d.find_element(By.ID, "signin-notice").text,
+         "the chat's refusal of a service token, with its reason")
+    notice = driver.find_element(By.ID, "signin-notice").text
+    check("expired" not in notice, f"the chat gives the real reason, forbidden_role, not an expiry ({notice!r})")
+    check(visible(driver, "chat") is None, "and stays hidden")
+    screenshot(driver, "chat-service-token.png")
+
+    driver.get(f"{BASE}/operator")
+    sign_in_with_token(driver, token)
+    wait(driver, lambda d: visible(d, "console") and d.find_elements(By.CSS_SELECTOR, "#state-count-rows tr[data-state]"),
+         "the operator overview for the service token")
+    name = driver.find_element(By.ID, "account-name").text
+    check(name == "service", f"the header names the service credential, not a user ({name!r})")
+    screenshot(driver, "operator-service.png")
 
 
 def test_operator(driver, token, chat_user_id):
@@ -584,6 +673,7 @@ def test_api_reference(driver):
     driver.set_window_size(1280, 1000)
     driver.get(f"{BASE}/docs")
     wait(driver, lambda d: visible(d, "reference"), "the API reference")
+    check_navigation(driver, "/docs")
     document = driver.execute_async_script(
         "const done = arguments[arguments.length - 1];"
         "fetch('/openapi.json').then((r) => r.json()).then(done, (e) => done({error: String(e)}));"
@@ -624,13 +714,14 @@ def main():
         states, flags = test_chat(driver, chat_token)
         test_dashboard(driver, states, flags)
         # The empty user's token stands for "another user": this only looks, it writes nothing.
-        test_sessions_follow_the_user(driver, chat_token, empty_token)
+        test_sessions_follow_the_user(driver, chat_token, empty_token, states, flags)
         test_refused_token(driver)
         test_empty_dashboard(driver, empty_token)
         check(csp_violations(driver) == [], "no Content-Security-Policy violations on the empty dashboard")
         test_dev_sign_in(driver)
         test_not_an_operator(driver, empty_token)
         test_operator(driver, required_env("SIGMARIS_BROWSER_OPERATOR_TOKEN"), user_of(chat_token))
+        test_service_token(driver, required_env("SIGMARIS_BROWSER_SERVICE_TOKEN"))
         test_api_reference(driver)
         errors = console_errors(driver)
         check(errors == [], f"no errors in the browser console {errors!r}")

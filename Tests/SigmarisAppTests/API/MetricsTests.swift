@@ -12,6 +12,42 @@ import Testing
 /// identifies a user or repeats their words is in any label (or anywhere in the scrape).
 @Suite("GET /metrics", .enabled(if: TestDatabase.shouldRun))
 struct MetricsTests {
+    /// Dashboards and alerts never see a missing series: the first scrape, before any request, has
+    /// every family, at zero.
+    @Test func everyFamilyIsThereAtZeroBeforeAnythingHappened() async throws {
+        let app = try buildApplication(configuration: try TestConfiguration.database(), logger: TestConfiguration.logger)
+        try await app.test(.router) { client in
+            let (text, samples) = try await Metrics.scrape(client)
+            typealias Name = SigmarisMetrics.Name
+            let counters = [Name.httpRequests, Name.httpStreams, Name.turns, Name.providerCalls, Name.providerErrors, Name.jwksRefreshes]
+            let histograms = [Name.httpRequestDuration, Name.providerCallDuration, Name.poolWait]
+            let gauges = [Name.turnsInFlight, Name.poolConnections, Name.poolWaiters, Name.poolSize]
+            for name in counters {
+                #expect(samples.has(name), "\(name) is missing from the first scrape")
+                #expect(samples.total(name) == 0, "\(name) starts at zero")
+            }
+            for name in histograms {
+                #expect(samples.has(name + "_count"), "\(name) is missing from the first scrape")
+            }
+            // (The pool may already have lent a connection: its wait is not asserted at zero.)
+            #expect(samples.total(Name.httpRequestDuration + "_count") == 0)
+            #expect(samples.total(Name.providerCallDuration + "_count") == 0)
+            for name in gauges {
+                #expect(samples.has(name), "\(name) is missing from the first scrape")
+            }
+            // Every state and flag a turn can be counted under, so a rate per state exists at once.
+            for state in GlobalState.allCases {
+                #expect(samples.has(Name.turns, ["global_state": state.rawValue, "safety_flag": "none"]))
+                for flag in SafetyFlag.allCases {
+                    #expect(samples.has(Name.turns, ["global_state": state.rawValue, "safety_flag": flag.rawValue]))
+                }
+            }
+            #expect(samples.has(Name.providerErrors, ["provider": "local", "operation": "reply", "reason": "timeout"]))
+            // The local provider reports no tokens: no family promising figures that never come.
+            #expect(!text.contains(Name.providerTokens))
+        }
+    }
+
     @Test func turnsMoveTheCountersAndNoLabelCarriesAUserOrText() async throws {
         let app = try buildApplication(configuration: try TestConfiguration.database(), logger: TestConfiguration.logger)
         let user = UUID()

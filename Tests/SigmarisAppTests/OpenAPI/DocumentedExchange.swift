@@ -62,7 +62,7 @@ final class DocumentConformance: Sendable {
         }
         let problems = check(response, of: exchange)
         #expect(problems.isEmpty, "\(label) → \(response.status.code): \(problems)", sourceLocation: sourceLocation)
-        exercised.withLock { $0["\(exchange.method) \(exchange.path)", default: []].insert(response.status.code) }
+        exercised.withLock { _ = $0["\(exchange.method) \(exchange.path)", default: []].insert(response.status.code) }
         return response
     }
 

@@ -19,9 +19,8 @@ enum ProviderHarness {
     )
 
     static var logger: Logger {
-        var logger = Logger(label: "sigmaris.provider.test")
-        logger.logLevel = .warning
-        return logger
+        // To .test-artifacts/test-errors.log under make test (TestLogFile), not the terminal.
+        TestLogFile.logger(label: "sigmaris.provider.test", level: .warning)
     }
 
     static func withProvider<T>(

@@ -30,8 +30,7 @@ enum TestConfiguration {
     }
 
     static var logger: Logger {
-        var logger = Logger(label: "sigmaris.test")
-        logger.logLevel = .warning
-        return logger
+        // To .test-artifacts/test-errors.log under make test (TestLogFile), not the terminal.
+        TestLogFile.logger(label: "sigmaris.test", level: .warning)
     }
 }

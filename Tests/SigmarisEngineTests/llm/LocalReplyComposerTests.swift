@@ -49,6 +49,27 @@ struct LocalReplyComposerTests {
         #expect(withMemory == "「こんにちは」についてのメッセージありがとうございます。以前は「京都の話」という話をしましたね。もう少し詳しく聞かせてください。")
     }
 
+    @Test("NORMAL: an earlier reply of this provider is remembered by what it was about, cut at a word")
+    func rememberedCleanly() {
+        let closing = PersonaConstants.Local.English.normalClosing
+        // Its own earlier template: the user's words it quoted, not the template cut mid-word.
+        let echo = LocalReplyComposer.compose(request("Hello", .normal, merged:
+            "【関連する過去文脈】\n[1] Thanks for your message about \"Second line of a long message th…\". \(closing)"))
+        #expect(echo == "Thanks for your message about \"Hello\". I remember we talked about: Second line of a long message… \(closing)")
+        // A fixed reply (here the crisis one, cut as an episode summary is) names no topic.
+        let crisis = String(PersonaConstants.Local.English.crisis.prefix(90))
+        #expect(LocalReplyComposer.compose(request("Hello", .normal, merged: "【関連する過去文脈】\n[1] \(crisis)"))
+            == "Thanks for your message about \"Hello\". \(closing)")
+        // Anything else: cut at the last whole word within the limit.
+        let long = LocalReplyComposer.compose(request("Hello", .normal, merged:
+            "【関連する過去文脈】\n[1] We compared trains and buses for the Kyoto trip, and trains won."))
+        #expect(long == "Thanks for your message about \"Hello\". I remember we talked about: We compared trains and buses for the… \(closing)")
+        // Japanese templates too.
+        let japanese = LocalReplyComposer.compose(request("こんにちは", .normal, merged:
+            "【関連する過去文脈】\n[1] 「京都の話」についてのメッセージありがとうございます。もう少し詳しく聞かせてください。"))
+        #expect(japanese == "「こんにちは」についてのメッセージありがとうございます。以前は「京都の話」という話をしましたね。もう少し詳しく聞かせてください。")
+    }
+
     @Test("SILENT: the minimum")
     func silent() {
         #expect(LocalReplyComposer.compose(request("hi", .silent)) == "Understood.")
