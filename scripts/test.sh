@@ -107,3 +107,9 @@ echo "  swift:   $(grep -E 'Test run with' "$artifacts/test-swift-test.log" | ta
 errors=$(grep -c ' error ' "$SIGMARIS_TEST_LOG_FILE" || true)
 echo "  logged:  $errors error line(s) the tests provoked on purpose, in $SIGMARIS_TEST_LOG_FILE"
 echo "  time:    $((SECONDS - run_start))s"
+# One closing line in the plain 'N passed, N failed' form, counting Swift tests and browser checks
+# (a failure has exited above, so failed is 0 here).
+swift_count=$(grep -E 'Test run with [0-9]+ tests' "$artifacts/test-swift-test.log" | tail -n 1 | sed -E 's/.*Test run with ([0-9]+) tests.*/\1/')
+browser_count=0
+[ $# -ne 0 ] || browser_count=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$artifacts/test-browser.log" | tail -n 1 | cut -d' ' -f1)
+echo "tests: $((swift_count + browser_count)) passed, 0 failed"
