@@ -112,4 +112,4 @@ echo "  time:    $((SECONDS - run_start))s"
 swift_count=$(grep -E 'Test run with [0-9]+ tests' "$artifacts/test-swift-test.log" | tail -n 1 | sed -E 's/.*Test run with ([0-9]+) tests.*/\1/')
 browser_count=0
 [ $# -ne 0 ] || browser_count=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$artifacts/test-browser.log" | tail -n 1 | cut -d' ' -f1)
-echo "tests: $((swift_count + browser_count)) passed, 0 failed"
+echo "tests: $((${swift_count:-0} + ${browser_count:-0})) passed, 0 failed"
