@@ -41,6 +41,11 @@ base="http://127.0.0.1:$port"
 # A throwaway secret: tokens minted in this run are worthless anywhere else.
 secret=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
 workdir=$(mktemp -d)
+# The user of the run is also its one operator (SIGMARIS_OPERATORS), so the operator routes are
+# driven with a user token too, not only refused: a run in which an operation only ever gets
+# 401/403 fails (`warnings.fail-on`). A user who is not an operator getting 403 there is checked in
+# Swift (OpenAPIResponseTests, OperatorRouteTests).
+user_id=$(cat /proc/sys/kernel/random/uuid)
 
 server_pid=
 cleanup() {
@@ -69,7 +74,7 @@ trap 'exit 130' INT TERM
         DATABASE_URL="$database_url" \
         SUPABASE_JWT_SECRET="$secret" \
         SIGMARIS_DEV_SIGNIN=true \
-        SIGMARIS_OPERATORS= \
+        SIGMARIS_OPERATORS="$user_id" \
         SIGMARIS_PUBLIC_DIR="$root/Public" \
         SIGMARIS_CHARTJS_DIR="${SIGMARIS_CHARTJS_DIR:-/usr/share/javascript/chart.js}" \
         SIGMARIS_MIGRATIONS_DIR="$root/sql" \
@@ -114,7 +119,7 @@ run() {
         "$@"
 }
 
-run user "$(mint --user "$(cat /proc/sys/kernel/random/uuid)")" scripts/api-contract.toml
+run user "$(mint --user "$user_id")" scripts/api-contract.toml
 # The service credential is accepted on /persona/* only (the operator routes and /persona/chat); on
 # every other route it is a 401 by design, which the user run already covers. No stateful phase: the
 # document has no links between these routes. Its settings are the
