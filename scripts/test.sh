@@ -97,9 +97,10 @@ if [ $# -eq 0 ]; then
     SIGMARIS_BIN="$bin" SIGMARIS_TEST_DATABASE_URL="$browser_database_url" \
         FAILURE_FILTER='FAILED|console:|Traceback|Error' phase browser scripts/browser-test.sh
     # The API contract: Schemathesis drives every documented route from the served /openapi.json
-    # (about a minute on 2 cores; see scripts/api-contract.sh). On failure, its failures section.
+    # (about a minute on 2 cores; see scripts/api-contract.sh). On failure: each finding, the answer
+    # it got and the curl line that reproduces it.
     SIGMARIS_BIN="$bin" SIGMARIS_TEST_DATABASE_URL="$browser_database_url" \
-        FAILURE_FILTER='^_{5,} |ST[0-9]{3}|^\[[0-9]{3}\]|curl |Error|rror:' phase contract scripts/api-contract.sh
+        FAILURE_FILTER='^_{5,} |ST[0-9]{3}|^\[[0-9]{3}\]|^    `|curl |⚠|🚫|Error|rror:' phase contract scripts/api-contract.sh
 fi
 
 # Every test uses Swift Testing; --disable-xctest skips the empty XCTest pass (its "Executed 0 tests").
