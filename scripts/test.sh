@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `make test` (and CI): installs missing apt packages, starts two throwaway Postgres clusters on
-# loopback (one that a test restarts on purpose) and a third for the browser test, builds, runs the
-# browser test (headless Chromium) against the built binary, then every Swift test. Validates the
-# OpenAPI document first.
+# loopback (one that a test restarts on purpose) and a third for the browser test and the API
+# contract run, builds, runs the browser test (headless Chromium) and the contract run
+# (Schemathesis against /openapi.json) against the built binary, then every Swift test. Validates
+# the OpenAPI document first.
 #
 # The terminal gets one line per phase and the totals at the end; each phase's whole output goes to
 # .test-artifacts/test-<phase>.log (shown in part when the phase fails), and the error logs the
@@ -18,8 +19,9 @@ export SIGMARIS_TEST_LOG_FILE="$PWD/$artifacts/test-errors.log"
 : > "$SIGMARIS_TEST_LOG_FILE"
 verbose=${SIGMARIS_TEST_VERBOSE:-0}
 
-# The browser test runs only without arguments (arguments narrow `swift test`, e.g. --filter).
-phases=6
+# The browser test and the contract run only without arguments (arguments narrow `swift test`,
+# e.g. --filter).
+phases=7
 [ $# -eq 0 ] || phases=5
 phase_number=0
 run_start=$SECONDS
@@ -88,11 +90,17 @@ FAILURE_FILTER=': error: ' phase build swift build --build-tests
 warnings=$(grep -E ': warning: ' "$artifacts/test-build.log" | sort -u | wc -l || true)
 [ "$warnings" -eq 0 ] || { echo "        build printed $warnings compiler warning(s):"; grep -E ': warning: ' "$artifacts/test-build.log" | sort -u | head -n 20; }
 
-# The browser test first, so that the last lines printed are swift test's summary.
+# The browser test and the contract run first, so that the last lines printed are swift test's
+# summary. Both use the third cluster, one after the other, each with users of its own.
 if [ $# -eq 0 ]; then
     bin="$(swift build --show-bin-path)/sigmaris"
     SIGMARIS_BIN="$bin" SIGMARIS_TEST_DATABASE_URL="$browser_database_url" \
         FAILURE_FILTER='FAILED|console:|Traceback|Error' phase browser scripts/browser-test.sh
+    # The API contract: Schemathesis drives every documented route from the served /openapi.json
+    # (about a minute on 2 cores; see scripts/api-contract.sh). On failure: each finding, the answer
+    # it got and the curl line that reproduces it.
+    SIGMARIS_BIN="$bin" SIGMARIS_TEST_DATABASE_URL="$browser_database_url" \
+        FAILURE_FILTER='^_{5,} |ST[0-9]{3}|^\[[0-9]{3}\]|^    `|curl |⚠|🚫|Error|rror:' phase contract scripts/api-contract.sh
 fi
 
 # Every test uses Swift Testing; --disable-xctest skips the empty XCTest pass (its "Executed 0 tests").
@@ -102,6 +110,7 @@ FAILURE_FILTER='✘|: error: |Fatal error' phase swift-test swift test --skip-bu
 echo "totals (whole output and logs in $artifacts/):"
 if [ $# -eq 0 ]; then
     echo "  browser: $(grep -E '^[0-9]+ passed, [0-9]+ failed' "$artifacts/test-browser.log" | tail -n 1) checks; screenshots in $artifacts/browser/"
+    echo "  contract: $(grep -E '^ +[0-9]+ generated' "$artifacts/test-contract.log" | sed -E 's/^ +//' | paste -sd';' | sed 's/;/; /') (user; service); reports in $artifacts/api-contract/"
 fi
 echo "  swift:   $(grep -E 'Test run with' "$artifacts/test-swift-test.log" | tail -n 1 | sed -E 's/^[^A-Za-z]*//')"
 errors=$(grep -c ' error ' "$SIGMARIS_TEST_LOG_FILE" || true)

@@ -209,6 +209,10 @@ func buildRouter(services: AppServices) -> Router<SigmarisRequestContext> {
         devSignIn: configuration.devSignIn
     ).addRoutes(to: router)
     DocsController(publicDirectory: configuration.publicDirectory).addRoutes(to: router)
+
+    // Last, after every route: a middleware added now wraps only the router's not-found responder,
+    // so a path that exists answers an unknown method with 405 and `Allow` instead of 404.
+    router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
     return router
 }
 

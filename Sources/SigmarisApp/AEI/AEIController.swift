@@ -18,7 +18,7 @@ struct AEIController {
     @Sendable func post(_ request: Request, context: SigmarisRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let body = try AEIRequest(
-            try await JSONRequest.object(request, context: context), sessionHeader: request.headers[AEIRequest.sessionHeader])
+            try await JSONRequest.object(request, context: context), sessionHeader: try AEIRequest.sessionHeader(in: request.headers))
         let lease = try admission.admit(user.id.uuidString.lowercased())
         let turn = { @Sendable [exchange, logger = context.logger] (deltas: ReplyDeltaListener?) async throws -> AEIReplyResponse in
             let outcome = try await exchange.run(
@@ -35,9 +35,7 @@ struct AEIController {
 
     @Sendable func history(_ request: Request, context: SigmarisRequestContext) async throws -> AEIHistoryResponse {
         let user = try context.requireUser()
-        guard let session = try AEIRequest.sessionID(request.uri.queryParameters.get("session"), field: "session"), !session.isEmpty else {
-            throw APIError.badRequest("session is required", reason: "missing_session")
-        }
+        let session = try SessionInput.sessionID(request, parameter: "session")
         return AEIHistoryResponse(messages: try await exchange.store.rows(of: user.storeUser).pairedMessages(sessionID: session))
     }
 }

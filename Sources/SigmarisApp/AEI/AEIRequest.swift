@@ -27,6 +27,19 @@ struct AEIRequest: Sendable {
         sessionID = session.isEmpty ? UUID().uuidString.lowercased() : session
     }
 
+    /// The `x-session-id` header's text, nil when absent. HTTP lets a field value carry any octet
+    /// above 0x7F, and the HTTP layer decodes the value as UTF-8, turning bytes that are not UTF-8
+    /// into U+FFFD before this code sees them (a browser's `fetch` sends U+0080–U+00FF as single
+    /// Latin-1 bytes, for one). Such an id would silently name another session than the client
+    /// meant, so a U+FFFD here is a 400 instead; no client has a reason to send that character.
+    static func sessionHeader(in headers: HTTPFields) throws(APIError) -> String? {
+        guard let value = headers[sessionHeader] else { return nil }
+        if value.unicodeScalars.contains("\u{FFFD}") {
+            throw APIError.badRequest("x-session-id must be UTF-8 (and not U+FFFD)", reason: "invalid_session")
+        }
+        return value
+    }
+
     /// A session id from the `x-session-id` header or the history's `?session=`: trimmed, at most
     /// `TurnLimits.maxSessionIDCharacters` Unicode scalars, no control characters. Absent is nil.
     static func sessionID(_ raw: String?, field: String) throws(APIError) -> String? {

@@ -5,19 +5,20 @@ import SigmarisEngine
 enum SessionInput {
     static let maxTitleCharacters = 200
 
-    /// A session id from the query string (`?id=` or `?session=`): present, not blank, at most 200 characters.
+    /// A session id from the query string (`?id=` or `?session=`).
     static func sessionID(_ request: Request, parameter: String) throws(APIError) -> String {
         try checked(request.uri.queryParameters.get(parameter), name: parameter)
     }
 
+    /// A session id that names a session: the rule a turn's `x-session-id` follows (trimmed, at most
+    /// 200 Unicode scalars, no control characters; `AEIRequest.sessionID`), and not blank. One rule,
+    /// so an id a turn could never have stored is a 400 here too rather than an empty answer, and
+    /// an id is counted as the turn counted it (scalars, not grapheme clusters).
     static func checked(_ value: String?, name: String) throws(APIError) -> String {
-        guard let value, !value.trimmingCharacters(in: .whitespaces).isEmpty else {
+        guard let session = try AEIRequest.sessionID(value, field: name), !session.isEmpty else {
             throw APIError.badRequest("\(name) is required", reason: "missing_session")
         }
-        guard value.count <= TurnLimits.maxSessionIDCharacters else {
-            throw APIError.badRequest("\(name) is longer than \(TurnLimits.maxSessionIDCharacters) characters", reason: "invalid_session")
-        }
-        return value
+        return session
     }
 }
 
@@ -40,6 +41,8 @@ struct SessionRenameRequest: Sendable {
         guard title.unicodeScalars.count <= SessionInput.maxTitleCharacters else {
             throw APIError.badRequest("newTitle is longer than \(SessionInput.maxTitleCharacters) characters", reason: "invalid_title")
         }
+        // Stored in a `text` column, which cannot hold NUL: a 400 here, not a 500 from Postgres.
+        try StorableText.checkText(title, field: "newTitle")
         self.title = title
     }
 }

@@ -38,6 +38,11 @@ struct HostileInputTests {
             tabbed[.init("x-session-id")!] = "a\tb"
             try await Self.expectRefused(client, uri: "/api/aei", headers: tabbed, body: Array(#"{"text":"hi"}"#.utf8), reason: "invalid_session")
             try await Self.expectRefused(client, uri: "/api/aei?session=a%00b", method: .get, headers: headers, body: nil, reason: "invalid_session")
+            // A byte that is not UTF-8 (a browser sends "é" as the Latin-1 byte 0xE9) reaches the
+            // handler as U+FFFD: refused, rather than stored as another session's id.
+            var latin1 = headers
+            latin1[.init("x-session-id")!] = "caf\u{FFFD}"
+            try await Self.expectRefused(client, uri: "/api/aei", headers: latin1, body: Array(#"{"text":"hi"}"#.utf8), reason: "invalid_session")
         }
         #expect(try await API.rowCounts(userID: user.uuidString.lowercased()) == API.RowCounts())
     }

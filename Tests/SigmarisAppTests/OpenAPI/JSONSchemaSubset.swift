@@ -3,7 +3,8 @@ import SigmarisEngine
 
 /// The part of JSON Schema (2020-12, as OpenAPI 3.1 uses it) that `Public/openapi.json` is written
 /// in: `type` (one or a list, `null` included), `properties`, `required`, `additionalProperties`,
-/// `items`, `enum`, `const`, `oneOf`, `anyOf`, `allOf` and `$ref` to anywhere in the document.
+/// `items`, `enum`, `const`, `oneOf`, `anyOf`, `allOf`, `$ref` to anywhere in the document, and for
+/// strings `minLength`, `maxLength` (in Unicode scalars, as JSON Schema counts) and `pattern`.
 /// Any other keyword is reported as a problem rather than ignored, so the document cannot use a rule
 /// this checker would silently let through.
 struct JSONSchemaSubset {
@@ -68,9 +69,28 @@ struct JSONSchemaSubset {
             return (rule.arrayValue ?? []).contains(where: { conforms(value, $0) }) ? [] : ["\(path): matches no schema of anyOf"]
         case "allOf":
             return (rule.arrayValue ?? []).flatMap { problems(value, $0, at: path) }
+        case "minLength", "maxLength":
+            guard case .string(let string) = value, let bound = rule.doubleValue else { return [] }
+            let length = Double(string.unicodeScalars.count)
+            let fits = keyword == "minLength" ? length >= bound : length <= bound
+            return fits ? [] : ["\(path): \(string.unicodeScalars.count) characters, \(keyword) is \(Int(bound))"]
+        case "pattern":
+            guard case .string(let string) = value else { return [] }
+            guard let source = rule.stringValue, let regex = try? NSRegularExpression(pattern: Self.icu(source)) else {
+                return ["\(path): the pattern \(rule.serialized()) does not compile"]
+            }
+            // A JSON Schema pattern is a search, not a whole match; the document anchors its own.
+            let found = regex.firstMatch(in: string, range: NSRange(string.startIndex..., in: string)) != nil
+            return found ? [] : ["\(path): \(string.debugDescription.prefix(80)) does not match \(source)"]
         default:
             return Self.annotations.contains(keyword) ? [] : ["\(path): the keyword \(keyword) is not supported by this checker"]
         }
+    }
+
+    /// An ECMA-262 pattern for ICU: a closing `$` is the end of the string there, but in ICU it also
+    /// matches before a final line break, which would let "id\n" pass `^[^\x00-\x1f]*$`.
+    static func icu(_ pattern: String) -> String {
+        pattern.hasSuffix("$") && !pattern.hasSuffix(#"\$"#) ? String(pattern.dropLast()) + #"\z"# : pattern
     }
 
     /// A JSON pointer into the document (`#/components/schemas/Name`).

@@ -11,7 +11,8 @@ struct OpenAPICheckerTests {
                "required": ["user"], "additionalProperties": false},
       "List": {"type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Pair"}},
                "kind": {"enum": ["a", "b"]}, "ok": {"const": true}, "either": {"oneOf": [{"type": "string"}, {"type": "null"}]}}},
-      "Odd": {"type": "object", "minProperties": 1}
+      "Odd": {"type": "object", "minProperties": 1},
+      "Id": {"type": "string", "minLength": 1, "maxLength": 3, "pattern": "^[^\\x00-\\x1f]*$"}
     }}}
     """#.utf8))
     static let checker = JSONSchemaSubset(document: document)
@@ -38,6 +39,17 @@ struct OpenAPICheckerTests {
     ])
     func aWrongValueIsReported(json: String) throws {
         #expect(try Self.problems(json) != [], "\(json)")
+    }
+
+    @Test func stringLengthsCountUnicodeScalarsAndPatternsAreAnchoredAsInECMAScript() throws {
+        let id: JSONValue = ["$ref": "#/components/schemas/Id"]
+        #expect(try Self.problems(#""abc""#, id) == [])
+        #expect(try Self.problems(#""e\u0301é""#, id) == [], "3 scalars, 2 grapheme clusters")
+        #expect(try Self.problems(#""""#, id) != [], "under minLength")
+        #expect(try Self.problems(#""abcd""#, id) != [], "over maxLength")
+        #expect(try Self.problems(#""a\tb""#, id) != [], "a control character")
+        #expect(try Self.problems(#""ab\n""#, id) != [], "$ is the end of the string, not a final line break")
+        #expect(try Self.problems("7", id) != [], "not a string")
     }
 
     @Test func aKeywordTheCheckerDoesNotKnowIsReportedNotIgnored() throws {

@@ -8,11 +8,19 @@ import SigmarisEngine
 import SigmarisTestSupport
 import Testing
 
-/// Every documented route driven with real requests against the real test database, its success and
-/// the error cases a test can bring about, each real answer held to `Public/openapi.json` (status,
-/// content type, body schema; each event of a stream). Nothing here is mocked: when a handler's
-/// answer changes shape, this fails until the document says so too.
-@Suite("OpenAPI document and real answers", .enabled(if: TestDatabase.shouldRun))
+/// The answers `Public/openapi.json` documents that the contract run cannot bring about, each held
+/// to the document (status, content type, body schema; each event of a stream) with real requests
+/// against the real test database. The contract run (`scripts/api-contract.sh`: Schemathesis against
+/// a real `sigmaris serve`) drives every route with generated requests and holds its successes,
+/// 400s, 401s, 403s, 404s and 405s to the document; what is left here needs a request it does not
+/// make or a configuration it does not have: every event of a streamed turn (the events' schemas
+/// are the document's own `x-sse-events`), a body over 64 KiB (413), a body not labelled JSON (415:
+/// Schemathesis sends such probes but asks only that they get no 5xx), a file path that tries to
+/// leave its folder (400), `/openapi.json` itself (Schemathesis reads it, it does not test it) and
+/// its 304, `/metrics` behind a token, the dev token from another page's `Origin`, a user who is not
+/// an operator, one exchange deleted by its real `created_at`, the rate limit (429), a database that
+/// is down (503), a provider or remote core that fails (502).
+@Suite("OpenAPI document and the answers the contract run cannot reach", .enabled(if: TestDatabase.shouldRun))
 struct OpenAPIResponseTests {
     static let operatorID = UUID()
     static let metricsToken = String(repeating: "metrics-token-", count: 3)
@@ -50,7 +58,7 @@ struct OpenAPIResponseTests {
         return fields
     }
 
-    @Test func everyRouteAnswersAsDocumented() async throws {
+    @Test func everyAnswerTheContractRunCannotReachIsDocumented() async throws {
         let conformance = DocumentConformance(document: try OpenAPIDocument.load())
         let app = try buildApplication(configuration: try Self.configuration(), logger: TestConfiguration.logger)
         try await app.test(.router) { client in
@@ -63,63 +71,35 @@ struct OpenAPIResponseTests {
         }
         try await Self.limits(conformance)
         try await Self.faults(conformance)
-
-        // Every documented operation was answered with a success at least once.
-        let exercised = conformance.statusesByOperation
-        for operation in conformance.document.operations.sorted() {
-            #expect(exercised[operation]?.contains(where: { (200..<300).contains($0) }) == true, "\(operation) never succeeded: \(exercised[operation] ?? [])")
-        }
         for remark in conformance.remarks { print("OpenAPI: \(remark)") }
     }
 
-    // MARK: Health, metrics, the document
+    // MARK: Metrics behind a token, the document itself
 
     static func health(_ client: some TestClientProtocol, _ check: DocumentConformance) async throws {
-        try await check.send(client, .init(.get, "/healthz", expect: .ok))
-        try await check.send(client, .init(.get, "/readyz", expect: .ok))
         try await check.send(client, .init(.get, "/metrics", expect: .unauthorized))
         try await check.send(client, .init(.get, "/metrics", headers: [.authorization: "Bearer \(metricsToken)"], expect: .ok))
         let document = try await check.send(client, .init(.get, "/openapi.json", expect: .ok))
         try await check.send(client, .init(.get, "/openapi.json", headers: [.ifNoneMatch: document.headers[.eTag] ?? ""], expect: .notModified))
     }
 
-    // MARK: The two turn routes
+    // MARK: The two turn routes: streams, 413, 415
 
     static func turns(_ client: some TestClientProtocol, _ check: DocumentConformance) async throws {
-        let user = UUID()
-        let token = API.userToken(user)
+        let token = API.userToken(UUID())
         let service = API.serviceToken()
         let personaUser = "openapi_\(UUID().uuidString.prefix(8))"
         let chat = #"{"user_id":"\#(personaUser)","session_id":"s1","message":"Hello, who are you?","reward_signal":0.5,"affect_signal":{"warmth":0.2}}"#
-        try await check.send(client, .init(.post, "/persona/chat", headers: headers(service), body: chat, expect: .ok))
         try await stream(client, check, .init(.post, "/persona/chat", headers: headers(service), body: chat, expect: .ok))
-        try await check.send(client, .init(.post, "/persona/chat", headers: headers(token), body: #"{"message":"Hi"}"#, expect: .ok))
-        try await check.send(client, .init(.post, "/persona/chat", headers: headers(service), body: "{", expect: .badRequest))
-        try await check.send(client, .init(.post, "/persona/chat", headers: headers(service), body: #"{"user_id":"x"}"#, expect: .badRequest))
-        try await check.send(client, .init(.post, "/persona/chat", headers: headers(nil), body: chat, expect: .unauthorized))
-        try await check.send(client, .init(.post, "/persona/chat", headers: headers(token), body: chat, expect: .forbidden))
+        try await stream(client, check, .init(.post, "/persona/chat", headers: headers(token), body: #"{"message":"Hi"}"#, expect: .ok))
         try await check.send(client, .init(.post, "/persona/chat", headers: headers(service), body: tooLarge, expect: .contentTooLarge))
         try await check.send(client, .init(.post, "/persona/chat", headers: plainText(service), body: chat, expect: .unsupportedMediaType))
 
         let session = [(HTTPField.Name("x-session-id")!, "openapi-session")]
         let turn = #"{"text":"Hello there","lang":"en"}"#
-        try await check.send(client, .init(.post, "/api/aei", headers: headers(token, session), body: turn, expect: .ok))
         try await stream(client, check, .init(.post, "/api/aei", headers: headers(token, session), body: turn, expect: .ok))
-        try await check.send(client, .init(.post, "/api/aei", headers: headers(token), body: #"{"text":"   "}"#, expect: .badRequest))
-        try await check.send(client, .init(.post, "/api/aei", headers: headers(token), body: "[1]", expect: .badRequest))
-        try await check.send(client, .init(.post, "/api/aei", headers: headers(nil), body: turn, expect: .unauthorized))
-        try await check.send(client, .init(.post, "/api/aei", headers: headers(service), body: turn, expect: .unauthorized))
         try await check.send(client, .init(.post, "/api/aei", headers: headers(token), body: tooLarge, expect: .contentTooLarge))
         try await check.send(client, .init(.post, "/api/aei", headers: plainText(token), body: turn, expect: .unsupportedMediaType))
-        try await check.send(client, .init(.get, "/api/aei", uri: "/api/aei?session=openapi-session", headers: headers(token), expect: .ok))
-        try await check.send(client, .init(.get, "/api/aei", headers: headers(token), expect: .badRequest))
-        try await check.send(client, .init(.get, "/api/aei", uri: "/api/aei?session=x", headers: headers(nil), expect: .unauthorized))
-
-        try await check.send(client, .init(.get, "/api/state/latest", headers: headers(API.userToken(UUID())), expect: .ok))
-        try await check.send(client, .init(.get, "/api/state/latest", headers: headers(token), expect: .ok))
-        try await check.send(client, .init(.get, "/api/state/latest", headers: headers(nil), expect: .unauthorized))
-        try await check.send(client, .init(.get, "/api/state/timeseries", uri: "/api/state/timeseries?limit=5", headers: headers(token), expect: .ok))
-        try await check.send(client, .init(.get, "/api/state/timeseries", headers: headers(nil), expect: .unauthorized))
     }
 
     /// A turn asked for as a stream. Until the streaming side exists the route answers JSON to an SSE
@@ -153,7 +133,7 @@ struct OpenAPIResponseTests {
         }
     }
 
-    // MARK: Operators
+    // MARK: Operators: a listed one, a user who is not one, 413, 415
 
     static func operators(_ client: some TestClientProtocol, _ check: DocumentConformance) async throws {
         let service = API.serviceToken()
@@ -163,104 +143,48 @@ struct OpenAPIResponseTests {
         try await check.send(client, .init(.post, "/persona/chat", headers: headers(service), body: #"{"user_id":"\#(personaUser)","message":"Hello"}"#, expect: .ok))
 
         let state = "/persona/state?user_id=\(personaUser)"
-        try await check.send(client, .init(.get, "/persona/state", uri: state, headers: headers(service), expect: .ok))
-        try await check.send(client, .init(.get, "/persona/state", headers: headers(service), expect: .badRequest))
-        try await check.send(client, .init(.get, "/persona/state", uri: "/persona/state?user_id=nobody_\(UUID().uuidString)", headers: headers(service), expect: .notFound))
-        try await check.send(client, .init(.get, "/persona/state", uri: state, headers: headers(nil), expect: .unauthorized))
-        try await check.send(client, .init(.get, "/persona/state", uri: state, headers: headers(plain), expect: .forbidden))
-
         let silence = #"{"user_id":"\#(personaUser)","action":"silence","reason":"documentation test"}"#
-        try await check.send(client, .init(.post, "/persona/state", headers: headers(service), body: silence, expect: .ok))
-        try await check.send(client, .init(.post, "/persona/state", headers: headers(listed), body: #"{"user_id":"\#(personaUser)","action":"resume","reason":"done"}"#, expect: .ok))
-        try await check.send(client, .init(.get, "/persona/state", uri: state, headers: headers(listed), expect: .ok))
-        try await check.send(client, .init(.post, "/persona/state", headers: headers(service), body: #"{"user_id":"\#(personaUser)","action":"explode","reason":"x"}"#, expect: .badRequest))
-        try await check.send(client, .init(.post, "/persona/state", headers: headers(service), body: #"{"user_id":"nobody_x","action":"reset","reason":"x"}"#, expect: .notFound))
-        try await check.send(client, .init(.post, "/persona/state", headers: headers(nil), body: silence, expect: .unauthorized))
+        try await check.send(client, .init(.get, "/persona/state", uri: state, headers: headers(plain), expect: .forbidden))
         try await check.send(client, .init(.post, "/persona/state", headers: headers(plain), body: silence, expect: .forbidden))
+        try await check.send(client, .init(.get, "/persona/overview", headers: headers(plain), expect: .forbidden))
+        try await check.send(client, .init(.post, "/persona/state", headers: headers(listed), body: silence, expect: .ok))
+        try await check.send(client, .init(.get, "/persona/state", uri: state, headers: headers(listed), expect: .ok))
         try await check.send(client, .init(.post, "/persona/state", headers: headers(service), body: tooLarge, expect: .contentTooLarge))
         try await check.send(client, .init(.post, "/persona/state", headers: plainText(service), body: silence, expect: .unsupportedMediaType))
-
-        try await check.send(client, .init(.get, "/persona/overview", headers: headers(listed), expect: .ok))
-        try await check.send(client, .init(.get, "/persona/overview", headers: headers(nil), expect: .unauthorized))
-        try await check.send(client, .init(.get, "/persona/overview", headers: headers(plain), expect: .forbidden))
     }
 
-    // MARK: Sessions and messages
+    // MARK: Sessions and messages: one exchange by its real `created_at`, 413, 415
 
     static func sessions(_ client: some TestClientProtocol, _ check: DocumentConformance) async throws {
         let token = API.userToken(UUID())
-        for (session, text) in [("keep", "First"), ("keep", "Second"), ("drop", "Third")] {
-            try await check.send(client, .init(.post, "/api/aei", headers: headers(token, [(HTTPField.Name("x-session-id")!, session)]), body: #"{"text":"\#(text)"}"#, expect: .ok))
+        for text in ["First", "Second"] {
+            try await check.send(client, .init(.post, "/api/aei", headers: headers(token, [(HTTPField.Name("x-session-id")!, "keep")]), body: #"{"text":"\#(text)"}"#, expect: .ok))
         }
-        try await check.send(client, .init(.get, "/api/sessions", headers: headers(token), expect: .ok))
-        try await check.send(client, .init(.get, "/api/sessions", headers: headers(nil), expect: .unauthorized))
-        try await check.send(client, .init(.patch, "/api/sessions", headers: headers(token), body: #"{"sessionId":"keep","newTitle":"Documented"}"#, expect: .ok))
-        try await check.send(client, .init(.patch, "/api/sessions", headers: headers(token), body: #"{"sessionId":"nope","newTitle":"x"}"#, expect: .notFound))
-        try await check.send(client, .init(.patch, "/api/sessions", headers: headers(token), body: #"{"sessionId":"keep"}"#, expect: .badRequest))
-        try await check.send(client, .init(.patch, "/api/sessions", headers: headers(nil), body: "{}", expect: .unauthorized))
-        try await check.send(client, .init(.patch, "/api/sessions", headers: headers(token), body: tooLarge, expect: .contentTooLarge))
-        try await check.send(client, .init(.patch, "/api/sessions", headers: plainText(token), body: #"{"sessionId":"keep","newTitle":"x"}"#, expect: .unsupportedMediaType))
-
         let list = try await check.send(client, .init(.get, "/api/message", uri: "/api/message?session=keep", headers: headers(token), expect: .ok))
         let createdAt = try API.json(list)["messages"]?[0]?["created_at"]?.stringValue ?? ""
-        try await check.send(client, .init(.get, "/api/message", headers: headers(token), expect: .badRequest))
-        try await check.send(client, .init(.get, "/api/message", uri: "/api/message?session=keep", headers: headers(nil), expect: .unauthorized))
         try await check.send(client, .init(.delete, "/api/message", uri: "/api/message?session=keep", headers: headers(token), body: #"{"createdAt":"\#(createdAt)"}"#, expect: .ok))
-        try await check.send(client, .init(.delete, "/api/message", uri: "/api/message?session=keep", headers: headers(token), body: #"{"createdAt":"2001-02-03T04:05:06Z"}"#, expect: .notFound))
-        try await check.send(client, .init(.delete, "/api/message", uri: "/api/message?session=keep", headers: headers(token), body: #"{"createdAt":"yesterday"}"#, expect: .badRequest))
-        try await check.send(client, .init(.delete, "/api/message", uri: "/api/message?session=drop", headers: headers(token), expect: .ok))
-        try await check.send(client, .init(.delete, "/api/message", uri: "/api/message?session=drop", headers: headers(token), expect: .notFound))
-        try await check.send(client, .init(.delete, "/api/message", headers: headers(token), expect: .badRequest))
-        try await check.send(client, .init(.delete, "/api/message", uri: "/api/message?session=keep", headers: headers(nil), expect: .unauthorized))
         try await check.send(client, .init(.delete, "/api/message", uri: "/api/message?session=keep", headers: headers(token), body: tooLarge, expect: .contentTooLarge))
         try await check.send(client, .init(.delete, "/api/message", uri: "/api/message?session=keep", headers: plainText(token), body: #"{"createdAt":"2001-02-03T04:05:06Z"}"#, expect: .unsupportedMediaType))
-
-        try await check.send(client, .init(.delete, "/api/sessions", uri: "/api/sessions?id=keep", headers: headers(token), expect: .ok))
-        try await check.send(client, .init(.delete, "/api/sessions", uri: "/api/sessions?id=keep", headers: headers(token), expect: .notFound))
-        try await check.send(client, .init(.delete, "/api/sessions", headers: headers(token), expect: .badRequest))
-        try await check.send(client, .init(.delete, "/api/sessions", uri: "/api/sessions?id=keep", headers: headers(nil), expect: .unauthorized))
+        try await check.send(client, .init(.patch, "/api/sessions", headers: headers(token), body: tooLarge, expect: .contentTooLarge))
+        try await check.send(client, .init(.patch, "/api/sessions", headers: plainText(token), body: #"{"sessionId":"keep","newTitle":"x"}"#, expect: .unsupportedMediaType))
     }
 
-    // MARK: Account
+    // MARK: Account: 413, 415
 
     static func account(_ client: some TestClientProtocol, _ check: DocumentConformance) async throws {
         let token = API.userToken(UUID())
-        try await check.send(client, .init(.post, "/api/aei", headers: headers(token), body: #"{"text":"Something to export"}"#, expect: .ok))
-        try await check.send(client, .init(.get, "/api/account/info", headers: headers(token), expect: .ok))
-        try await check.send(client, .init(.get, "/api/account/info", headers: headers(nil), expect: .unauthorized))
-        try await check.send(client, .init(.get, "/api/account/export", headers: headers(token), expect: .ok))
-        try await check.send(client, .init(.get, "/api/account/export", headers: headers(nil), expect: .unauthorized))
-        try await check.send(client, .init(.delete, "/api/account", headers: headers(token), body: "{}", expect: .badRequest))
         try await check.send(client, .init(.delete, "/api/account", headers: headers(token), body: tooLarge, expect: .contentTooLarge))
         try await check.send(client, .init(.delete, "/api/account", headers: plainText(token), body: #"{"confirm":"DELETE"}"#, expect: .unsupportedMediaType))
-        try await check.send(client, .init(.delete, "/api/account", headers: headers(nil), body: #"{"confirm":"DELETE"}"#, expect: .unauthorized))
-        try await check.send(client, .init(.delete, "/api/account", headers: headers(token), body: #"{"confirm":"DELETE"}"#, expect: .ok))
     }
 
-    // MARK: Pages and files
+    // MARK: Pages and files: the dev token from another page, 413, 415; paths that leave their folder
 
     static func pages(_ client: some TestClientProtocol, _ check: DocumentConformance) async throws {
-        try await check.send(client, .init(.get, "/api/pages/config", expect: .ok))
-        try await check.send(client, .init(.post, "/api/dev/token", expect: .ok))
-        try await check.send(client, .init(.post, "/api/dev/token", headers: headers(nil), body: #"{"user_id":"someone"}"#, expect: .badRequest))
         try await check.send(client, .init(.post, "/api/dev/token", headers: plainText(nil), body: "{}", expect: .unsupportedMediaType))
         try await check.send(client, .init(.post, "/api/dev/token", headers: [.origin: "http://evil.example"], expect: .forbidden))
         try await check.send(client, .init(.post, "/api/dev/token", body: tooLarge, expect: .contentTooLarge))
-
-        let files: [(path: String, uri: String)] = [
-            ("/", "/"), ("/status", "/status"), ("/operator", "/operator"), ("/docs", "/docs"),
-            ("/assets/{path}", "/assets/app.css"), ("/assets/{path}", "/assets/docs.js"),
-            ("/vendor/chart.js/{path}", "/vendor/chart.js/chart.min.js"),
-        ]
-        for file in files {
-            let page = try await check.send(client, .init(.get, file.path, uri: file.uri, expect: .ok))
-            try await check.send(client, .init(.get, file.path, uri: file.uri, headers: [.ifNoneMatch: page.headers[.eTag] ?? ""], expect: .notModified))
-            try await check.send(client, .init(.head, file.path, uri: file.uri, expect: .ok))
-        }
         for folder in ["/assets/", "/vendor/chart.js/"] {
-            let path = folder + "{path}"
-            try await check.send(client, .init(.get, path, uri: folder + "missing.css", expect: .notFound))
-            try await check.send(client, .init(.get, path, uri: folder + "%2e%2e/secret.css", expect: .badRequest))
+            try await check.send(client, .init(.get, folder + "{path}", uri: folder + "%2e%2e/secret.css", expect: .badRequest))
         }
     }
 

@@ -73,6 +73,8 @@ struct SessionsRouteTests {
         (#"{"sessionId":"s","newTitle":["x"]}"#, "invalid_field"),
         (#"{"sessionId":"s","newTitle":"   "}"#, "invalid_title"),
         (#"{"sessionId":"  ","newTitle":"x"}"#, "missing_session"),
+        (#"{"sessionId":"s\u0007","newTitle":"x"}"#, "invalid_session"),
+        (#"{"sessionId":"s","newTitle":"a\u0000b"}"#, "invalid_characters"),
         ("not json", "invalid_json"),
         ("[1]", "invalid_json"),
     ])
@@ -122,6 +124,16 @@ struct SessionsRouteTests {
             }
             let tooLong = try await Sessions.call(client, .delete, "/api/sessions?id=" + String(repeating: "x", count: 201), user: user)
             #expect(tooLong.status == .badRequest)
+            // Ids are counted in Unicode scalars and refused with control characters, as a turn's
+            // x-session-id is: 201 scalars in 101 grapheme clusters is too long, not a missing session.
+            let combining = String(repeating: "e%CC%81", count: 100) + "x"
+            for uri in ["/api/sessions?id=" + combining, "/api/sessions?id=kn%07own", "/api/sessions?id=known%C2%85"] {
+                let refused = try await Sessions.call(client, .delete, uri, user: user)
+                #expect(refused.status == .badRequest, "\(uri)")
+                #expect(refused.json["reason"]?.stringValue == "invalid_session", "\(uri)")
+            }
+            // Trimmed of spaces, as the id a turn stores is.
+            #expect(try await Sessions.call(client, .get, "/api/message?session=%20known%20", user: user).status == .ok)
         }
         #expect(try await Sessions.rowsPerTable(user)["messages"] == 2)
     }
