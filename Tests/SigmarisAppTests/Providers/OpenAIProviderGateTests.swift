@@ -77,12 +77,13 @@ struct OpenAIProviderGateTests {
 
     @Test("the timeout is one deadline for the call: retries that would pass it are not made")
     func oneDeadlineForTheCall() async throws {
-        let busy = StubResponse(status: 503, headers: [("Retry-After", "1"), ("Content-Type", "application/json")], body: Array("{}".utf8))
+        let busy = StubResponse(status: 503, headers: [("Retry-After", "5"), ("Content-Type", "application/json")], body: Array("{}".utf8))
         try await StubHTTPServer.with({ _, _ in busy }) { server in
             try await Self.withProvider(
-                baseURL: server.baseURL, gate: Self.gate(failures: 0), timeouts: .init(chat: .seconds(20), embeddings: .milliseconds(1500))
+                baseURL: server.baseURL, gate: Self.gate(failures: 0), timeouts: .init(chat: .seconds(20), embeddings: .seconds(8))
             ) { provider in
-                // Three attempts would wait 2 x 1 s between them: more than the 1.5 s the call has.
+                // Three attempts would wait 2 x 5 s between them: more than the 8 s the call has. The
+                // margins are seconds wide, so a busy machine's slow answer still ends as the 503.
                 let error = await ProviderHarness.expectProviderError { try await provider.embed(["a"]) }
                 #expect(error?.code == .http(status: 503))
                 #expect((1...2).contains(error?.attempts ?? 0))
