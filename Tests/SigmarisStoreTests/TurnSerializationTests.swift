@@ -121,8 +121,8 @@ struct TurnSerializationTests {
             let store = SigmarisStore(database: client)
             let user = Self.user()
             try await Self.turn(user, "hello", session: "s", store: store)
-            let holding = Flag()
-            let release = Flag()
+            let holding = BlockingFlag()
+            let release = BlockingFlag()
             async let holder: Void = client.withTransaction { connection in
                 try connection.query(TurnSerialization.lockSQL, [.text(user.personaUserID)])
                 holding.set()
@@ -141,16 +141,5 @@ struct TurnSerializationTests {
             try await holder
             #expect(try await erase.messages == 2)
         }
-    }
-}
-
-/// A one-way flag; `waitBlocking` is for pool threads only (never the cooperative pool).
-final class Flag: Sendable {
-    private let value = Atomic<Bool>(false)
-    var isSet: Bool { value.load(ordering: .acquiring) }
-    func set() { value.store(true, ordering: .releasing) }
-    func waitBlocking(upTo limit: Duration) {
-        let deadline = ContinuousClock.now + limit
-        while !isSet, ContinuousClock.now < deadline { usleep(1_000) }
     }
 }

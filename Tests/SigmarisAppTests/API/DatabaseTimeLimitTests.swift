@@ -21,8 +21,8 @@ struct DatabaseTimeLimitTests {
             _ = try await Sessions.turn(client, user: user, session: "s", text: "hello")
 
             // Another session locks the user's state row and keeps it until told.
-            let holding = Flag()
-            let release = Flag()
+            let holding = BlockingFlag()
+            let release = BlockingFlag()
             async let held: Void = holder.withTransaction { connection in
                 try connection.query(
                     "SELECT 1 FROM sigmaris_persona_state WHERE user_id = $1 FOR UPDATE", [.text(user.uuidString.lowercased())])
@@ -75,16 +75,5 @@ struct DatabaseTimeLimitTests {
                         && counts.episodes == counts.snapshots, "round \(round): \(counts)")
             }
         }
-    }
-}
-
-/// A one-way flag; `waitBlocking` is for pool threads only (never the cooperative pool).
-final class Flag: Sendable {
-    private let value = Atomic<Bool>(false)
-    var isSet: Bool { value.load(ordering: .acquiring) }
-    func set() { value.store(true, ordering: .releasing) }
-    func waitBlocking(upTo limit: Duration) {
-        let deadline = ContinuousClock.now + limit
-        while !isSet, ContinuousClock.now < deadline { usleep(1_000) }
     }
 }
