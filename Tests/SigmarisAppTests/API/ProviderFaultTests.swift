@@ -204,18 +204,7 @@ struct ProviderFaultTests {
             let user = UUID()
             try await app.test(.live) { client in
                 let port = try #require(client.port)
-                let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                    .connect(host: "127.0.0.1", port: port).get()
-                let body = #"{"text":"hello, are you there?"}"#
-                try await channel.writeAndFlush(ByteBuffer(string: """
-                    POST /api/aei HTTP/1.1\r
-                    Host: x\r
-                    Authorization: Bearer \(API.userToken(user))\r
-                    Content-Type: application/json\r
-                    Content-Length: \(body.utf8.count)\r
-                    \r
-                    \(body)
-                    """)).get()
+                let channel = try await LeavingClient.startTurn(port: port, token: API.userToken(user), text: "hello, are you there?")
                 #expect(await waitUntil { provider.requests.contains { $0.uri.hasSuffix("/chat/completions") } && gate.inFlight == 1 })
                 try await channel.close()
                 #expect(await waitUntil { gate.inFlight == 0 }, "the cancelled call kept its place")

@@ -24,19 +24,8 @@ struct StreamDisconnectTests {
         try await locks.acquire(userID)  // a turn of this user is running
         try await app.test(.live) { client in
             let port = try #require(client.port)
-            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connect(host: "127.0.0.1", port: port).get()
-            let body = #"{"text":"hello, are you there?"}"#
-            try await channel.writeAndFlush(ByteBuffer(string: """
-                POST /api/aei HTTP/1.1\r
-                Host: x\r
-                Authorization: Bearer \(API.userToken(user))\r
-                Accept: text/event-stream\r
-                Content-Type: application/json\r
-                Content-Length: \(body.utf8.count)\r
-                \r
-                \(body)
-                """)).get()
+            let channel = try await LeavingClient.startTurn(
+                port: port, token: API.userToken(user), text: "hello, are you there?", streamed: true)
             #expect(try await CancelOnDisconnectTests.waitFor { locks.waitingCount(userID) == 1 })
 
             try await channel.close()

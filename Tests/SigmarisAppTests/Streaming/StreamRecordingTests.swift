@@ -8,15 +8,6 @@ import Testing
 /// (issue #22: it was a 200 of about 0 ms, even when it ended with an `error` event).
 @Suite("Streamed responses in the request log and the metrics", .enabled(if: TestDatabase.shouldRun))
 struct StreamRecordingTests {
-    /// Polls for up to about ten seconds (a deadline for a hang, not a speed check).
-    static func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
-        for _ in 0..<1000 {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        return try await condition()
-    }
-
     static func requestLine(_ capture: LogCapture, path: String) -> LogCapture.Entry? {
         capture.all.last { $0.message == "request" && $0.metadata["http.path"] == path }
     }
@@ -37,7 +28,7 @@ struct StreamRecordingTests {
             try await app.test(.live) { client in
                 let events = try await SSE.aei(client, user: UUID(), text: "hi")
                 #expect(events.last?.name == "error")
-                #expect(try await Self.eventually { Self.requestLine(capture, path: "/api/aei") != nil })
+                #expect(await waitUntil { Self.requestLine(capture, path: "/api/aei") != nil })
                 let line = try #require(Self.requestLine(capture, path: "/api/aei"))
                 #expect(line.metadata["http.outcome"] == "error")
                 #expect(line.metadata["http.status"] == "200")
@@ -63,7 +54,7 @@ struct StreamRecordingTests {
                 let events = try await SSE.aei(client, user: UUID(), text: "hi")
                 #expect(events.last?.name == "done")
                 try await RawHTTPConnection.with(port: try #require(client.port)) { _ = try await $0.exchange("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n") }
-                #expect(try await Self.eventually { Self.requestLine(capture, path: "/api/aei") != nil })
+                #expect(await waitUntil { Self.requestLine(capture, path: "/api/aei") != nil })
                 #expect(Self.requestLine(capture, path: "/api/aei")?.metadata["http.outcome"] == "done")
                 #expect(Self.requestLine(capture, path: "/healthz")?.metadata["http.outcome"] == "complete")
             }

@@ -112,13 +112,8 @@ struct StreamingProviderTurnTests {
             let user = UUID()
             try await app.test(.live) { client in
                 let port = try #require(client.port)
-                let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                    .connect(host: "127.0.0.1", port: port).get()
-                let body = #"{"text":"tell me a long story"}"#
-                try await channel.writeAndFlush(ByteBuffer(string:
-                    "POST /api/aei HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(API.userToken(user))\r\n"
-                    + "Accept: text/event-stream\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
-                )).get()
+                let channel = try await LeavingClient.startTurn(
+                    port: port, token: API.userToken(user), text: "tell me a long story", streamed: true)
                 await firstPieceSent.wait()
                 try await channel.close()
                 #expect(await provider.waitForAbandonedResponses(1), "the provider request outlived its client")

@@ -49,3 +49,20 @@ struct RawHTTPConnection {
         }
     }
 }
+
+/// A client that starts one `/api/aei` turn on a connection of its own and may then leave mid-turn
+/// (`channel.close()`): what the disconnect tests need, which a test client that reads the whole
+/// answer cannot do.
+enum LeavingClient {
+    static func startTurn(port: Int, token: String, text: String, streamed: Bool = false) async throws -> any Channel {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: port).get()
+        let body = #"{"text":"\#(text)"}"#
+        try await channel.writeAndFlush(ByteBuffer(string:
+            "POST /api/aei HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(token)\r\n"
+            + (streamed ? "Accept: text/event-stream\r\n" : "")
+            + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+        )).get()
+        return channel
+    }
+}
