@@ -43,6 +43,12 @@ struct PostgresClientTests {
                         try await client.withConnection { connection in
                             peak.enter()
                             defer { peak.leave() }
+                            // Hold this connection until a second one has been in use at once (at most
+                            // 10 s, on this pool thread): on a loaded machine the first connection
+                            // could otherwise serve every task before the pool opened another, and
+                            // the test would measure the scheduler instead of the pool.
+                            let deadline = ContinuousClock.now + .seconds(10)
+                            while peak.maximum < 2, ContinuousClock.now < deadline { usleep(1_000) }
                             let rows = try connection.query("SELECT $1::int + 1 AS n, pg_sleep(0.01)", [.int(i)])
                             return try rows[0].decode(Int.self, "n")
                         }
