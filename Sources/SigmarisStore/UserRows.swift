@@ -6,8 +6,10 @@ import SigmarisPostgres
 /// security holds as well as the explicit `user_id` filter in each statement. Deletions lock the
 /// user's state row before that (`scopedDeletion`).
 public struct UserRows: Sendable {
-    let database: PostgresClient
+    let database: StoreDatabase
     public let user: StoreUser
+    /// The store's recall cache, which the deletions here invalidate for this user.
+    let recallWindows: RecallWindowCache?
 
     /// Runs `body` in a transaction under this user's scope.
     func scoped<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
@@ -21,13 +23,16 @@ public struct UserRows: Sendable {
     /// `scoped`, for a deletion: the user's state row is locked first, as the service's role, so the
     /// deletion serializes with the user's turns (`TurnSerialization`). `body` deletes in one
     /// statement, so a first turn (no state row yet to lock) is also seen whole or not at all.
+    /// The user's recall window is dropped afterwards (`RecallWindowCache.invalidating`).
     func scopedDeletion<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
         let claims = user.claimsJSON
         let personaUserID = user.personaUserID
-        return try await database.withTransaction { connection in
-            try TurnSerialization.lock(personaUserID, on: connection)
-            try UserScope.enter(claimsJSON: claims, on: connection)
-            return try body(connection)
+        return try await RecallWindowCache.invalidating(recallWindows, userID: personaUserID) {
+            try await database.withTransaction { connection in
+                try TurnSerialization.lock(personaUserID, on: connection)
+                try UserScope.enter(claimsJSON: claims, on: connection)
+                return try body(connection)
+            }
         }
     }
 
