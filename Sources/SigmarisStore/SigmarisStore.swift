@@ -67,14 +67,15 @@ public struct SigmarisStore: Sendable, Service {
     /// Writes everything a turn produced, and the exchange's chat rows when given, in one transaction
     /// that commits only if the user's `turn_count` is still `previousTurnCount` and their
     /// `control_version` still `controlVersion` (`StoreError.turnConflict` otherwise, and nothing is
-    /// written).
+    /// written). The persona rows leave out what the chat rows hold (`TurnFactsInChatRows`).
     public func commitTurn(
         _ turn: TurnResult, userID: String, previousTurnCount: Int, controlVersion: Int, tracing: Bool, chat: ChatRecord?
     ) async throws {
+        let shared = TurnFactsInChatRows(turn, userID: userID, chat: chat)
         try await database.withTransaction { connection in
             try PersonaStateStore.commit(
                 turn, userID: userID, previousTurnCount: previousTurnCount, controlVersion: controlVersion,
-                tracing: tracing, on: connection)
+                tracing: tracing, factsInChatRows: shared, on: connection)
             if let chat {
                 try UserRows.insert(chat, reply: turn.reply, meta: turn.meta, on: connection)
             }
