@@ -3,6 +3,7 @@ import HTTPTypes
 import HummingbirdTesting
 import SigmarisApp
 import SigmarisEngine
+import SigmarisPostgres
 import SigmarisTestSupport
 import Testing
 
@@ -42,10 +43,18 @@ struct PersonaChatStreamTests {
             #expect(start.data["trace_id"]?.stringValue?.count == 32)
             #expect(start.data["trace_id"] == done.data["meta"]?["trace_id"])
             #expect(start.data["session_id"]?.stringValue == "s-stream")
-            #expect(done.data["meta"]?["session_id"]?.stringValue == "s-stream")
             #expect(SSE.deltaText(events) == done.data["reply"]?.stringValue)
         }
         #expect(try await API.rowCounts(userID: userID) == .init(turns: 2, episodes: 1, personaState: 1))
+        #expect(try await Self.storedSessions(userID: userID) == ["s-stream"])
+    }
+
+    /// The sessions of the user's `sigmaris_turns` rows.
+    static func storedSessions(userID: String) async throws -> [String] {
+        try await TestDatabase.withMigratedClient(poolSize: 1) { client in
+            try await client.query("SELECT DISTINCT session_id FROM sigmaris_turns WHERE user_id = $1", [.text(userID)])
+                .map { try $0.decode(String.self, "session_id") }
+        }
     }
 
     @Test("without session_id, start names the session the turn is stored under")
@@ -58,7 +67,8 @@ struct PersonaChatStreamTests {
             let events = try SSE.events(answer.body)
             let session = try #require(events.first?.data["session_id"]?.stringValue)
             #expect(session.hasPrefix(user.uuidString.lowercased() + ":"))
-            #expect(events.last?.data["meta"]?["session_id"]?.stringValue == session)
+            #expect(events.last?.name == "done")
+            #expect(try await Self.storedSessions(userID: user.uuidString.lowercased()) == [session])
         }
     }
 
