@@ -201,7 +201,7 @@ func buildRouter(services: AppServices) -> Router<SigmarisRequestContext> {
 
 private func warnAboutDevelopmentSwitches(_ configuration: SigmarisConfiguration, logger: Logger) {
     if configuration.authDisabled {
-        logger.warning("SIGMARIS_AUTH_DISABLED is on: POST /persona/chat accepts requests WITHOUT credentials from anyone on this machine. Development only.")
+        logger.warning("SIGMARIS_AUTH_DISABLED is on: POST /persona/chat and /persona/chat/stream accept requests WITHOUT credentials from anyone on this machine. Development only.")
     }
     if configuration.devSignIn {
         logger.warning("SIGMARIS_DEV_SIGNIN is on: POST /api/dev/token hands out tokens for the dev user to anyone on this machine. Development only.")

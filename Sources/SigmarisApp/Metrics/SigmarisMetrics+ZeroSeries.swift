@@ -11,7 +11,7 @@ import SigmarisEngine
 /// traffic (every route × status) are left to traffic; the turn routes stand for them at 200.
 extension SigmarisMetrics {
     /// The routes that run a turn (and may stream it), as `HTTPMetricsMiddleware` labels them.
-    static let turnRoutes = ["/api/aei", "/persona/chat"]
+    static let turnRoutes = ["/api/aei", "/persona/chat", "/persona/chat/stream"]
     /// How a streamed turn can end (`ResponseEnd`'s streaming cases).
     static let streamOutcomes = ["done", "error", "cancelled"]
     /// Every word `reason(_:)` can give a provider failure.
