@@ -83,9 +83,16 @@ let package = Package(
         ),
 
         // MARK: The data-access layer: every SQL statement of the service, over the libpq adapter.
+        // It owns the database: the pool's construction, migrations, its caches, and its errors (no
+        // Postgres type reaches the application).
         .target(
             name: "SigmarisStore",
-            dependencies: ["SigmarisEngine", "SigmarisPostgres"],
+            dependencies: [
+                "SigmarisEngine",
+                "SigmarisPostgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
 
@@ -95,7 +102,6 @@ let package = Package(
             dependencies: [
                 "SigmarisConcurrency",
                 "SigmarisEngine",
-                "SigmarisPostgres",
                 "SigmarisStore",
                 "SigmarisCurl",
                 "SigmarisAuth",

@@ -109,6 +109,8 @@ enum PersonaStateStore {
     static func load(
         userID: String, recallWindows: RecallWindowCache? = nil, on connection: PostgresConnection
     ) throws(PostgresError) -> PersonaMemory {
+        // Before the read: a window dropped while it runs (an erase committing) is not put back.
+        let drops = recallWindows?.drops
         let stateRows = try connection.query(loadStateSQL, [.text(userID)])
         var memory = PersonaMemory(state: .initial, recentEpisodes: [])
         // No state row: a new (or erased) user, whose window is empty and not worth keeping.
@@ -133,7 +135,7 @@ enum PersonaStateStore {
         // The episodes were read in a snapshot of their own: keep them only if they are the window
         // the stamp describes (a turn committed in between would show at the top).
         if let stamp, let recallWindows, stamp.matchesTop(of: memory.recentEpisodes) {
-            recallWindows.remember(memory.recentEpisodes, for: userID, stamp: stamp)
+            recallWindows.remember(memory.recentEpisodes, for: userID, stamp: stamp, unlessDroppedSince: drops)
         }
         return memory
     }

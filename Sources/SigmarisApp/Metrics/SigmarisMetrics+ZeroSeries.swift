@@ -51,6 +51,13 @@ extension SigmarisMetrics {
             }
         }
         _ = CoreMetrics.Timer(label: Name.poolWait, dimensions: [], factory: factory)
+        // The recall cache: its counters, and its gauges at zero until the first scrape sets them.
+        for name in [Name.recallCacheHits, Name.recallCacheMisses] {
+            _ = Counter(label: name, dimensions: [], factory: factory)
+        }
+        for name in [Name.recallCacheEntries, Name.recallCacheBytes] {
+            Gauge(label: name, dimensions: [], factory: factory).record(0)
+        }
         for outcome in ["success", "failure"] {
             _ = Counter(label: Name.jwksRefreshes, dimensions: [("outcome", outcome)], factory: factory)
         }
