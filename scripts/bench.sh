@@ -29,8 +29,8 @@
 #
 # Bytes per turn: the growth of every table of the database (heap, TOAST, indexes; after VACUUM) over
 # the measured run, divided by its turns. When scripts/bench/bytes-per-turn.sql exists, its figure is
-# printed as well: it is run with `psql -At -v turns=N` after the run and must print the bytes per
-# turn as the first field of its last line.
+# printed as well: it is run with `psql -At -v turns=N` after the run and must print a line
+# `total|<bytes>|<bytes per turn>|...` (the whole database's bytes over every stored turn).
 #
 # Environment (all optional):
 #   BENCH_DURATION=20  BENCH_WARMUP=3  BENCH_CONNECTIONS=16  BENCH_THREADS=2  BENCH_USERS=200
@@ -227,7 +227,7 @@ bytes_sql=""
 if [ -f scripts/bench/bytes-per-turn.sql ]; then
     psql -At -v turns="$turns" -f scripts/bench/bytes-per-turn.sql >"$out/bytes-per-turn.txt" \
         || die "scripts/bench/bytes-per-turn.sql failed"
-    bytes_sql=$(tail -n 1 "$out/bytes-per-turn.txt" | cut -d '|' -f 1)
+    bytes_sql=$(awk -F '|' '$1 == "total" { print $3 }' "$out/bytes-per-turn.txt")
 fi
 
 # --- pgbench on the same database ----------------------------------------------------------------------------

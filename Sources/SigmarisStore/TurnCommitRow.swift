@@ -59,14 +59,15 @@ struct TurnCommitRow: Sendable {
         (auditMetaKey, auditMeta) = shared.auditMeta(assistantMeta)
         safetyMeta = turn.safety.meta
         events = .array(tracing ? turn.traceEvents.map { shared.storedEvent($0, turnMeta: turn.meta) } : [])
-        valueSnapshotState = shared.valueSnapshot ? nil : turn.valueSnapshot.state
-        valueSnapshotDelta = shared.valueSnapshot ? nil : turn.valueSnapshot.delta
-        traitSnapshotState = shared.traitSnapshot ? nil : turn.traitSnapshot.state
-        traitSnapshotDelta = shared.traitSnapshot ? nil : turn.traitSnapshot.delta
+        // `Optional.none`, not `nil`: JSONValue is ExpressibleByNilLiteral, and a JSON null is not SQL null.
+        valueSnapshotState = shared.valueSnapshot ? .none : turn.valueSnapshot.state
+        valueSnapshotDelta = shared.valueSnapshot ? .none : turn.valueSnapshot.delta
+        traitSnapshotState = shared.traitSnapshot ? .none : turn.traitSnapshot.state
+        traitSnapshotDelta = shared.traitSnapshot ? .none : turn.traitSnapshot.delta
         safetyFlag = turn.safety.flag
         riskScore = turn.safety.riskScore
-        safetyCategories = shared.safetyDetails ? nil : turn.safety.categoriesJSON
-        safetyReasons = shared.safetyDetails ? nil : .strings(turn.safety.reasons)
+        safetyCategories = shared.safetyDetails ? .none : turn.safety.categoriesJSON
+        safetyReasons = shared.safetyDetails ? .none : JSONValue.strings(turn.safety.reasons)
     }
 
     /// The statement's parameters, in binding order.

@@ -21,15 +21,17 @@ struct StoreEachFactOnceTests {
             + "Then on Wednesday I walked by the river and thought about everything that happened.",
     ]
 
-    /// Three turns of one user, each from the state and episodes the previous one left.
-    static func turns(userID: String) async throws -> [TurnResult] {
+    /// Three turns of one user, each from the state and episodes the previous one left; with
+    /// `sessionID`, all in that session.
+    static func turns(userID: String, sessionID: String? = nil) async throws -> [TurnResult] {
         let engine = PersonaEngine(provider: LocalProvider(), anchors: SafetyAnchorCache())
         var state = PersonaState.initial
         var episodes = [Episode]()
         var turns = [TurnResult]()
         for message in messages {
             let turn = try await engine.runTurn(
-                TurnRequest(userID: userID, message: message), state: state, recentEpisodes: episodes, context: .random())
+                TurnRequest(userID: userID, sessionID: sessionID, message: message), state: state, recentEpisodes: episodes,
+                context: .random())
             state = turn.newState
             episodes.insert(turn.episode, at: 0)
             turns.append(turn)

@@ -10,9 +10,9 @@ import Testing
 /// writes their facts back, and the migration moves rows of the previous shape forward unchanged.
 @Suite("A turn's facts held by its chat rows are stored once", .enabled(if: TestDatabase.shouldRun))
 struct TurnFactsInChatRowsTests {
-    /// Three turns of a signed-in user, each with the chat record `/api/aei` would write for it.
+    /// Three turns of a signed-in user in one session, each with the chat record `/api/aei` would write for it.
     static func turns(of user: StoreUser) async throws -> [(turn: TurnResult, chat: ChatRecord)] {
-        try await StoreEachFactOnceTests.turns(userID: user.personaUserID).enumerated().map { index, turn in
+        try await StoreEachFactOnceTests.turns(userID: user.personaUserID, sessionID: "facts").enumerated().map { index, turn in
             (turn, ChatRecord(user: user, sessionID: turn.sessionID, message: StoreEachFactOnceTests.messages[index]))
         }
     }
