@@ -57,6 +57,7 @@ let package = Package(
             name: "SigmarisPostgres",
             dependencies: [
                 "CLibPQ",
+                "SigmarisConcurrency",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
