@@ -40,9 +40,17 @@ let package = Package(
             providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
         ),
 
+        // MARK: The project's JSON value, its text and its encoder: no dependencies, so the engine
+        // and the adapters (JWT claims) share one JSON type.
+        .target(
+            name: "SigmarisJSON",
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: The persona engine: pure, deterministic, no I/O.
         .target(
             name: "SigmarisEngine",
+            dependencies: ["SigmarisJSON"],
             swiftSettings: swiftSettings
         ),
 
@@ -78,6 +86,7 @@ let package = Package(
             name: "SigmarisAuth",
             dependencies: [
                 "CLibcrypto",
+                "SigmarisJSON",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -86,7 +95,7 @@ let package = Package(
         // MARK: The data-access layer: every SQL statement of the service, over the libpq adapter.
         .target(
             name: "SigmarisStore",
-            dependencies: ["SigmarisEngine", "SigmarisPostgres"],
+            dependencies: ["SigmarisEngine", "SigmarisJSON", "SigmarisPostgres"],
             swiftSettings: swiftSettings
         ),
 
@@ -96,6 +105,7 @@ let package = Package(
             dependencies: [
                 "SigmarisConcurrency",
                 "SigmarisEngine",
+                "SigmarisJSON",
                 "SigmarisPostgres",
                 "SigmarisStore",
                 "SigmarisCurl",
@@ -138,8 +148,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "SigmarisJSONTests",
+            dependencies: ["SigmarisJSON"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "SigmarisEngineTests",
-            dependencies: ["SigmarisEngine"],
+            dependencies: ["SigmarisEngine", "SigmarisJSON"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -149,7 +164,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SigmarisStoreTests",
-            dependencies: ["SigmarisStore", "SigmarisTestSupport"],
+            dependencies: ["SigmarisStore", "SigmarisJSON", "SigmarisTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -166,7 +181,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SigmarisAuthTests",
-            dependencies: ["SigmarisAuth"],
+            dependencies: ["SigmarisAuth", "SigmarisJSON"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
@@ -174,6 +189,7 @@ let package = Package(
             name: "SigmarisAppTests",
             dependencies: [
                 "SigmarisApp",
+                "SigmarisJSON",
                 "SigmarisTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import SigmarisCurl
 import SigmarisEngine
+import SigmarisJSON
 
 /// A turn answered as Server-Sent Events: `delta` events while the reply is produced, then `done`
 /// with exactly the body the JSON route returns, or `error` with the JSON error body.

@@ -1,3 +1,5 @@
+import SigmarisJSON
+
 /// docs/engine.md §3: what the persona believes the conversation is about, and whether it continues the past.
 public struct IdentityContext: Sendable, Equatable {
     public var topicLabel: String

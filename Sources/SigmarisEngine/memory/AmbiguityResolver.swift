@@ -1,3 +1,5 @@
+import SigmarisJSON
+
 /// The outcome of docs/engine.md §2.3.
 public struct AmbiguityResolution: Sendable, Equatable {
     public var resolved: [MemoryPointer]

@@ -1,4 +1,5 @@
 import Foundation
+import SigmarisJSON
 
 /// One remembered exchange (docs/engine.md §2.1): what recall searches and merge quotes.
 ///

@@ -1,3 +1,5 @@
+import SigmarisJSON
+
 /// The outcome of docs/engine.md §2.4.
 public struct EpisodeMergeResult: Sendable, Equatable {
     /// `【関連する過去文脈】\n[1] ...`, or nil when no episode had text.

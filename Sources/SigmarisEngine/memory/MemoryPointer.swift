@@ -1,3 +1,5 @@
+import SigmarisJSON
+
 /// A reference from the current turn to one past episode, with how relevant it looked (docs/engine.md §2.2).
 public struct MemoryPointer: Sendable, Equatable {
     public var episodeID: String

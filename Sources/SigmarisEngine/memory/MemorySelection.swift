@@ -1,3 +1,5 @@
+import SigmarisJSON
+
 /// The memory part of a turn: the final pointers, the merged summary and the raw record (docs/engine.md §2.6).
 public struct MemorySelection: Sendable, Equatable {
     public var pointers: [MemoryPointer]

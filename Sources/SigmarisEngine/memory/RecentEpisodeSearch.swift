@@ -1,3 +1,5 @@
+import SigmarisJSON
+
 /// What the past-question search found (the `memory_search` record of docs/engine.md §2.6).
 public struct MemorySearchResult: Sendable, Equatable {
     public var hitCount: Int

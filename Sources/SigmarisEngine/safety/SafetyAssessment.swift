@@ -1,3 +1,5 @@
+import SigmarisJSON
+
 /// One category's risk in an assessment, kept in scan order.
 public struct SafetyCategoryScore: Sendable, Equatable {
     public var category: String

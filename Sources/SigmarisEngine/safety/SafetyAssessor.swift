@@ -1,3 +1,5 @@
+import SigmarisJSON
+
 /// docs/engine.md §6: rule scan + semantic scan + state modulation → risk score and flag.
 ///
 /// Pure: the caller supplies the message embedding and the anchor embeddings (see

@@ -1,3 +1,5 @@
+import SigmarisJSON
+
 /// The decided state with its history and diagnostics: `meta.global_state`.
 public struct GlobalStateContext: Sendable, Equatable {
     public var state: GlobalState

@@ -1,3 +1,5 @@
+import SigmarisJSON
+
 /// One pipeline step's record, persisted to `sigmaris_trace_events` (event name + JSON fields).
 public struct TraceEvent: Sendable, Equatable {
     public var name: String

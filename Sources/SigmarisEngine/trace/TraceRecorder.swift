@@ -1,3 +1,5 @@
+import SigmarisJSON
+
 /// Collects a turn's trace events in pipeline order.
 struct TraceRecorder {
     let textTracing: Bool

@@ -1,3 +1,5 @@
+import SigmarisJSON
+
 /// The optional affect hint of a request (docs/engine.md §1): how tense, warm and curious the user seems.
 public struct AffectSignal: Sendable, Equatable {
     public var tension: Double?

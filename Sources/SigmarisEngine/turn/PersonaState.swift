@@ -1,3 +1,5 @@
+import SigmarisJSON
+
 /// A user's persisted persona state between turns.
 public struct PersonaState: Sendable, Codable, Equatable {
     public var value: ValueState

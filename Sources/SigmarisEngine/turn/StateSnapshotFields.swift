@@ -1,3 +1,5 @@
+import SigmarisJSON
+
 /// docs/engine.md §10: the columns `/api/aei` extracts from a turn's meta into `sigmaris_state_snapshots`.
 ///
 /// Each field takes the first candidate path that is present and not null; a value of the wrong

@@ -1,3 +1,5 @@
+import SigmarisJSON
+
 /// The intermediate results of one turn that meta, snapshots and log rows are built from.
 struct TurnParts {
     let request: TurnRequest

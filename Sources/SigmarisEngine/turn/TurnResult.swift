@@ -1,3 +1,5 @@
+import SigmarisJSON
+
 /// A value or trait snapshot row: the new state, this turn's delta and bookkeeping.
 public struct StateSnapshot: Sendable, Equatable {
     public var state: JSONValue

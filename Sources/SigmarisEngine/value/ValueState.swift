@@ -1,3 +1,5 @@
+import SigmarisJSON
+
 /// The four value axes of docs/engine.md §4, each in [-1, 1].
 ///
 /// The same shape carries a turn's `delta` (the unclipped sum of the changes).

@@ -1,3 +1,4 @@
+import SigmarisJSON
 import Testing
 @testable import SigmarisEngine
 

@@ -1,5 +1,5 @@
 import Foundation
-import SigmarisEngine
+import SigmarisJSON
 import Testing
 
 /// Every input `make fuzz` kept in `Fuzz/corpus/json` (and every crash once fixed), replayed with
@@ -7,7 +7,7 @@ import Testing
 @Suite("JSON fuzz corpus")
 struct JSONFuzzCorpusTests {
     static let corpus = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fuzz/corpus/json")
 
     @Test func everyCorpusInputParsesOrFailsCleanly() throws {

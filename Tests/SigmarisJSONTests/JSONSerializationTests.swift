@@ -1,5 +1,5 @@
 import Testing
-@testable import SigmarisEngine
+@testable import SigmarisJSON
 
 @Suite("JSON serialization")
 struct JSONSerializationTests {
