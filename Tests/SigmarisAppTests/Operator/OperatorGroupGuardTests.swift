@@ -34,7 +34,8 @@ struct OperatorGroupGuardTests {
                 for token in nonOperators {
                     try await client.execute(uri: route.path, method: route.method, headers: API.bearer(token), body: API.body("{}")) { response in
                         #expect(response.status == .forbidden, "\(route.method) \(route.path)")
-                        #expect(try API.json(response)["reason"]?.stringValue == "not_operator", "\(route.method) \(route.path)")
+                        let answer = try API.json(response)
+                        #expect(answer["reason"]?.stringValue == "not_operator", "\(route.method) \(route.path)")
                     }
                 }
                 try await client.execute(uri: route.path, method: route.method, headers: [.contentType: "application/json"], body: API.body("{}")) { response in
