@@ -22,8 +22,11 @@ public final class PostgresClient: Sendable, Service {
     private let leases: ConnectionLeases<ConnectionBox>
     /// Threads start with the first connection, so a client that is built and dropped (a failing
     /// `AppServices.init`, a `migrate` that never gets that far) leaves no thread behind. Under a
-    /// lock, so a second lease cannot use the threads before the first has started them.
-    private let threadsStarted = Mutex(false)
+    /// lock, so a second lease cannot use the threads before the first has started them, and a
+    /// lease that got its slot just before `shutdown` cannot start them again afterwards.
+    private let threads = Mutex(ThreadsPhase.notStarted)
+
+    private enum ThreadsPhase { case notStarted, started, stopped }
     private let logger: Logger
     /// Told how long each lease took (a connection, or the error when none came), for metrics.
     private let leaseObserver: (@Sendable (Duration) -> Void)?
@@ -215,6 +218,7 @@ public final class PostgresClient: Sendable, Service {
     /// Call it once, after the last use; `run()` calls it on graceful shutdown.
     public func shutdown() async {
         close(leases.shutdown())
+        threads.withLock { $0 = .stopped }
         try? await threadPool.shutdownGracefully()
         try? await cancelThreads.shutdownGracefully()
     }
@@ -262,12 +266,14 @@ public final class PostgresClient: Sendable, Service {
         }
     }
 
+    /// After `shutdown` this starts nothing: the new connection's work then finds no running
+    /// thread, and `open` gives the slot back.
     private func startThreads() {
-        threadsStarted.withLock { started in
-            guard !started else { return }
+        threads.withLock { phase in
+            guard case .notStarted = phase else { return }
             threadPool.start()
             cancelThreads.start()
-            started = true
+            phase = .started
         }
     }
 
