@@ -93,9 +93,17 @@ let package = Package(
         ),
 
         // MARK: The data-access layer: every SQL statement of the service, over the libpq adapter.
+        // It owns the database: the pool's construction, migrations, its caches, and its errors (no
+        // Postgres type reaches the application).
         .target(
             name: "SigmarisStore",
-            dependencies: ["SigmarisEngine", "SigmarisJSON", "SigmarisPostgres"],
+            dependencies: [
+                "SigmarisEngine",
+                "SigmarisJSON",
+                "SigmarisPostgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
 
@@ -106,7 +114,6 @@ let package = Package(
                 "SigmarisConcurrency",
                 "SigmarisEngine",
                 "SigmarisJSON",
-                "SigmarisPostgres",
                 "SigmarisStore",
                 "SigmarisCurl",
                 "SigmarisAuth",

@@ -4,6 +4,7 @@
 
 import { accessToken, api, ApiError, startAuth } from './auth.js';
 import { flagClass, h, newUUID, readStored, replaceChildren, setMessage, stateClass, writeStored } from './dom.js';
+import { topicText } from './topic.js';
 import { postTurn } from './turn.js';
 
 const $ = (id) => document.getElementById(id);
@@ -119,15 +120,21 @@ function metaOfSnapshot(point) {
   };
 }
 
-/** The global state and safety flag of a POST /api/aei answer (fields may be missing or odd). */
+/**
+ * The global state, safety flag and topic label of a POST /api/aei answer (fields may be missing or
+ * odd). The topic label is in the answer's meta only: the stored snapshot's fields of the contract
+ * (GET /api/state/timeseries) do not carry it, so a reloaded exchange shows state and flag alone.
+ */
 function metaOf(answer) {
   const python = answer && typeof answer.python === 'object' && answer.python ? answer.python : {};
   const global = python.global_state && typeof python.global_state === 'object' ? python.global_state : {};
+  const identity = python.identity && typeof python.identity === 'object' ? python.identity : {};
   const safety = answer && typeof answer.safety === 'object' && answer.safety ? answer.safety : {};
   return {
     state: typeof global.state === 'string' ? global.state : null,
     flag: typeof safety.flag === 'string' && safety.flag ? safety.flag : 'none',
     risk: typeof safety.risk_score === 'number' ? safety.risk_score : null,
+    topic: typeof identity.topic_label === 'string' && identity.topic_label ? identity.topic_label : null,
     model: typeof answer?.model === 'string' ? answer.model : null,
   };
 }
@@ -153,7 +160,17 @@ function metaBadges(meta) {
     h('span', {
       class: `badge ${flagClass(meta.flag)}`, 'data-testid': 'turn-safety', 'data-flag': meta.flag,
       title: `Safety flag of this turn${risk}`, text: `safety: ${meta.flag}`,
-    }));
+    }),
+    meta.topic ? [h('span', { class: 'visually-hidden', text: ', topic: ' }), topicBadge(meta.topic)] : null);
+}
+
+/** The turn's topic label in the reader's language; the engine's own label in its tooltip. */
+function topicBadge(label) {
+  const shown = topicText(label);
+  return h('span', {
+    class: 'topic-label', 'data-testid': 'turn-topic', 'data-label': label,
+    title: shown === label ? 'Topic of this turn' : `Topic of this turn (engine label: ${label})`, text: shown,
+  });
 }
 
 /** One exchange: the user's text, then the reply (or a pending placeholder) with its meta. */

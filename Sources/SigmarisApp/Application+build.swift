@@ -6,13 +6,12 @@ import ServiceLifecycle
 import SigmarisAuth
 import SigmarisCurl
 import SigmarisEngine
-import SigmarisPostgres
 import SigmarisStore
 
 /// The long-lived parts of a running service, created once and shared by the routes.
 public struct AppServices: Sendable {
     public let configuration: SigmarisConfiguration
-    public let database: PostgresClient
+    /// The database, its recall cache and its errors (`SigmarisStore`).
     let store: SigmarisStore
     let outbound: OutboundHTTP
     let verifier: JWTVerifier
@@ -37,8 +36,7 @@ public struct AppServices: Sendable {
         let metrics = exposition.metrics
         metrics.registerZeroSeries(provider: configuration.llmProvider.rawValue, reportsTokens: configuration.llmProvider == .openai)
         self.exposition = exposition
-        self.database = try makeDatabaseClient(configuration: configuration, logger: logger, metrics: metrics)
-        self.store = SigmarisStore(database: database)
+        self.store = try makeStore(configuration: configuration, logger: logger, metrics: metrics)
         let outbound = OutboundHTTP(configuration: configuration, logger: logger, metrics: metrics)
         self.outbound = outbound
         (self.verifier, self.jwks) = makeJWTVerifier(
@@ -53,7 +51,6 @@ public struct AppServices: Sendable {
             textTracing: configuration.traceText,
             raiseProviderErrors: configuration.raiseLLMErrors,
             metrics: metrics,
-            recallWindows: RecallWindowCache(megabytes: configuration.recallCacheMegabytes),
             providerBudget: TurnProviderBudget.forTurn(callTimeout: .seconds(configuration.providerTimeoutSeconds)))
         self.turnAdmission = TurnAdmission(
             maxTurnsInFlight: configuration.maxTurnsInFlight,
@@ -76,43 +73,31 @@ public struct AppServices: Sendable {
 
     /// Long-lived parts that start and stop with the server.
     var lifecycleServices: [any Service] {
-        var services: [any Service] = [database, outbound]
+        var services: [any Service] = [store, outbound]
         if let jwks { services.append(JWKSRefresher(cache: jwks, logger: logger)) }
         return services
     }
 }
 
-func makeDatabaseClient(
+/// The store of `configuration` (its pool, its recall cache), reporting to `metrics` when given.
+func makeStore(
     configuration: SigmarisConfiguration, logger: Logger, metrics: SigmarisMetrics? = nil
-) throws(ConfigurationError) -> PostgresClient {
-    PostgresClient(
-        configuration: PostgresConfiguration(
-            connectionString: try configuration.requireDatabaseURL(),
-            poolSize: configuration.databasePoolSize,
-            connectTimeoutSeconds: configuration.databaseConnectTimeoutSeconds,
-            leaseTimeout: .seconds(configuration.databasePoolTimeoutSeconds),
-            preparedStatements: configuration.databasePreparedStatements,
-            statementTimeout: .seconds(configuration.databaseStatementTimeoutSeconds)),
-        logger: logger,
-        leaseObserver: metrics?.poolWaitObserver)
+) throws(ConfigurationError) -> SigmarisStore {
+    SigmarisStore(
+        configuration: try configuration.storeConfiguration(), logger: logger, observers: metrics?.storeObservers ?? StoreObservers())
 }
 
-/// Applies the pending files of the configured migrations folder; returns the names applied.
-@discardableResult
-func applyMigrations(database: PostgresClient, configuration: SigmarisConfiguration, logger: Logger) async throws -> [String] {
-    let migrations = try Migration.load(from: configuration.migrationsURL)
-    return try await MigrationRunner(client: database, logger: logger).migrate(migrations)
-}
-
-/// `sigmaris migrate`: the same migrations `serve` applies, with a client of its own.
+/// `sigmaris migrate`: the same migrations `serve` applies, with a store of its own.
 public func applyMigrations(configuration: SigmarisConfiguration, logger: Logger) async throws -> [String] {
-    let database = try makeDatabaseClient(configuration: configuration, logger: logger)
+    var configuration = configuration
+    configuration.recallCacheMegabytes = 0
+    let store = try makeStore(configuration: configuration, logger: logger)
     do {
-        let applied = try await applyMigrations(database: database, configuration: configuration, logger: logger)
-        await database.shutdown()
+        let applied = try await store.applyMigrations(from: configuration.migrationsURL)
+        await store.shutdown()
         return applied
     } catch {
-        await database.shutdown()
+        await store.shutdown()
         throw error
     }
 }
@@ -137,7 +122,7 @@ public func buildApplication(
         logger: logger)
     if runMigrations {
         app.beforeServerStarts {
-            try await applyMigrations(database: services.database, configuration: configuration, logger: logger)
+            try await services.store.applyMigrations(from: configuration.migrationsURL)
         }
     }
     return app
@@ -164,7 +149,7 @@ func buildRouter(services: AppServices) -> Router<SigmarisRequestContext> {
     }
     HealthController(readiness: services.readiness).addRoutes(to: router)
     MetricsController(
-        exposition: services.exposition, database: services.database, turnsInFlight: services.turnAdmission.inFlight,
+        exposition: services.exposition, store: services.store, turnsInFlight: services.turnAdmission.inFlight,
         gates: services.outbound.gates, token: configuration.metricsToken
     ).addRoutes(to: router)
 
@@ -187,10 +172,8 @@ func buildRouter(services: AppServices) -> Router<SigmarisRequestContext> {
     StateController(store: services.store).addRoutes(to: userAPI)
     SessionsController(store: services.store).addRoutes(to: userAPI)
     MessagesController(store: services.store).addRoutes(to: userAPI)
-    AccountController(
-        store: services.store, exports: services.exports, recallWindows: services.turns.recallWindows,
-        remoteCore: services.remoteCore != nil
-    ).addRoutes(to: userAPI)
+    AccountController(store: services.store, exports: services.exports, remoteCore: services.remoteCore != nil)
+        .addRoutes(to: userAPI)
 
     // The pages.
     if configuration.devSignIn, let secret = configuration.supabaseJWTSecret {
@@ -223,7 +206,7 @@ func addOperatorRoutes(to router: Router<SigmarisRequestContext>, services: AppS
 
 private func warnAboutDevelopmentSwitches(_ configuration: SigmarisConfiguration, logger: Logger) {
     if configuration.authDisabled {
-        logger.warning("SIGMARIS_AUTH_DISABLED is on: POST /persona/chat accepts requests WITHOUT credentials from anyone on this machine. Development only.")
+        logger.warning("SIGMARIS_AUTH_DISABLED is on: POST /persona/chat and /persona/chat/stream accept requests WITHOUT credentials from anyone on this machine. Development only.")
     }
     if configuration.devSignIn {
         logger.warning("SIGMARIS_DEV_SIGNIN is on: POST /api/dev/token hands out tokens for the dev user to anyone on this machine. Development only.")

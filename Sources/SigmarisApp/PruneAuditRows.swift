@@ -1,7 +1,7 @@
 import Logging
 import SigmarisStore
 
-/// `sigmaris prune`: `Retention` with a client of its own (one connection: the batches run one
+/// `sigmaris prune`: `Retention` with a store of its own (one connection: the batches run one
 /// after another, never beside each other), whose statements may run `statementTimeoutSeconds`
 /// rather than the service's `DATABASE_STATEMENT_TIMEOUT`: a dry run counts whole tables, and a
 /// batch on a large table takes longer than a turn's statements.
@@ -13,13 +13,15 @@ public func pruneAuditRows(
     var single = configuration
     single.databasePoolSize = 1
     single.databaseStatementTimeoutSeconds = statementTimeoutSeconds
-    let database = try makeDatabaseClient(configuration: single, logger: logger)
+    // A command's store: it serves no turns, so it keeps no recall windows.
+    single.recallCacheMegabytes = 0
+    let store = try makeStore(configuration: single, logger: logger)
     do {
-        let report = try await Retention(database: database).prune(request, progress: progress)
-        await database.shutdown()
+        let report = try await store.prune(request, progress: progress)
+        await store.shutdown()
         return report
     } catch {
-        await database.shutdown()
+        await store.shutdown()
         throw error
     }
 }

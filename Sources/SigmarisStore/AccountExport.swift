@@ -230,12 +230,12 @@ public struct AccountExport: Sendable {
         """
 
     /// The user's audit rows without a turn row of theirs: the meta and safety meta nothing else
-    /// exports then (their events are in `trace_events`). By trace id, through
-    /// `sigmaris_turn_audit_user_trace_idx`.
+    /// exports then (their events are in `trace_events`), the meta whole (`sigmaris_turn_audit_v`). By
+    /// trace id, through `sigmaris_turn_audit_user_trace_idx`.
     static let auditWithoutTurnsSQL = """
         SELECT jsonb_build_array(a.trace_id)::text AS cursor, row_to_json(a)::text AS row FROM (
             SELECT trace_id, record->'meta' AS meta, record->'safety_meta' AS safety_meta, created_at
-            FROM public.sigmaris_turn_audit au
+            FROM public.sigmaris_turn_audit_v au
             WHERE au.user_id = $1 AND ($2::jsonb IS NULL OR au.trace_id > $2::jsonb->>0)
               AND NOT EXISTS (SELECT 1 FROM public.sigmaris_turns t WHERE t.user_id = au.user_id AND t.trace_id = au.trace_id)
             ORDER BY au.trace_id LIMIT $3

@@ -24,6 +24,11 @@ struct CostBoundedLRU<Key: Hashable, Value> {
 
     var count: Int { slotOfKey.count }
 
+    /// Whether `key` has an entry; unlike `value(for:)` it leaves the order alone.
+    func contains(_ key: Key) -> Bool {
+        slotOfKey[key] != nil
+    }
+
     /// The value for `key`, which becomes the most recently used.
     mutating func value(for key: Key) -> Value? {
         guard let slot = slotOfKey[key] else { return nil }

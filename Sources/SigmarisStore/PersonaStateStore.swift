@@ -45,52 +45,64 @@ enum PersonaStateStore {
     ORDER BY "timestamp" DESC, created_at DESC LIMIT $2
     """
 
-    /// Every row of one turn (`commit`); the parameters are listed where it binds them. Each fact
-    /// once (`sql/0007_store_each_fact_once.sql`): the turn's meta, the safety meta and the trace
-    /// events in the one audit row; turn rows, snapshots and the safety assessment without meta.
+    /// Every row of one turn (`commit`); its parameters are the fields of `TurnCommitRow`, named here
+    /// by `p`. Each fact once (`sql/0007_store_each_fact_once.sql`, `sql/0011_turn_facts_in_chat_rows.sql`):
+    /// the turn's meta, the safety meta and the trace events in the one audit row; turn rows, snapshots
+    /// and the safety assessment without meta, and without what the turn's chat rows hold.
     static let commitTurnSQL = """
     WITH moved AS (
         -- The user's row, only from the state this turn read: an UPDATE, so a row deleted by an
         -- erase this statement waited for is skipped (no row: a conflict), never inserted again.
         -- An operator action since the read bumps control_version: recompute under it.
         UPDATE public.sigmaris_persona_state AS s
-        SET value_state = $4, trait_state = $5, global_state = $6, turn_count = $7, updated_at = now()
-        WHERE s.user_id = $2 AND $8 > 0 AND s.turn_count = $8 AND s.control_version = $29
+        SET value_state = \(p(.valueState)), trait_state = \(p(.traitState)), global_state = \(p(.globalState)),
+            turn_count = \(p(.turnCount)), updated_at = now()
+        WHERE s.user_id = \(p(.userID)) AND \(p(.previousTurnCount)) > 0 AND s.turn_count = \(p(.previousTurnCount))
+          AND s.control_version = \(p(.controlVersion))
         RETURNING 1
     ), created AS (
         -- A turn that started from no row inserts it; a concurrent first turn blocks on the
         -- primary key, then finds the committed row and conflicts.
         INSERT INTO public.sigmaris_persona_state AS s (user_id, value_state, trait_state, global_state, turn_count, updated_at)
-        SELECT $2, $4, $5, $6, $7, now() WHERE $8 = 0
+        SELECT \(p(.userID)), \(p(.valueState)), \(p(.traitState)), \(p(.globalState)), \(p(.turnCount)), now()
+        WHERE \(p(.previousTurnCount)) = 0
         ON CONFLICT (user_id) DO UPDATE
             SET value_state = EXCLUDED.value_state, trait_state = EXCLUDED.trait_state,
                 global_state = EXCLUDED.global_state, turn_count = EXCLUDED.turn_count, updated_at = now()
-            WHERE s.turn_count = 0 AND s.control_version = $29
+            WHERE s.turn_count = 0 AND s.control_version = \(p(.controlVersion))
         RETURNING 1
     ), state AS (
         SELECT 1 FROM moved UNION ALL SELECT 1 FROM created
     ), episode AS (
         INSERT INTO public.sigmaris_episodes
             (episode_id, user_id, "timestamp", summary, emotion_hint, traits_hint, raw_context, embedding, meta)
-        VALUES ($9, $2, $10, $11, $12, $13, $14, $15, $16)
+        VALUES (\(p(.episodeID)), \(p(.userID)), \(p(.episodeTimestamp)), \(p(.episodeSummary)), \(p(.episodeEmotionHint)),
+                \(p(.episodeTraitsHint)), \(p(.episodeRawContext)), \(p(.episodeEmbedding)), \(p(.episodeMeta)))
     ), audit AS (
         INSERT INTO public.sigmaris_turn_audit (trace_id, user_id, record)
-        VALUES ($1, $2, jsonb_build_object('meta', $18::jsonb, 'safety_meta', $27::jsonb - 'request_preview', 'events', $28::jsonb))
+        VALUES (\(p(.traceID)), \(p(.userID)), jsonb_build_object(
+            \(p(.auditMetaKey))::text, \(p(.auditMeta))::jsonb, 'safety_meta', \(p(.safetyMeta))::jsonb - 'request_preview',
+            'events', \(p(.events))::jsonb))
     ), turns AS (
         INSERT INTO public.sigmaris_turns (trace_id, user_id, session_id, role, content, topic_hint, emotion_hint, importance, global_state)
-        SELECT $1, $2, $3, r->>'role', r->>'content', r->>'topic_hint', r->>'emotion_hint',
-               (r->>'importance')::double precision, $18::jsonb->'global_state'->>'state'
-        FROM jsonb_array_elements($17::jsonb) WITH ORDINALITY AS t(r, n) ORDER BY n
+        SELECT \(p(.traceID)), \(p(.userID)), \(p(.sessionID)), r->>'role', r->>'content', r->>'topic_hint', r->>'emotion_hint',
+               (r->>'importance')::double precision, \(p(.turnGlobalState))::jsonb->>'state'
+        FROM jsonb_array_elements(\(p(.turnRows))::jsonb) WITH ORDINALITY AS t(r, n) ORDER BY n
     ), value_snapshot AS (
-        INSERT INTO public.sigmaris_value_snapshots (trace_id, user_id, state, delta) VALUES ($1, $2, $19, $20)
+        INSERT INTO public.sigmaris_value_snapshots (trace_id, user_id, state, delta)
+        VALUES (\(p(.traceID)), \(p(.userID)), \(p(.valueSnapshotState)), \(p(.valueSnapshotDelta)))
     ), trait_snapshot AS (
-        INSERT INTO public.sigmaris_trait_snapshots (trace_id, user_id, state, delta) VALUES ($1, $2, $21, $22)
+        INSERT INTO public.sigmaris_trait_snapshots (trace_id, user_id, state, delta)
+        VALUES (\(p(.traceID)), \(p(.userID)), \(p(.traitSnapshotState)), \(p(.traitSnapshotDelta)))
     ), safety AS (
         INSERT INTO public.sigmaris_safety_assessments (trace_id, user_id, session_id, safety_flag, risk_score, categories, reasons)
-        VALUES ($1, $2, $3, $23, $24, $25, $26)
+        VALUES (\(p(.traceID)), \(p(.userID)), \(p(.sessionID)), \(p(.safetyFlag)), \(p(.riskScore)),
+                \(p(.safetyCategories)), \(p(.safetyReasons)))
     )
     SELECT count(*)::int AS updated FROM state
     """
+
+    private static func p(_ parameter: TurnCommitRow.Parameter) -> String { parameter.placeholder }
 
     /// The user's state and recent episodes. With `recallWindows`, the episodes come from memory when
     /// the window kept there carries the stamp just read with the state (one statement instead of two),
@@ -98,6 +110,8 @@ enum PersonaStateStore {
     static func load(
         userID: String, recallWindows: RecallWindowCache? = nil, on connection: PostgresConnection
     ) throws(PostgresError) -> PersonaMemory {
+        // Before the read: a window dropped while it runs (an erase committing) is not put back.
+        let drops = recallWindows?.drops
         let stateRows = try connection.query(loadStateSQL, [.text(userID)])
         var memory = PersonaMemory(state: .initial, recentEpisodes: [])
         // No state row: a new (or erased) user, whose window is empty and not worth keeping.
@@ -122,7 +136,7 @@ enum PersonaStateStore {
         // The episodes were read in a snapshot of their own: keep them only if they are the window
         // the stamp describes (a turn committed in between would show at the top).
         if let stamp, let recallWindows, stamp.matchesTop(of: memory.recentEpisodes) {
-            recallWindows.remember(memory.recentEpisodes, for: userID, stamp: stamp)
+            recallWindows.remember(memory.recentEpisodes, for: userID, stamp: stamp, unlessDroppedSince: drops)
         }
         return memory
     }
@@ -160,27 +174,21 @@ enum PersonaStateStore {
     /// Writes one turn: the new state (only if nobody else moved it since `previousTurnCount` and no
     /// operator acted since `controlVersion`), the episode, the audit row (the turn's meta, the safety
     /// meta and, with `tracing`, the trace events), both turn rows, both snapshots and the safety
-    /// assessment. Run it inside a transaction so it all commits together or not at all.
+    /// assessment, each without the facts `factsInChatRows` says the turn's chat rows hold (written by
+    /// the caller in the same transaction). Run it inside a transaction so it all commits together or
+    /// not at all.
     static func commit(
         _ turn: TurnResult,
         userID: String,
         previousTurnCount: Int,
         controlVersion: Int,
         tracing: Bool,
+        factsInChatRows: TurnFactsInChatRows = TurnFactsInChatRows(),
         on connection: PostgresConnection
     ) throws {
-        let state = turn.newState
-        let episode = turn.episode
-        let rows = JSONValue.array(turn.turnRows.map { row in
-            [
-                "role": .string(row.role), "content": .string(row.content),
-                "topic_hint": .string(orNull: row.topicHint), "emotion_hint": .string(orNull: row.emotionHint),
-                "importance": .number(orNull: row.importance),
-            ]
-        })
-        // The assistant row's meta holds everything the user row's has (the views rebuild it).
-        let turnMeta = turn.turnRows.last { $0.role == PersonaConstants.TurnRows.assistantRole }?.meta ?? .null
-        let events = JSONValue.array(tracing ? turn.traceEvents.map { ["event": .string($0.name), "fields": $0.fields] } : [])
+        let row = TurnCommitRow(
+            turn, userID: userID, previousTurnCount: previousTurnCount, controlVersion: controlVersion, tracing: tracing,
+            factsInChatRows: factsInChatRows)
         // Every row of the turn in one statement (one round trip, one plan): the benchmark's Postgres
         // is CPU-bound, and each statement costs it a parse, a plan and an executor start.
         //
@@ -190,28 +198,7 @@ enum PersonaStateStore {
         // that deletes the user's rows locks it first (`TurnSerialization`). The other inserts run
         // whatever the state did; when it did not move, the thrown conflict rolls the whole
         // transaction back.
-        let updated = try connection.query(
-            commitTurnSQL,
-            [.text(turn.traceID), .text(userID), .text(turn.sessionID),
-             // $4...$8: the state
-             .jsonb(state.value.json.serialized()), .jsonb(state.trait.json.serialized()),
-             state.globalState.map { .text($0.rawValue) } ?? .null, .int(state.turnCount), .int(previousTurnCount),
-             // $9...$16: the episode
-             .text(episode.episodeID), .timestamp(episode.timestamp), .text(episode.summary),
-             .text(episode.emotionHint), .jsonb(episode.traitsHint.serialized()), .text(episode.rawContext),
-             episode.embedding.isEmpty ? .null : .bytea(EmbeddingBytes.encode(episode.embedding)),
-             .jsonb(episode.meta.serialized()),
-             // $17, $18: the turn rows and the turn's meta; $19...$22: both snapshots
-             .jsonb(rows.serialized()), .jsonb(turnMeta.serialized()),
-             .jsonb(turn.valueSnapshot.state.serialized()), .jsonb(turn.valueSnapshot.delta.serialized()),
-             .jsonb(turn.traitSnapshot.state.serialized()), .jsonb(turn.traitSnapshot.delta.serialized()),
-             // $23...$27: the safety assessment and its meta; $28: the trace events ([] without tracing)
-             turn.safety.flag.map { .text($0.rawValue) } ?? .null, .double(turn.safety.riskScore),
-             .jsonb(turn.safety.categoriesJSON.serialized()), .jsonb(JSONValue.strings(turn.safety.reasons).serialized()),
-             .jsonb(turn.safety.meta.serialized()),
-             .jsonb(events.serialized()),
-             // $29: the operator-control version the turn read
-             .int(controlVersion)])
+        let updated = try connection.query(commitTurnSQL, row.parameters)
         guard try updated.first?.decode(Int.self, "updated") == 1 else { throw StoreError.turnConflict(userID: userID) }
     }
 

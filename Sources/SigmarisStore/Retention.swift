@@ -70,10 +70,19 @@ public struct PrunedTable: Sendable, Equatable {
 /// order every operation on a user's rows keeps (`TurnSerialization`), so a batch never deadlocks
 /// with an erase or a turn of one of those users; it waits for them, or they for it, a batch long.
 public struct Retention: Sendable {
-    let database: PostgresClient
+    let database: StoreDatabase
+    /// The recall cache of this process, emptied after a batch deleted episodes (see
+    /// `RecallWindowCache+Invalidation`); other instances see the bumped `control_version`.
+    let recallWindows: RecallWindowCache?
 
+    /// A run over `database`, which the caller runs and shuts down (tests bring their own pool).
     public init(database: PostgresClient) {
+        self.init(database: StoreDatabase(client: database), recallWindows: nil)
+    }
+
+    init(database: StoreDatabase, recallWindows: RecallWindowCache?) {
         self.database = database
+        self.recallWindows = recallWindows
     }
 
     /// The cutoff, by the database's clock (the rows' `created_at` are by it too), as text that
@@ -167,6 +176,7 @@ public struct Retention: Sendable {
                 return try connection.query(Self.deleteBatchSQL(table), parameters)[0].decode(Int.self, "deleted")
             }
             if deleted > 0 {
+                if table.isRecalled { recallWindows?.forgetAll() }
                 done.rows += deleted
                 done.batches += 1
                 try await Task.sleep(for: request.pause)
@@ -174,5 +184,15 @@ public struct Retention: Sendable {
             start = end
         }
         return done
+    }
+}
+
+extension SigmarisStore {
+    /// Runs `request` on this store's database (`Retention`); `progress` hears each table as it is
+    /// finished. Episodes it deletes empty this store's recall cache.
+    public func prune(
+        _ request: PruneRequest, progress: @Sendable (PrunedTable) -> Void = { _ in }
+    ) async throws -> [PrunedTable] {
+        try await Retention(database: database, recallWindows: recallWindows).prune(request, progress: progress)
     }
 }

@@ -8,12 +8,15 @@ extension SigmarisStore {
     }
 
     /// Applies `action` and writes its audit row in one statement; nil (nothing written) when the
-    /// user has no persona state.
+    /// user has no persona state. The user's recall window is dropped afterwards
+    /// (`RecallWindowCache.invalidating`).
     public func applyOperatorAction(
         _ action: OperatorAction, userID: String, operatorName: String, reason: String
     ) async throws -> OperatorActionRecord? {
-        try await database.withTransaction {
-            try OperatorControlStore.apply(action, userID: userID, operatorName: operatorName, reason: reason, on: $0)
+        try await RecallWindowCache.invalidating(recallWindows, userID: userID) {
+            try await database.withTransaction {
+                try OperatorControlStore.apply(action, userID: userID, operatorName: operatorName, reason: reason, on: $0)
+            }
         }
     }
 

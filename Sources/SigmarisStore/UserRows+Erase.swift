@@ -1,3 +1,4 @@
+import Foundation
 import SigmarisPostgres
 
 /// How many rows of the user an erase deleted, per table (the JSON keys are the table names).
@@ -36,12 +37,19 @@ extension UserRows {
     ///
     /// The user's state row is locked first (`TurnSerialization`), so a turn of theirs is erased whole
     /// or commits whole after the erase, on any instance; the chat rows go in one statement, so an
-    /// exchange stored without a turn (remote-core mode) is also erased whole or not at all.
+    /// exchange stored without a turn (remote-core mode) is also erased whole or not at all. Nothing
+    /// of the user stays in this process's recall cache either (`RecallWindowCache.invalidating`).
     public func eraseEverything() async throws -> ErasedRows {
         let userID = user.id
         let personaUserID = user.personaUserID
         let claims = user.claimsJSON
-        return try await database.withTransaction { connection in
+        return try await RecallWindowCache.invalidating(recallWindows, userID: personaUserID) {
+            try await erase(userID: userID, personaUserID: personaUserID, claims: claims)
+        }
+    }
+
+    private func erase(userID: UUID, personaUserID: String, claims: String) async throws -> ErasedRows {
+        try await database.withTransaction { connection in
             var erased = ErasedRows()
             let locked = try TurnSerialization.lockCreatingRow(personaUserID, on: connection)
             try UserScope.enter(claimsJSON: claims, on: connection)

@@ -44,7 +44,7 @@ extension UserRows {
     /// rows deleted. Like every deletion, after the user's state row is locked (`scopedDeletion`).
     public func deleteMessages(sessionID: String) async throws -> Int {
         let userID = user.id
-        return try await scopedDeletion { connection in
+        return try await scopedDeletion(of: .messages(sessionID: sessionID)) { connection in
             try connection.query(
                 "DELETE FROM public.messages WHERE user_id = $1 AND session_id = $2",
                 [.uuid(userID), .text(sessionID)]).affectedRows
@@ -55,7 +55,7 @@ extension UserRows {
     /// number of rows deleted. `createdAt` must already be a valid ISO 8601 timestamp.
     public func deleteExchange(sessionID: String, createdAt: String) async throws -> Int {
         let userID = user.id
-        return try await scopedDeletion { connection in
+        return try await scopedDeletion(of: .exchange(sessionID: sessionID, createdAt: createdAt)) { connection in
             try connection.query(
                 "DELETE FROM public.messages WHERE user_id = $1 AND session_id = $2 AND created_at = $3::timestamptz",
                 [.uuid(userID), .text(sessionID), .text(createdAt)]).affectedRows

@@ -76,7 +76,7 @@ extension UserRows {
     /// locked (`scopedDeletion`); nil when the user has no message in it (and nothing is deleted).
     public func deleteSession(_ sessionID: String) async throws -> (messages: Int, snapshots: Int)? {
         let userID = user.id
-        return try await scopedDeletion { connection in
+        return try await scopedDeletion(of: .session(sessionID: sessionID)) { connection in
             let counts = try connection.query(Self.deleteSessionSQL, [.uuid(userID), .text(sessionID)])[0]
             let messages = try counts.decode(Int.self, "messages")
             guard messages > 0 else { return nil }

@@ -7,8 +7,10 @@ import SigmarisPostgres
 /// security holds as well as the explicit `user_id` filter in each statement. Deletions lock the
 /// user's state row before that (`scopedDeletion`).
 public struct UserRows: Sendable {
-    let database: PostgresClient
+    let database: StoreDatabase
     public let user: StoreUser
+    /// The store's recall cache, which the deletions here invalidate for this user.
+    let recallWindows: RecallWindowCache?
 
     /// Runs `body` in a transaction under this user's scope.
     func scoped<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
@@ -19,16 +21,25 @@ public struct UserRows: Sendable {
         }
     }
 
-    /// `scoped`, for a deletion: the user's state row is locked first, as the service's role, so the
-    /// deletion serializes with the user's turns (`TurnSerialization`). `body` deletes in one
-    /// statement, so a first turn (no state row yet to lock) is also seen whole or not at all.
-    func scopedDeletion<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+    /// `scoped`, for a deletion of `leaving`: the user's state row is locked first, as the service's
+    /// role, so the deletion serializes with the user's turns (`TurnSerialization`); then, still as
+    /// that role, the facts those chat rows hold go back into the persona rows that left them out
+    /// (`ChatRowsLeaving`). `body` deletes in one statement, so a first turn (no state row yet to
+    /// lock) is also seen whole or not at all. The user's recall window is dropped afterwards
+    /// (`RecallWindowCache.invalidating`).
+    func scopedDeletion<T: Sendable>(
+        of leaving: ChatRowsLeaving, _ body: @escaping @Sendable (PostgresConnection) throws -> T
+    ) async throws -> T {
         let claims = user.claimsJSON
         let personaUserID = user.personaUserID
-        return try await database.withTransaction { connection in
-            try TurnSerialization.lock(personaUserID, on: connection)
-            try UserScope.enter(claimsJSON: claims, on: connection)
-            return try body(connection)
+        let userID = user.id
+        return try await RecallWindowCache.invalidating(recallWindows, userID: personaUserID) {
+            try await database.withTransaction { connection in
+                try TurnSerialization.lock(personaUserID, on: connection)
+                try leaving.restoreFacts(personaUserID: personaUserID, userID: userID, on: connection)
+                try UserScope.enter(claimsJSON: claims, on: connection)
+                return try body(connection)
+            }
         }
     }
 

@@ -108,23 +108,4 @@ struct ServerSentEventDecoderTests {
         // finish() resets: the next stream starts clean.
         #expect(decoder.feed(Array("data: next\n\n".utf8)) == [ServerSentEvent(data: "next")])
     }
-
-    @Test("encoded() round-trips through the decoder", arguments: [
-        ServerSentEvent(event: "delta", data: #"{"text":"Hel"}"#),
-        ServerSentEvent(data: ""),
-        ServerSentEvent(event: "done", data: "line one\nline two\n\nline four"),
-        ServerSentEvent(data: " leading space, trailing\n", id: "42"),
-        ServerSentEvent(event: "error", data: ": not a comment"),
-    ])
-    func roundTrip(event: ServerSentEvent) {
-        #expect(Self.decodeEveryWay(event.encoded()) == [event])
-    }
-
-    @Test("encoded() writes the wire form")
-    func wireForm() {
-        #expect(ServerSentEvent(event: "delta", data: #"{"text":"a"}"#).encoded() == "event: delta\ndata: {\"text\":\"a\"}\n\n")
-        #expect(ServerSentEvent(data: "a\r\nb\rc").encoded() == "data: a\ndata: b\ndata: c\n\n")
-        // A line break in the event name cannot forge a field.
-        #expect(ServerSentEvent(event: "x\ndata: forged", data: "y").encoded() == "event: x data: forged\ndata: y\n\n")
-    }
 }

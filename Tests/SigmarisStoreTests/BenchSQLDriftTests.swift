@@ -13,13 +13,25 @@ struct BenchSQLDriftTests {
 
     /// What the bench sends for each parameter of `PersonaStateStore.commitTurnSQL` (the p_* values
     /// are those of a real turn; nullable ones arrive as '' and become null).
-    static let commitParameters = [
-        ":tid", ":uid", ":sid", ":p_value_state", ":p_trait_state", ":p_global_state", ":ntc", ":tc",
-        ":eid", "now()", ":p_ep_summary", ":p_ep_emotion_hint", ":p_ep_traits_hint", ":p_ep_raw_context",
-        ":p_ep_embedding", ":p_ep_meta", ":p_turn_rows", ":p_turn_meta", ":p_vs_state", ":p_vs_delta",
-        ":p_ts_state", ":p_ts_delta", "nullif(:p_safety_flag, '')", ":p_risk_score",
-        ":p_categories", ":p_reasons", ":p_safety_meta", ":p_events", ":cv",
+    static let commitParameterValues: [TurnCommitRow.Parameter: String] = [
+        .traceID: ":tid", .userID: ":uid", .sessionID: ":sid",
+        .valueState: ":p_value_state", .traitState: ":p_trait_state", .globalState: ":p_global_state",
+        .turnCount: ":ntc", .previousTurnCount: ":tc", .controlVersion: ":cv",
+        .episodeID: ":eid", .episodeTimestamp: "now()", .episodeSummary: ":p_ep_summary",
+        .episodeEmotionHint: ":p_ep_emotion_hint", .episodeTraitsHint: ":p_ep_traits_hint",
+        .episodeRawContext: ":p_ep_raw_context", .episodeEmbedding: ":p_ep_embedding", .episodeMeta: ":p_ep_meta",
+        .turnRows: ":p_turn_rows", .turnGlobalState: ":p_turn_global_state",
+        .auditMetaKey: ":p_audit_meta_key", .auditMeta: ":p_audit_meta", .safetyMeta: ":p_safety_meta", .events: ":p_events",
+        .valueSnapshotState: "nullif(:p_vs_state, '')::jsonb", .valueSnapshotDelta: "nullif(:p_vs_delta, '')::jsonb",
+        .traitSnapshotState: "nullif(:p_ts_state, '')::jsonb", .traitSnapshotDelta: "nullif(:p_ts_delta, '')::jsonb",
+        .safetyFlag: "nullif(:p_safety_flag, '')", .riskScore: ":p_risk_score",
+        .safetyCategories: "nullif(:p_categories, '')::jsonb", .safetyReasons: "nullif(:p_reasons, '')::jsonb",
     ]
+
+    /// `commitParameterValues` in binding order.
+    static var commitParameters: [String] {
+        TurnCommitRow.Parameter.allCases.map { commitParameterValues[$0] ?? "<no bench value for \($0)>" }
+    }
 
     /// The same for `ChatStore.insertExchangeSQL`.
     static let exchangeParameters = [
@@ -52,7 +64,8 @@ struct BenchSQLDriftTests {
     }
 
     @Test func everyParameterOfTheStoresStatementsHasABenchValue() {
-        #expect(Self.parameterCount(PersonaStateStore.commitTurnSQL) == Self.commitParameters.count)
+        #expect(Self.parameterCount(PersonaStateStore.commitTurnSQL) == TurnCommitRow.Parameter.allCases.count)
+        #expect(Self.commitParameterValues.count == TurnCommitRow.Parameter.allCases.count)
         #expect(Self.parameterCount(ChatStore.insertExchangeSQL) == Self.exchangeParameters.count)
         #expect(Self.parameterCount(PersonaStateStore.loadStateSQL) == 1)
         #expect(Self.parameterCount(PersonaStateStore.loadEpisodesSQL) == 2)

@@ -86,4 +86,23 @@ struct RecallWindowCacheTests {
         cache.recordCommit(of: turn, from: late, userID: "u")
         #expect(cache.statistics.users == 0)
     }
+
+    /// A window read (or committed) before a drop is not kept after it: an erase that committed
+    /// while a turn read or committed cannot have its episodes put back in memory by that turn.
+    @Test func aWindowFromBeforeADropIsNotKept() {
+        let cache = RecallWindowCache(budgetBytes: 1_000_000)
+        let window = [Self.episode("e1", at: 1)]
+        let before = cache.drops
+        cache.forget(userID: "u")
+        cache.remember(window, for: "u", stamp: Self.stamp(1, 0, window), unlessDroppedSince: before)
+        #expect(!cache.holdsWindow(for: "u"))
+        cache.remember(window, for: "u", stamp: Self.stamp(1, 0, window), unlessDroppedSince: cache.drops)
+        #expect(cache.holdsWindow(for: "u"))
+
+        let beforePrune = cache.drops
+        cache.forgetAll()
+        #expect(cache.statistics.users == 0 && cache.statistics.bytes == 0)
+        cache.remember(window, for: "v", stamp: Self.stamp(1, 0, window), unlessDroppedSince: beforePrune)
+        #expect(cache.statistics.users == 0)
+    }
 }

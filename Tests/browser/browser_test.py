@@ -270,6 +270,23 @@ def test_chat(driver, token):
     check(len(flags) == 3 and all(flags), "each reply shows its safety flag")
     check(states[1] == "SAFETY_LOCK", f"'I want to kill myself' locks the state (got {states[1]})")
     check(flags[1] in ("intervened", "escalated", "blocked"), f"and raises the safety flag (got {flags[1]})")
+    # The engine's topic labels are Japanese; this (English) browser reads them in English, and the
+    # engine's own label stays on the element.
+    topics = [(e.text, e.get_attribute("data-label")) for e in driver.find_elements(By.CSS_SELECTOR, "#messages [data-testid=turn-topic]")]
+    print(f"  topics {topics}", flush=True)
+    english = ("New topic", "Continuing an earlier conversation (estimated)")
+    check(len(topics) == 3 and all(text.startswith(english) for text, _ in topics),
+          f"each reply shows its topic label in the reader's language ({topics!r})")
+    check(all(label.startswith(("新規トピック", "過去の会話の続き")) for _, label in topics),
+          "and keeps the engine's label as it is")
+    check(topics[0][0].startswith("New topic: Hello"),
+          f"a new topic quotes the message's head ({topics[0][0]!r})")
+    japanese = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "import('/assets/topic.js').then((m) => done([m.topicText('新規トピック: 京都', ['ja-JP']),"
+        " m.topicText('過去の会話の続き（自動推定）', ['en-US', 'ja'])]));")
+    check(japanese == ["新規トピック: 京都", "Continuing an earlier conversation (estimated)"],
+          f"a Japanese reader sees the engine's label as it is ({japanese!r})")
     full_page_screenshot(driver, "chat.png", 1280)
 
     # The history comes back from the server after a reload, still as text.

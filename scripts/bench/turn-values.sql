@@ -36,15 +36,21 @@ SELECT
          'role', role, 'content', content, 'topic_hint', topic_hint, 'emotion_hint', emotion_hint,
          'importance', importance) ORDER BY id)::text
      FROM public.sigmaris_turns WHERE trace_id = (SELECT trace_id FROM last_trace)) AS p_turn_rows,
-    (SELECT (record->'meta')::text FROM audit) AS p_turn_meta,
-    (SELECT state::text FROM vs) AS p_vs_state,
-    (SELECT delta::text FROM vs) AS p_vs_delta,
-    (SELECT state::text FROM ts) AS p_ts_state,
-    (SELECT delta::text FROM ts) AS p_ts_delta,
+    -- The audit record's meta as the service sends it: whole under 'meta', or under 'meta_own' without
+    -- what the state snapshot holds (sql/0011_turn_facts_in_chat_rows.sql); the turn rows' global state.
+    (SELECT CASE WHEN record ? 'meta_own' THEN 'meta_own' ELSE 'meta' END FROM audit) AS p_audit_meta_key,
+    (SELECT coalesce(record->'meta_own', record->'meta')::text FROM audit) AS p_audit_meta,
+    (SELECT (record->'meta'->'global_state')::text FROM public.sigmaris_turn_audit_v
+     WHERE trace_id = (SELECT trace_id FROM last_trace)) AS p_turn_global_state,
+    -- '' where the state snapshot holds the value (the script sends null then).
+    (SELECT coalesce(state::text, '') FROM vs) AS p_vs_state,
+    (SELECT coalesce(delta::text, '') FROM vs) AS p_vs_delta,
+    (SELECT coalesce(state::text, '') FROM ts) AS p_ts_state,
+    (SELECT coalesce(delta::text, '') FROM ts) AS p_ts_delta,
     (SELECT safety_flag FROM safety) AS p_safety_flag,
     (SELECT risk_score::text FROM safety) AS p_risk_score,
-    (SELECT categories::text FROM safety) AS p_categories,
-    (SELECT reasons::text FROM safety) AS p_reasons,
+    (SELECT coalesce(categories::text, '') FROM safety) AS p_categories,
+    (SELECT coalesce(reasons::text, '') FROM safety) AS p_reasons,
     -- What the service sends: the whole safety meta (the audit row drops its request preview).
     (SELECT meta::text FROM public.sigmaris_safety_assessments_v WHERE trace_id = (SELECT trace_id FROM last_trace)) AS p_safety_meta,
     (SELECT (record->'events')::text FROM audit) AS p_events,

@@ -9,8 +9,6 @@ struct AccountController {
     let store: SigmarisStore
     /// The exports streaming now (`exportLimit`).
     let exports: InFlightLimit
-    /// The turns' recall windows in this process, which an erase empties for the user.
-    var recallWindows: RecallWindowCache? = nil
     /// Set in remote-core mode (`SIGMARIS_CORE_URL`): the persona rows live with the core, which this
     /// route cannot reach (see `RemoteCoreErasure`).
     var remoteCore: Bool = false
@@ -75,11 +73,8 @@ struct AccountController {
         guard try JSONRequest.optionalString(body, "confirm") == "DELETE" else {
             throw APIError.badRequest(#"Send {"confirm":"DELETE"} to erase your data"#, reason: "confirmation_required")
         }
+        // The store drops the user's recall window too: nothing of them stays in this process's memory.
         let erased = try await store.rows(of: user.storeUser).eraseEverything()
-        // Nothing of the user stays in this process's memory either. (A turn of theirs that read its
-        // window just before the erase committed may still put that window back; it is never used,
-        // since the erased state row no longer matches its stamp, and the next turn drops it.)
-        recallWindows?.forget(userID: user.storeUser.personaUserID)
         context.logger.info("user erased their data", metadata: ["sigmaris.erased.messages": "\(erased.messages)",
                                                                  "sigmaris.erased.turns": "\(erased.turns)"])
         return AccountEraseResponse(deleted: erased, remoteCore: remoteCore ? .notErased : nil)

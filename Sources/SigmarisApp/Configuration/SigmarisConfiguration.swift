@@ -1,5 +1,5 @@
 import Foundation
-import SigmarisPostgres
+import SigmarisStore
 
 /// Everything the service reads from its environment (and an optional `.env`; the environment wins).
 /// `.env.example` documents each variable; the names below are the contract.
@@ -28,7 +28,7 @@ public struct SigmarisConfiguration: Sendable {
     /// request answered 503 (`statement_timeout` in every transaction, and the client's own deadline).
     public var databaseStatementTimeoutSeconds = 10
     /// Prepared statements per connection; `auto` turns them off on port 6543 (Supabase's transaction pooler).
-    public var databasePreparedStatements: PreparedStatementMode = .auto
+    public var databasePreparedStatements: StoreConfiguration.PreparedStatements = .auto
     public var migrationsDirectory = "sql"
     // Auth (Supabase)
     public var supabaseURL: URL?
@@ -113,8 +113,8 @@ public struct SigmarisConfiguration: Sendable {
         databaseConnectTimeoutSeconds = try read.integer("DATABASE_CONNECT_TIMEOUT", in: 1...300) ?? databaseConnectTimeoutSeconds
         databasePoolTimeoutSeconds = try read.integer("DATABASE_POOL_TIMEOUT", in: 1...300) ?? databasePoolTimeoutSeconds
         databaseStatementTimeoutSeconds = try read.integer("DATABASE_STATEMENT_TIMEOUT", in: 1...3600) ?? databaseStatementTimeoutSeconds
-        databasePreparedStatements = try read.choice("DATABASE_PREPARED_STATEMENTS", PreparedStatementMode.allCases.map(\.rawValue))
-            .flatMap(PreparedStatementMode.init(rawValue:)) ?? databasePreparedStatements
+        databasePreparedStatements = try read.choice("DATABASE_PREPARED_STATEMENTS", StoreConfiguration.PreparedStatements.allCases.map(\.rawValue))
+            .flatMap(StoreConfiguration.PreparedStatements.init(rawValue:)) ?? databasePreparedStatements
         migrationsDirectory = read.string("SIGMARIS_MIGRATIONS_DIR") ?? migrationsDirectory
 
         supabaseURL = try read.url("SUPABASE_URL", schemes: ["http", "https"])
@@ -168,6 +168,18 @@ public struct SigmarisConfiguration: Sendable {
             throw ConfigurationError(variable: "DATABASE_URL", expected: "set to a libpq connection string or postgresql:// URI")
         }
         return databaseURL
+    }
+
+    /// What the store is built from: the database settings and the recall cache's size.
+    public func storeConfiguration() throws(ConfigurationError) -> StoreConfiguration {
+        StoreConfiguration(
+            connectionString: try requireDatabaseURL(),
+            poolSize: databasePoolSize,
+            connectTimeoutSeconds: databaseConnectTimeoutSeconds,
+            leaseTimeout: .seconds(databasePoolTimeoutSeconds),
+            preparedStatements: databasePreparedStatements,
+            statementTimeout: .seconds(databaseStatementTimeoutSeconds),
+            recallCacheMegabytes: recallCacheMegabytes)
     }
 }
 

@@ -2,7 +2,7 @@ import Hummingbird
 import Logging
 import SigmarisAuth
 import SigmarisEngine
-import SigmarisPostgres
+import SigmarisStore
 
 /// The one place where errors become HTTP responses. Anything not deliberately mapped is a 500 whose
 /// body says nothing about the cause; the cause goes to the log (descriptions are redacted by design).
@@ -36,7 +36,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             // it is not a server fault to log as one.
             logger.debug("request cancelled")
             return .clientClosedRequest
-        case let error as PostgresError where error.isUnavailable:
+        case let error as StoreError where error.isUnavailable:
+            // Down, busy, a statement past its time limit, a conflict past the reruns: the store's
+            // description says which (redacted); the client hears "retry in a few seconds" for all.
             logger.error("database unavailable", metadata: ["sigmaris.error": "\(error)"])
             return .databaseUnavailable
         case let error as HTTPError:

@@ -2,7 +2,7 @@ import Hummingbird
 import NIOCore
 import SigmarisAuth
 import SigmarisCurl
-import SigmarisPostgres
+import SigmarisStore
 
 /// `GET /metrics`: everything recorded, in the Prometheus text format.
 ///
@@ -11,7 +11,8 @@ import SigmarisPostgres
 /// `SigmarisMetrics`), but request rates and pool sizes are still nobody else's business.
 struct MetricsController {
     let exposition: PrometheusExposition
-    let database: PostgresClient
+    /// Its pool and recall cache (`SigmarisStore.usage`).
+    let store: SigmarisStore
     /// The turns running or queued now (`TurnAdmission`).
     let turnsInFlight: InFlightLimit
     /// The outbound gates (provider, remote core): calls in flight and queued, breaker state.
@@ -29,7 +30,7 @@ struct MetricsController {
                 }
             }
             // Gauges are read when asked for, so they are never stale.
-            exposition.metrics.recordPoolUsage(database.usage)
+            exposition.metrics.recordStoreUsage(store.usage)
             exposition.metrics.recordTurnsInFlight(turnsInFlight.inFlight)
             for gate in gates { exposition.metrics.recordGate(gate) }
             return Response(

@@ -11,7 +11,7 @@ import SigmarisEngine
 /// traffic (every route × status) are left to traffic; the turn routes stand for them at 200.
 extension SigmarisMetrics {
     /// The routes that run a turn (and may stream it), as `HTTPMetricsMiddleware` labels them.
-    static let turnRoutes = ["/api/aei", "/persona/chat"]
+    static let turnRoutes = ["/api/aei", "/persona/chat", "/persona/chat/stream"]
     /// How a streamed turn can end (`ResponseEnd`'s streaming cases).
     static let streamOutcomes = ["done", "error", "cancelled"]
     /// Every word `reason(_:)` can give a provider failure.
@@ -51,6 +51,13 @@ extension SigmarisMetrics {
             }
         }
         _ = CoreMetrics.Timer(label: Name.poolWait, dimensions: [], factory: factory)
+        // The recall cache: its counters, and its gauges at zero until the first scrape sets them.
+        for name in [Name.recallCacheHits, Name.recallCacheMisses] {
+            _ = Counter(label: name, dimensions: [], factory: factory)
+        }
+        for name in [Name.recallCacheEntries, Name.recallCacheBytes] {
+            Gauge(label: name, dimensions: [], factory: factory).record(0)
+        }
         for outcome in ["success", "failure"] {
             _ = Counter(label: Name.jwksRefreshes, dimensions: [("outcome", outcome)], factory: factory)
         }

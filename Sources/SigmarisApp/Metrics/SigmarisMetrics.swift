@@ -1,7 +1,7 @@
 import Metrics
 import SigmarisCurl
 import SigmarisEngine
-import SigmarisPostgres
+import SigmarisStore
 
 /// Every metric the service records, by name, with the only label values each may carry.
 ///
@@ -32,6 +32,10 @@ public struct SigmarisMetrics: Sendable {
         public static let poolWaiters = "sigmaris_db_pool_waiters"
         public static let poolSize = "sigmaris_db_pool_size"
         public static let poolWait = "sigmaris_db_pool_wait_seconds"
+        public static let recallCacheHits = "sigmaris_recall_cache_hits_total"
+        public static let recallCacheMisses = "sigmaris_recall_cache_misses_total"
+        public static let recallCacheEntries = "sigmaris_recall_cache_entries"
+        public static let recallCacheBytes = "sigmaris_recall_cache_bytes"
         public static let jwksRefreshes = "sigmaris_jwks_refreshes_total"
     }
 
@@ -161,11 +165,13 @@ public struct SigmarisMetrics: Sendable {
         }
     }
 
-    // MARK: Database pool
+    // MARK: Store: database pool and recall cache
 
-    /// `recordPoolWait`, as the pool's lease observer.
-    var poolWaitObserver: @Sendable (Duration) -> Void {
-        { [self] duration in recordPoolWait(duration) }
+    /// `recordPoolWait` and `recordRecallLookup`, as the store's observers.
+    var storeObservers: StoreObservers {
+        StoreObservers(
+            poolWait: { [self] duration in recordPoolWait(duration) },
+            recallLookup: { [self] hit in recordRecallLookup(hit: hit) })
     }
 
     /// How long a request waited for a pooled connection (including opening a new one).
@@ -173,12 +179,20 @@ public struct SigmarisMetrics: Sendable {
         CoreMetrics.Timer(label: Name.poolWait, dimensions: [], factory: factory).recordNanoseconds(duration.nanoseconds)
     }
 
-    /// The pool's gauges, set from a snapshot when `/metrics` is scraped.
-    func recordPoolUsage(_ usage: PostgresClient.Usage) {
-        Gauge(label: Name.poolConnections, dimensions: [("state", "in_use")], factory: factory).record(usage.inUse)
-        Gauge(label: Name.poolConnections, dimensions: [("state", "idle")], factory: factory).record(usage.idle)
-        Gauge(label: Name.poolWaiters, dimensions: [], factory: factory).record(usage.waiters)
-        Gauge(label: Name.poolSize, dimensions: [], factory: factory).record(usage.size)
+    /// One look for a user's recall window at the start of a turn: a hit used the window kept in
+    /// memory, a miss read the episodes.
+    func recordRecallLookup(hit: Bool) {
+        Counter(label: hit ? Name.recallCacheHits : Name.recallCacheMisses, dimensions: [], factory: factory).increment()
+    }
+
+    /// The pool's and the recall cache's gauges, set from a snapshot when `/metrics` is scraped.
+    func recordStoreUsage(_ usage: StoreUsage) {
+        Gauge(label: Name.poolConnections, dimensions: [("state", "in_use")], factory: factory).record(usage.pool.inUse)
+        Gauge(label: Name.poolConnections, dimensions: [("state", "idle")], factory: factory).record(usage.pool.idle)
+        Gauge(label: Name.poolWaiters, dimensions: [], factory: factory).record(usage.pool.waiters)
+        Gauge(label: Name.poolSize, dimensions: [], factory: factory).record(usage.pool.size)
+        Gauge(label: Name.recallCacheEntries, dimensions: [], factory: factory).record(usage.recallWindows.users)
+        Gauge(label: Name.recallCacheBytes, dimensions: [], factory: factory).record(usage.recallWindows.bytes)
     }
 
     // MARK: Auth

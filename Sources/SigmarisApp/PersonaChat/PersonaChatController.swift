@@ -18,10 +18,46 @@ struct PersonaChatController {
 
     func addRoutes(to router: RouterGroup<SigmarisRequestContext>) {
         router.post("chat", use: chat)
+        router.post("chat/stream", use: chatStream)
     }
 
     /// JSON, or Server-Sent Events when the request accepts `text/event-stream` (`TurnEventStream`).
     @Sendable func chat(_ request: Request, context: SigmarisRequestContext) async throws -> Response {
+        let turn = try await admit(request, context: context)
+        if TurnEventStream.isRequested(by: request) {
+            try turns.locks.checkRoom(turn.userID)
+            return TurnEventStream.response(context: context, headers: turn.headers, holding: turn.lease) { try await turn.run($0) }
+        }
+        defer { turn.lease.release() }
+        return try EditedResponse(headers: turn.headers, response: try await turn.run(nil)).response(from: request, context: context)
+    }
+
+    /// `POST /persona/chat/stream`, the later reference core's streaming route: the same body, auth
+    /// and refusals as `/persona/chat`, always answered as Server-Sent Events (whatever `Accept`
+    /// says), `start` `{trace_id, session_id}` first, then `delta` `{text}` as the reply grows and
+    /// `done` `{reply, meta}`, or `error` `{error, reason, trace_id}`.
+    @Sendable func chatStream(_ request: Request, context: SigmarisRequestContext) async throws -> Response {
+        let turn = try await admit(request, context: context)
+        try turns.locks.checkRoom(turn.userID)
+        let start = try OutgoingEvent.json("start", StreamStart(traceID: turn.traceID, sessionID: turn.sessionID))
+        return TurnEventStream.response(
+            context: context, headers: turn.headers, holding: turn.lease, start: start, traceID: turn.traceID
+        ) { try await turn.run($0) }
+    }
+
+    /// A turn that passed validation, auth and admission, ready to run (as JSON or as a stream).
+    private struct AdmittedTurn: Sendable {
+        let userID: String
+        /// The turn's place among the turns in flight; released when dropped.
+        let lease: InFlightLease
+        let traceID: String
+        let sessionID: String
+        let headers: HTTPFields
+        let run: @Sendable (_ deltas: ReplyDeltaListener?) async throws -> PersonaChatResponse
+    }
+
+    /// Reads and checks the body, the caller's right to the user and the user's admission.
+    private func admit(_ request: Request, context: SigmarisRequestContext) async throws -> AdmittedTurn {
         let body = try PersonaChatRequest(try await JSONRequest.object(request, context: context))
         let userID = try Self.userID(caller: context.caller, requested: body.userID)
         let lease = try admission.admit(userID)
@@ -31,18 +67,25 @@ struct PersonaChatController {
         let turnRequest = TurnRequest(
             userID: userID, sessionID: body.sessionID, message: body.message,
             rewardSignal: body.rewardSignal, affectSignal: body.affectSignal)
-        let headers: HTTPFields = [Self.modelHeader: turns.engine.provider.modelName]
-        let turn = { @Sendable [turns, logger] (deltas: ReplyDeltaListener?) async throws -> PersonaChatResponse in
+        return AdmittedTurn(
+            userID: userID, lease: lease, traceID: turnContext.traceID,
+            sessionID: turnRequest.resolvedSessionID(context: turnContext),
+            headers: [Self.modelHeader: turns.engine.provider.modelName]
+        ) { [turns, logger] deltas in
             let result = try await turns.run(turnRequest, context: turnContext, logger: logger, replyDeltas: deltas)
             return PersonaChatResponse(reply: result.reply, meta: result.meta)
         }
+    }
 
-        if TurnEventStream.isRequested(by: request) {
-            try turns.locks.checkRoom(userID)
-            return TurnEventStream.response(context: context, headers: headers, holding: lease) { try await turn($0) }
+    /// `start`'s data on `/persona/chat/stream`.
+    struct StreamStart: Encodable, Sendable {
+        var traceID: String
+        var sessionID: String
+
+        enum CodingKeys: String, CodingKey {
+            case traceID = "trace_id"
+            case sessionID = "session_id"
         }
-        defer { lease.release() }
-        return try EditedResponse(headers: headers, response: try await turn(nil)).response(from: request, context: context)
     }
 
     /// `{reply, meta}`, the reference core's shape.

@@ -79,38 +79,31 @@ extension OpenAICompatibleProvider {
         }
     }
 
+    /// The reply, read with the one SSE read loop (`readEvents`): it is whole at `data: [DONE]`.
     private func readReply(
         from stream: inout OpenedHTTPStream,
         endpoint: Endpoint,
         attempts: Int,
         onDelta: (String) async throws -> Void
     ) async throws -> String {
-        var decoder = ServerSentEventDecoder()
         var reply = ""
         var usage: TokenUsage?
-        while true {
-            let bytes: [UInt8]?
-            do {
-                bytes = try await stream.nextChunk()
-            } catch {
-                throw failure(error, endpoint: endpoint, attempts: attempts)
-            }
-            guard let bytes else { break }
-            for event in decoder.feed(bytes) {
-                if event.data == "[DONE]" {
-                    report(usage, for: .reply)
-                    return reply
-                }
-                let chunk = try decodeChunk(event.data, endpoint: endpoint, attempts: attempts)
-                usage = chunk.usage ?? usage
-                guard let text = chunk.text, !text.isEmpty else { continue }
-                reply += text
-                try await onDelta(text)
-            }
+        let finished: Bool? = try await stream.readEvents(transportFailure: { failure($0, endpoint: endpoint, attempts: attempts) }) { event in
+            if event.data == "[DONE]" { return true }
+            let chunk = try decodeChunk(event.data, endpoint: endpoint, attempts: attempts)
+            usage = chunk.usage ?? usage
+            guard let text = chunk.text, !text.isEmpty else { return nil }
+            reply += text
+            try await onDelta(text)
+            return nil
         }
-        throw ProviderError(
-            code: .malformedResponse, endpoint: endpoint.path, attempts: attempts,
-            detail: reply.isEmpty ? "stream ended before [DONE]" : "stream ended before [DONE], reply incomplete")
+        guard finished != nil else {
+            throw ProviderError(
+                code: .malformedResponse, endpoint: endpoint.path, attempts: attempts,
+                detail: reply.isEmpty ? "stream ended before [DONE]" : "stream ended before [DONE], reply incomplete")
+        }
+        report(usage, for: .reply)
+        return reply
     }
 
     private func decodeChunk(_ data: String, endpoint: Endpoint, attempts: Int) throws(ProviderError) -> ChatCompletionChunk {

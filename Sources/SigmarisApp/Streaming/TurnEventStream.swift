@@ -2,12 +2,12 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
-import SigmarisCurl
 import SigmarisEngine
 import SigmarisJSON
 
-/// A turn answered as Server-Sent Events: `delta` events while the reply is produced, then `done`
-/// with exactly the body the JSON route returns, or `error` with the JSON error body.
+/// A turn answered as Server-Sent Events: an optional `start` event, `delta` events while the reply
+/// is produced, then `done` with exactly the body the JSON route returns, or `error` with the JSON
+/// error body (`{error, reason}`, plus `trace_id` when the route names one).
 ///
 /// Everything that can be refused with a 4xx (auth, validation, rate limit) is decided before this
 /// response exists; what fails afterwards (provider, database, a conflicting turn) can only be
@@ -31,12 +31,16 @@ struct TurnEventStream {
     /// - Parameters:
     ///   - lease: the turn's place among the turns in flight (`TurnAdmission`), held until the stream
     ///     ends however it ends, and given back if the body never runs.
+    ///   - start: the event written before the turn runs (`/persona/chat/stream`'s `start`); none when nil.
+    ///   - traceID: added to the `error` event's data as `trace_id` when set.
     ///   - turn: runs the turn, handing each piece of the reply to its argument, and returns the
     ///     `done` body; anything it throws becomes the `error` event (mapped like any error).
     static func response<Done: Encodable & Sendable>(
         context: SigmarisRequestContext,
         headers: HTTPFields = [:],
         holding lease: InFlightLease,
+        start: OutgoingEvent? = nil,
+        traceID: String? = nil,
         turn: @escaping @Sendable (_ deltas: @escaping ReplyDeltaListener) async throws -> Done
     ) -> Response {
         var fields = headers
@@ -59,7 +63,8 @@ struct TurnEventStream {
                     }
                 }
                 group.addTask {
-                    let last = await Self.events(of: turn, into: source, logger: logger)
+                    if let start { source.yield(.event(start)) }
+                    let last = await Self.events(of: turn, into: source, traceID: traceID, logger: logger)
                     source.yield(.event(last))
                     source.yield(.end)
                 }
@@ -75,7 +80,7 @@ struct TurnEventStream {
                     case .event(let event):
                         try await writer.write(ByteBuffer(string: event.encoded()))
                         // The closing event is written: the turn's outcome is the client's to see.
-                        if event.event == "done" { outcome.report(.done) } else if event.event == "error" { outcome.report(.error) }
+                        if event.name == "done" { outcome.report(.done) } else if event.name == "error" { outcome.report(.error) }
                     case .end: break loop
                     case .connectionClosed:
                         outcome.report(.cancelled)
@@ -90,7 +95,7 @@ struct TurnEventStream {
 
     private enum Outgoing: Sendable {
         case bytes(ByteBuffer)
-        case event(ServerSentEvent)
+        case event(OutgoingEvent)
         case end
         case connectionClosed
     }
@@ -99,23 +104,42 @@ struct TurnEventStream {
     private static func events<Done: Encodable & Sendable>(
         of turn: @Sendable (_ deltas: @escaping ReplyDeltaListener) async throws -> Done,
         into source: AsyncStream<Outgoing>.Continuation,
+        traceID: String?,
         logger: Logger
-    ) async -> ServerSentEvent {
+    ) async -> OutgoingEvent {
         do {
             let done = try await turn { text in
                 try Task.checkCancellation()
-                source.yield(.event(ServerSentEvent(event: "delta", data: try JSONValueEncoder().encode(Delta(text: text)).serialized())))
+                source.yield(.event(try .json("delta", Delta(text: text))))
             }
-            return ServerSentEvent(event: "done", data: try JSONValueEncoder().encode(done).serialized())
+            return try .json("done", done)
         } catch {
             let failure = ErrorMiddleware<SigmarisRequestContext>.map(error, logger: logger)
-            let body = ErrorEvent(error: failure.message, reason: failure.reason ?? "http_\(failure.status.code)")
-            return ServerSentEvent(event: "error", data: (try? JSONValueEncoder().encode(body).serialized()) ?? "{}")
+            let body = ErrorEvent(error: failure.message, reason: failure.reason ?? "http_\(failure.status.code)", traceID: traceID)
+            return (try? .json("error", body)) ?? OutgoingEvent(name: "error", data: "{}")
         }
     }
 
     private struct Delta: Encodable { var text: String }
-    private struct ErrorEvent: Encodable { var error: String; var reason: String }
+
+    private struct ErrorEvent: Encodable {
+        var error: String
+        var reason: String
+        var traceID: String?
+
+        enum CodingKeys: String, CodingKey {
+            case error, reason
+            case traceID = "trace_id"
+        }
+
+        /// `trace_id` only when there is one (`JSONValueEncoder` writes a nil optional as null).
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(error, forKey: .error)
+            try container.encode(reason, forKey: .reason)
+            if let traceID { try container.encode(traceID, forKey: .traceID) }
+        }
+    }
 }
 
 extension HTTPField.Name {

@@ -7,7 +7,8 @@ import SigmarisJSON
 
 /// A persona core in another process (`SIGMARIS_CORE_URL`), called like the reference frontend
 /// called its FastAPI backend: `POST {core}/persona/chat`, with a token for the one user the turn is
-/// about (`ServiceCredential`).
+/// about (`ServiceCredential`). A streamed turn uses the later reference's
+/// `POST {core}/persona/chat/stream` when the core has it (`RemoteCoreClient+Streaming.swift`).
 ///
 /// Only turns go to the core. Export, erase and the operator routes read and write this service's
 /// own database, which in this mode holds the `messages` and snapshot rows but none of the core's
@@ -26,12 +27,15 @@ struct RemoteCoreClient: Sendable {
     var gate: OutboundGate? = nil
     /// Whether `streamChat` streams; otherwise a reply is handed on in one piece.
     var streams = false
+    /// Whether this core has `/persona/chat/stream`, as learned from its answers; shared by every
+    /// copy of this client (one per core and process).
+    var streamSupport = CoreStreamSupport()
     /// The whole of one call, the wait for a place included. Longer than a provider call
     /// (`SIGMARIS_PROVIDER_TIMEOUT`, 60 s by default): the core makes one of its own.
     static let timeout = Duration.seconds(90)
 
     func chat(userID: String, sessionID: String, message: String, logger: Logger) async throws -> Answer {
-        let request = try chatRequest(userID: userID, sessionID: sessionID, message: message, accept: "application/json")
+        let request = try chatRequest(.chat, userID: userID, sessionID: sessionID, message: message, accept: "application/json")
         let place = try await enterGate(for: request, logger: logger)
         defer { place?.leave() }
         let response: HTTPResponse
@@ -46,31 +50,46 @@ struct RemoteCoreClient: Sendable {
         guard response.status == 200 else {
             throw Self.failure("core answered \(response.status)", logger: logger)
         }
-        guard let answer = try? JSONValue(parsing: response.body),
-              let reply = answer["reply"]?.stringValue,
-              let meta = answer["meta"], meta.objectValue != nil
-        else {
-            throw Self.failure("core answer is not {reply, meta}", logger: logger)
-        }
-        let model = response.headerValue(PersonaChatController.modelHeader.rawName) ?? "remote"
-        return Answer(reply: reply, meta: meta, model: model)
+        return try Self.answer(json: response.body, model: response.headerValue(PersonaChatController.modelHeader.rawName), logger: logger)
     }
 
-    /// `POST {core}/persona/chat` for one user's turn, within `timeout` from now.
-    private func chatRequest(userID: String, sessionID: String, message: String, accept: String) throws -> HTTPRequest {
+    /// The core's routes for a turn.
+    enum Route: String, Sendable {
+        /// `{reply, meta}` as JSON (the reference at the seed answers JSON whatever `Accept` says;
+        /// this service streams it when asked).
+        case chat = "/persona/chat"
+        /// The later reference's stream: `start`, `delta`, then `done` or `error`.
+        case chatStream = "/persona/chat/stream"
+    }
+
+    /// `POST {core}{route}` for one user's turn, within `timeout` from `start`.
+    func chatRequest(
+        _ route: Route, userID: String, sessionID: String, message: String, accept: String, from start: ContinuousClock.Instant = .now
+    ) throws -> HTTPRequest {
         let body: JSONValue = ["user_id": .string(userID), "session_id": .string(sessionID), "message": .string(message)]
         return HTTPRequest(
-            method: .post, url: baseURL + "/persona/chat",
+            method: .post, url: baseURL + route.rawValue,
             headers: [
                 ("Content-Type", "application/json"), ("Accept", accept),
                 ("Authorization", "Bearer " + (try credential.token(for: userID))),
             ],
             body: Array(body.serialized().utf8)
-        ).within(Self.timeout)
+        ).within(Self.timeout, from: start)
+    }
+
+    /// A JSON answer `{reply, meta}` (meta an object); the model from the core's `x-sigmaris-model`.
+    static func answer(json body: [UInt8], model: String?, logger: Logger) throws -> Answer {
+        guard let answer = try? JSONValue(parsing: body),
+              let reply = answer["reply"]?.stringValue,
+              let meta = answer["meta"], meta.objectValue != nil
+        else {
+            throw failure("core answer is not {reply, meta}", logger: logger)
+        }
+        return Answer(reply: reply, meta: meta, model: model ?? "remote")
     }
 
     /// A place at the core's gate for one call (nil without a gate).
-    private func enterGate(for request: HTTPRequest, logger: Logger) async throws -> OutboundGate.Place? {
+    func enterGate(for request: HTTPRequest, logger: Logger) async throws -> OutboundGate.Place? {
         guard let gate else { return nil }
         do {
             return try await gate.enter(for: request)
@@ -81,7 +100,7 @@ struct RemoteCoreClient: Sendable {
 
     /// What a transfer's error (or the gate's refusal) becomes: the caller gone is a cancellation,
     /// a refusal a 503 that says when to come back, anything else a 502.
-    private static func failure(_ error: OutboundHTTPError, logger: Logger) -> any Error {
+    static func failure(_ error: OutboundHTTPError, logger: Logger) -> any Error {
         switch error.code {
         case .cancelled:
             return CancellationError()
@@ -94,86 +113,9 @@ struct RemoteCoreClient: Sendable {
         }
     }
 
-    private static func failure(_ detail: String, logger: Logger) -> APIError {
+    static func failure(_ detail: String, logger: Logger) -> APIError {
         logger.warning("remote persona core failed", metadata: ["sigmaris.detail": "\(detail)"])
         return APIError(.badGateway, "Sigmaris core request failed", reason: "core_failed", detail: detail)
-    }
-}
-
-extension RemoteCoreClient {
-    /// `chat`, streamed: `POST {core}/persona/chat` with `Accept: text/event-stream`, each `delta`
-    /// event's text handed to `onDelta` as it arrives, and the `done` event's `{reply, meta}` as
-    /// the answer (the model from the `x-sigmaris-model` header).
-    ///
-    /// A non-200 answer, an `error` event, a stream that ends without `done`, a `done` that is not
-    /// `{reply, meta}`, or a transport failure is a 502 (`reason: core_failed`); a call the gate
-    /// refused is a 503 (`provider_busy`, `provider_unavailable`). A cancelled task aborts the
-    /// stream and throws `CancellationError`; whatever `onDelta` throws is rethrown unchanged (and
-    /// aborts the stream). The call holds its place at the gate until the stream ends.
-    func streamChat(
-        userID: String, sessionID: String, message: String, logger: Logger,
-        onDelta: (String) async throws -> Void
-    ) async throws -> Answer {
-        guard streams else {
-            let answer = try await chat(userID: userID, sessionID: sessionID, message: message, logger: logger)
-            try await onDelta(answer.reply)
-            return answer
-        }
-        let request = try chatRequest(userID: userID, sessionID: sessionID, message: message, accept: "text/event-stream")
-        let place = try await enterGate(for: request, logger: logger)
-        defer { place?.leave() }
-        do {
-            // A turn is not idempotent (it stores rows), so it is sent once.
-            var stream = try await RetryPolicy.none.retrying(
-                request, holding: place, isRetryable: { _ in false }, onRetry: { _, _ in },
-                status: { (stream: OpenedHTTPStream) in (stream.head.status, nil) },
-                attempt: { (_: Int) async throws(OutboundHTTPError) -> OpenedHTTPStream in
-                    try await http.open(request, logger: logger)
-                }
-            ).outcome
-            guard stream.head.status == 200 else {
-                throw Self.failure("core answered \(stream.head.status)", logger: logger)
-            }
-            let model = stream.head.headerValue(PersonaChatController.modelHeader.rawName) ?? "remote"
-            var decoder = ServerSentEventDecoder()
-            while let bytes = try await stream.nextChunk() {
-                for event in decoder.feed(bytes) {
-                    if let answer = try await Self.handle(event, model: model, logger: logger, onDelta: onDelta) {
-                        return answer
-                    }
-                }
-            }
-            throw Self.failure("core stream ended before done", logger: logger)
-        } catch let error as RetriedSendFailure {
-            throw Self.failure(error.error, logger: logger)
-        } catch let error as OutboundHTTPError {
-            throw Self.failure(error, logger: logger)
-        }
-    }
-
-    /// One event of the core's stream: a `delta` is handed on, `done` is the answer, `error` fails.
-    private static func handle(
-        _ event: ServerSentEvent, model: String, logger: Logger, onDelta: (String) async throws -> Void
-    ) async throws -> Answer? {
-        let data = try? JSONValue(parsing: Array(event.data.utf8))
-        switch event.event {
-        case "delta":
-            guard let text = data?["text"]?.stringValue else {
-                throw failure("core delta is not {text}", logger: logger)
-            }
-            try await onDelta(text)
-            return nil
-        case "done":
-            guard let reply = data?["reply"]?.stringValue, let meta = data?["meta"], meta.objectValue != nil else {
-                throw failure("core answer is not {reply, meta}", logger: logger)
-            }
-            return Answer(reply: reply, meta: meta, model: model)
-        case "error":
-            let reason = data?["reason"]?.stringValue.map { " (\($0.prefix(40)))" } ?? ""
-            throw failure("core stream failed" + reason, logger: logger)
-        default:
-            return nil  // an event this client does not know: ignored, as SSE clients do
-        }
     }
 }
 

@@ -21,8 +21,6 @@ struct TurnRunner: Sendable {
     let raiseProviderErrors: Bool
     /// Counts completed turns by resulting global state and safety flag.
     var metrics: SigmarisMetrics? = nil
-    /// This process's copy of each user's recall window (`SIGMARIS_RECALL_CACHE_MB`); nil reads it every turn.
-    var recallWindows: RecallWindowCache? = nil
     /// All provider calls of one run of the engine end within this (`TurnProviderBudget`); nil: each
     /// call has only its own deadline.
     var providerBudget: Duration? = nil
@@ -47,7 +45,8 @@ struct TurnRunner: Sendable {
         try await locks.withLock(request.userID) {
             for attempt in 1...Self.maxAttempts {
                 let userID = request.userID
-                let memory = try await store.loadMemory(userID: userID, recallWindows: recallWindows)
+                // Through the store's recall cache, which the commit below updates.
+                let memory = try await store.loadMemory(userID: userID)
                 var context = context
                 context.now = Date()
                 let result = try await TurnProviderBudget.run(within: providerBudget) {
@@ -58,10 +57,7 @@ struct TurnRunner: Sendable {
                 // A turn nobody waits for any more (client gone) stores nothing.
                 try Task.checkCancellation()
                 do {
-                    try await store.commitTurn(
-                        result, userID: userID, previousTurnCount: memory.state.turnCount, controlVersion: memory.controlVersion,
-                        tracing: tracing, chat: chat)
-                    recallWindows?.recordCommit(of: result, from: memory, userID: userID)
+                    try await store.commitTurn(result, from: memory, userID: userID, tracing: tracing, chat: chat)
                     logger.debug("turn stored", metadata: [
                         "sigmaris.global_state": "\(result.newState.globalState?.rawValue ?? "none")",
                         "sigmaris.turn_count": "\(result.newState.turnCount)",

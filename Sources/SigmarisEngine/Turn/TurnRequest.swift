@@ -25,3 +25,12 @@ public struct TurnRequest: Sendable, Equatable {
         self.requestsSilence = requestsSilence
     }
 }
+
+extension TurnRequest {
+    /// The session id the turn runs and is stored under with `context`: this request's, or the
+    /// engine's `"{user_id}:{32 hex}"` when it has none; known before the turn runs, for a stream's
+    /// `start` event.
+    public func resolvedSessionID(context: TurnContext) -> String {
+        TurnWorkspace.resolveSessionID(self, context: context)
+    }
+}

@@ -104,7 +104,7 @@ struct MetricsTests {
             for value in forbidden {
                 #expect(!text.contains(value), "the scrape contains \(value)")
             }
-            let routes: Set<String> = ["/api/aei", "/persona/chat", "/metrics", "unmatched"]
+            let routes: Set<String> = ["/api/aei", "/persona/chat", "/persona/chat/stream", "/metrics", "unmatched"]
             for sample in samples {
                 for (key, value) in sample.labels {
                     if key == "route" {

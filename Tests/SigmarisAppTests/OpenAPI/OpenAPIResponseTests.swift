@@ -84,7 +84,7 @@ struct OpenAPIResponseTests {
         try await check.send(client, .init(.get, "/openapi.json", headers: [.ifNoneMatch: document.headers[.eTag] ?? ""], expect: .notModified))
     }
 
-    // MARK: The two turn routes: streams, 413, 415
+    // MARK: The turn routes: streams, 413, 415
 
     static func turns(_ client: some TestClientProtocol, _ check: DocumentConformance) async throws {
         let token = API.userToken(UUID())
@@ -95,6 +95,10 @@ struct OpenAPIResponseTests {
         try await stream(client, check, .init(.post, "/persona/chat", headers: headers(token), body: #"{"message":"Hi"}"#, expect: .ok))
         try await check.send(client, .init(.post, "/persona/chat", headers: headers(service), body: tooLarge, expect: .contentTooLarge))
         try await check.send(client, .init(.post, "/persona/chat", headers: plainText(service), body: chat, expect: .unsupportedMediaType))
+        try await stream(client, check, .init(.post, "/persona/chat/stream", headers: headers(service), body: chat, expect: .ok))
+        try await stream(client, check, .init(.post, "/persona/chat/stream", headers: headers(token), body: #"{"message":"Hi"}"#, expect: .ok))
+        try await check.send(client, .init(.post, "/persona/chat/stream", headers: headers(service), body: tooLarge, expect: .contentTooLarge))
+        try await check.send(client, .init(.post, "/persona/chat/stream", headers: plainText(service), body: chat, expect: .unsupportedMediaType))
 
         let session = [(HTTPField.Name("x-session-id")!, "openapi-session")]
         let turn = #"{"text":"Hello there","lang":"en"}"#
@@ -200,6 +204,7 @@ struct OpenAPIResponseTests {
             try await check.send(client, .init(.post, "/api/aei", headers: headers(token), body: #"{"text":"one"}"#, expect: .ok))
             try await check.send(client, .init(.post, "/api/aei", headers: headers(token), body: #"{"text":"two"}"#, expect: .tooManyRequests))
             try await check.send(client, .init(.post, "/persona/chat", headers: headers(token), body: #"{"message":"three"}"#, expect: .tooManyRequests))
+            try await check.send(client, .init(.post, "/persona/chat/stream", headers: headers(token), body: #"{"message":"four"}"#, expect: .tooManyRequests))
         }
     }
 
@@ -218,6 +223,7 @@ struct OpenAPIResponseTests {
             try await check.send(client, .init(.get, "/persona/overview", headers: headers(service), expect: .serviceUnavailable))
             // Streamed, the same failure is the stream's error event (a 503 before streaming exists).
             try await stream(client, check, .init(.post, "/persona/chat", headers: headers(service), body: #"{"user_id":"u","message":"Hi"}"#, expect: .ok, or: .serviceUnavailable), ending: ("error", "database_unavailable"))
+            try await stream(client, check, .init(.post, "/persona/chat/stream", headers: headers(service), body: #"{"user_id":"u","message":"Hi"}"#, expect: .ok), ending: ("error", "database_unavailable"))
             try await stream(client, check, .init(.post, "/api/aei", headers: headers(token), body: #"{"text":"Hi"}"#, expect: .ok, or: .serviceUnavailable), ending: ("error", "database_unavailable"))
         }
         // A 400 is not retried, so the failure is immediate.
@@ -230,6 +236,7 @@ struct OpenAPIResponseTests {
                 try await check.send(client, .init(.post, "/persona/chat", headers: headers(service), body: #"{"user_id":"u_502","message":"Hi"}"#, expect: .badGateway))
                 try await check.send(client, .init(.post, "/api/aei", headers: headers(token), body: #"{"text":"Hi"}"#, expect: .badGateway))
                 try await stream(client, check, .init(.post, "/persona/chat", headers: headers(service), body: #"{"user_id":"u_502","message":"Hi"}"#, expect: .ok, or: .badGateway), ending: ("error", "provider_failed"))
+                try await stream(client, check, .init(.post, "/persona/chat/stream", headers: headers(service), body: #"{"user_id":"u_502","message":"Hi"}"#, expect: .ok), ending: ("error", "provider_failed"))
                 try await stream(client, check, .init(.post, "/api/aei", headers: headers(token), body: #"{"text":"Hi"}"#, expect: .ok, or: .badGateway), ending: ("error", "provider_failed"))
             }
             // A remote core that fails: 502 as JSON, `core_failed` in a stream.

@@ -8,28 +8,32 @@ import SigmarisTestSupport
 import Synchronization
 import Testing
 
-/// `RemoteCoreClient.streamChat` against a stub core speaking the SSE contract of issue #12.
+/// `RemoteCoreClient.streamChat` against a stub core that streams every request (the later reference's
+/// `/persona/chat/stream`: `start`, `delta`, `done`, `error`).
 @Suite("Remote core client: streamed chat")
 struct RemoteCoreStreamingTests {
     static let serviceKey = "service-role-key-SECRET"
     static let meta = #"{"trace_id":"t-1","global_state":"NORMAL"}"#
 
     /// Runs `body` with a client of the stub at `baseURL` (its curl client shut down afterwards).
-    static func withClient<T>(baseURL: String, _ body: (RemoteCoreClient) async throws -> T) async throws -> T {
+    static func withClient<T>(
+        baseURL: String, streamSupport: CoreStreamSupport = CoreStreamSupport(), _ body: (RemoteCoreClient) async throws -> T
+    ) async throws -> T {
         try await withHTTPClient(requestTimeout: .seconds(30)) { http in
             try await body(RemoteCoreClient(
                 baseURL: baseURL, http: http,
-                credential: ServiceCredential(serviceRoleKey: serviceKey, signer: nil), streams: true))
+                credential: ServiceCredential(serviceRoleKey: serviceKey, signer: nil), streams: true, streamSupport: streamSupport))
         }
     }
 
     /// Streams one chat; the answer or the error, and the pieces handed on.
     static func streamChat(
         baseURL: String,
+        streamSupport: CoreStreamSupport = CoreStreamSupport(),
         onDelta: @escaping @Sendable (String) throws -> Void = { _ in }
     ) async throws -> (answer: RemoteCoreClient.Answer?, error: (any Error)?, deltas: [String]) {
         let deltas = Mutex<[String]>([])
-        return try await withClient(baseURL: baseURL) { client in
+        return try await withClient(baseURL: baseURL, streamSupport: streamSupport) { client in
             do {
                 let answer = try await client.streamChat(
                     userID: "u-1", sessionID: "s-1", message: "hello", logger: ProviderHarness.logger
@@ -45,13 +49,14 @@ struct RemoteCoreStreamingTests {
     }
 
     static func event(_ name: String, _ data: String) -> String {
-        ServerSentEvent(event: name, data: data).encoded()
+        OutgoingEvent(name: name, data: data).encoded()
     }
 
-    @Test("Deltas are handed on in order and done is the answer, the model from the header")
+    @Test("Deltas are handed on in order and done is the answer, the model from the header; start is read past")
     func streamsTheContract() async throws {
         try await StubHTTPServer.with(streaming: { _, _, writer in
             try await writer.head(headers: [("Content-Type", "text/event-stream"), ("x-sigmaris-model", "core-model")])
+            try await writer.send(Self.event("start", #"{"trace_id":"t-1","session_id":"s-1"}"#))
             try await writer.send(": keep-alive\n\n")
             try await writer.send(Self.event("delta", #"{"text":"Hel"}"#) + Self.event("delta", #"{"text":"lo"}"#))
             try await writer.send(Self.event("done", #"{"reply":"Hello","meta":\#(Self.meta)}"#))
@@ -65,7 +70,7 @@ struct RemoteCoreStreamingTests {
             #expect(answer?.meta["trace_id"]?.stringValue == "t-1")
             let request = try #require(server.requests.first)
             #expect(request.method == "POST")
-            #expect(request.uri == "/persona/chat")
+            #expect(request.uri == "/persona/chat/stream")
             #expect(request.header("accept") == "text/event-stream")
             #expect(request.header("authorization") == "Bearer " + Self.serviceKey)
             let body = try #require(try? JSONValue(parsing: request.body))
@@ -80,6 +85,12 @@ struct RemoteCoreStreamingTests {
         ("non-200", { _, _, writer in
             try await writer.head(status: 503, headers: [("Content-Type", "application/json")])
             try await writer.send(#"{"error":"Database unavailable"}"#)
+            try await writer.end()
+        }),
+        ("the reference's error event", { _, _, writer in
+            try await writer.head()
+            try await writer.send(Self.event("start", #"{"trace_id":"t-1","session_id":"s-1"}"#))
+            try await writer.send(Self.event("error", #"{"error":"LLM provider failed","trace_id":"t-1"}"#))
             try await writer.end()
         }),
         ("error event", { _, _, writer in

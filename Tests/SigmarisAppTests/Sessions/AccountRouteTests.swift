@@ -10,6 +10,7 @@ import SigmarisTestSupport
 import Testing
 
 @testable import SigmarisApp
+@testable import SigmarisStore
 
 @Suite("/api/account", .enabled(if: TestDatabase.shouldRun))
 struct AccountRouteTests {
@@ -214,7 +215,7 @@ struct AccountRouteTests {
     @Test func eraseDropsTheUsersRecallWindowAndNoOneElses() async throws {
         let alice = UUID(), bob = UUID()
         let (services, app) = try ServicesApp.make(try TestConfiguration.database())
-        let cache = try #require(services.turns.recallWindows)
+        let cache = try #require(services.store.recallWindows)
         try await app.test(.router) { client in
             _ = try await Sessions.turn(client, user: alice, session: "a", text: "hello")
             _ = try await Sessions.turn(client, user: bob, session: "b", text: "hello")

@@ -4,7 +4,7 @@ import SigmarisApp
 import SigmarisTestSupport
 import Testing
 
-/// Remote-core mode streams too: the proxy's `/api/aei` stream is the core's `/persona/chat` stream.
+/// Remote-core mode streams too: the proxy's `/api/aei` stream is the core's `/persona/chat/stream`.
 @Suite("Streamed turns through a remote core", .enabled(if: TestDatabase.shouldRun))
 struct RemoteCoreStreamedTurnTests {
     @Test("the core's deltas reach the client as they come; the exchange is stored before done")

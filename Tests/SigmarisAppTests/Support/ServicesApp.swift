@@ -14,7 +14,7 @@ enum ServicesApp {
             configuration: .init(address: .hostname("127.0.0.1", port: 0)), services: services.lifecycleServices,
             logger: TestConfiguration.logger)
         app.beforeServerStarts { [configuration] in
-            try await applyMigrations(database: services.database, configuration: configuration, logger: TestConfiguration.logger)
+            try await services.store.applyMigrations(from: configuration.migrationsURL)
         }
         return (services, app)
     }
