@@ -40,9 +40,17 @@ let package = Package(
             providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
         ),
 
+        // MARK: The project's JSON value, its text and its encoder: no dependencies, so the engine
+        // and the adapters (JWT claims) share one JSON type.
+        .target(
+            name: "SigmarisJSON",
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: The persona engine: pure, deterministic, no I/O.
         .target(
             name: "SigmarisEngine",
+            dependencies: ["SigmarisJSON"],
             swiftSettings: swiftSettings
         ),
 
@@ -57,6 +65,7 @@ let package = Package(
             name: "SigmarisPostgres",
             dependencies: [
                 "CLibPQ",
+                "SigmarisConcurrency",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -77,6 +86,7 @@ let package = Package(
             name: "SigmarisAuth",
             dependencies: [
                 "CLibcrypto",
+                "SigmarisJSON",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -89,6 +99,7 @@ let package = Package(
             name: "SigmarisStore",
             dependencies: [
                 "SigmarisEngine",
+                "SigmarisJSON",
                 "SigmarisPostgres",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -102,6 +113,7 @@ let package = Package(
             dependencies: [
                 "SigmarisConcurrency",
                 "SigmarisEngine",
+                "SigmarisJSON",
                 "SigmarisStore",
                 "SigmarisCurl",
                 "SigmarisAuth",
@@ -143,8 +155,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "SigmarisJSONTests",
+            dependencies: ["SigmarisJSON"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "SigmarisEngineTests",
-            dependencies: ["SigmarisEngine"],
+            dependencies: ["SigmarisEngine", "SigmarisJSON"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -154,7 +171,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SigmarisStoreTests",
-            dependencies: ["SigmarisStore", "SigmarisTestSupport"],
+            dependencies: ["SigmarisStore", "SigmarisJSON", "SigmarisTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -171,7 +188,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SigmarisAuthTests",
-            dependencies: ["SigmarisAuth"],
+            dependencies: ["SigmarisAuth", "SigmarisJSON"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
@@ -179,6 +196,7 @@ let package = Package(
             name: "SigmarisAppTests",
             dependencies: [
                 "SigmarisApp",
+                "SigmarisJSON",
                 "SigmarisTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),

@@ -4,7 +4,7 @@
 # kept in the repository: the tests replay every file in it on each `make test`.
 #
 # The targets are compiled straight from the sources with swiftc (a SwiftPM build with the sanitizer
-# would instrument every dependency): Fuzz/json = Sources/SigmarisEngine/json + its entry point,
+# would instrument every dependency): Fuzz/json = Sources/SigmarisJSON + its entry point,
 # Fuzz/jose = Sources/SigmarisAuth (less the JWKS cache, the verifier and the signer: they need swift-log) + its entry point.
 # A crash leaves its input in .build/fuzz/ (crash-*); add it to the corpus once fixed.
 set -euo pipefail
@@ -15,7 +15,7 @@ mkdir -p "$out"
 flags=(-sanitize=fuzzer,address -parse-as-library -g -O -module-name SigmarisFuzz)
 
 echo "building the JSON target"
-swiftc "${flags[@]}" Sources/SigmarisEngine/json/*.swift Fuzz/json/FuzzTarget.swift -o "$out/fuzz-json" 2> "$out/build-json.log" \
+swiftc "${flags[@]}" Sources/SigmarisJSON/*.swift Fuzz/json/FuzzTarget.swift -o "$out/fuzz-json" 2> "$out/build-json.log" \
     || { cat "$out/build-json.log" >&2; exit 1; }
 echo "building the JOSE target"
 auth_sources=$(ls Sources/SigmarisAuth/*.swift | grep -v -e JWKSCache.swift -e JWTVerifier.swift -e JWTClaimsBuilder.swift -e JWTSigner.swift)

@@ -1,4 +1,4 @@
-// libFuzzer entry point for the engine's JSON parser (built by scripts/fuzz.sh, not by SwiftPM).
+// libFuzzer entry point for the project's JSON parser (SigmarisJSON) (built by scripts/fuzz.sh, not by SwiftPM).
 // Whatever the bytes, parsing returns a value or a JSONParseError; a value serializes and parses back
 // to itself.
 @_cdecl("LLVMFuzzerTestOneInput")

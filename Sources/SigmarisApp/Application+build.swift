@@ -160,11 +160,7 @@ func buildRouter(services: AppServices) -> Router<SigmarisRequestContext> {
         .add(middleware: CancelOnDisconnectMiddleware())
     PersonaChatController(turns: services.turns, admission: services.turnAdmission).addRoutes(to: persona)
 
-    // The operator routes: a credential always (even with auth disabled), then `OperatorAccess`.
-    let operatorRoutes = router.group("persona")
-        .add(middleware: AuthMiddleware(verifier: services.verifier, allowService: true, allowAnonymous: false))
-    OperatorController(store: services.store, access: OperatorAccess(operatorIDs: configuration.operatorIDs))
-        .addRoutes(to: operatorRoutes)
+    addOperatorRoutes(to: router, services: services)
 
     // The proxy layer and the state APIs: signed-in users only, each seeing only their own rows.
     let api = router.group("api")
@@ -197,6 +193,15 @@ func buildRouter(services: AppServices) -> Router<SigmarisRequestContext> {
     // so a path that exists answers an unknown method with 405 and `Allow` instead of 404.
     router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
     return router
+}
+
+/// The operator routes: a credential always (even with auth disabled), then `OperatorMiddleware`
+/// for every route of the group (the test that walks this group's routes holds that).
+func addOperatorRoutes(to router: Router<SigmarisRequestContext>, services: AppServices) {
+    let operatorRoutes = router.group("persona")
+        .add(middleware: AuthMiddleware(verifier: services.verifier, allowService: true, allowAnonymous: false))
+        .add(middleware: OperatorMiddleware(access: OperatorAccess(operatorIDs: services.configuration.operatorIDs)))
+    OperatorController(store: services.store).addRoutes(to: operatorRoutes)
 }
 
 private func warnAboutDevelopmentSwitches(_ configuration: SigmarisConfiguration, logger: Logger) {

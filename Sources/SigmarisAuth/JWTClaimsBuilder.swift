@@ -1,4 +1,5 @@
 import Foundation
+import SigmarisJSON
 
 /// The claims of a token to mint (local development and tests), shaped like Supabase's.
 public struct JWTClaimsBuilder: Sendable {
@@ -74,24 +75,30 @@ public struct JWTClaimsBuilder: Sendable {
         )
     }
 
-    /// The payload JSON, keys sorted so the same claims always give the same token.
-    public func jsonData() -> Data {
-        var object: [String: Any] = [:]
-        for (name, value) in additionalClaims { object[name] = value }
-        if let subject { object["sub"] = subject }
-        if let role { object["role"] = role }
+    /// The payload as the project's JSON value, keys sorted so the same claims always give the same
+    /// token. Built from typed members, so there is nothing that could fail to serialize.
+    public var payload: JSONValue {
+        var members: [String: JSONValue] = [:]
+        for (name, value) in additionalClaims { members[name] = .string(value) }
+        if let subject { members["sub"] = .string(subject) }
+        if let role { members["role"] = .string(role) }
         switch audience {
-        case .single(let value): object["aud"] = value
-        case .multiple(let values): object["aud"] = values
+        case .single(let value): members["aud"] = .string(value)
+        case .multiple(let values): members["aud"] = .strings(values)
         case nil: break
         }
-        if let issuer { object["iss"] = issuer }
-        if let issuedAt { object["iat"] = Self.numericDate(issuedAt) }
-        if let expiresAt { object["exp"] = Self.numericDate(expiresAt) }
-        if let notBefore { object["nbf"] = Self.numericDate(notBefore) }
-        if let email { object["email"] = email }
-        if !appMetadata.isEmpty { object["app_metadata"] = appMetadata }
-        return Self.serialize(object)
+        if let issuer { members["iss"] = .string(issuer) }
+        if let issuedAt { members["iat"] = .number(Self.numericDate(issuedAt)) }
+        if let expiresAt { members["exp"] = .number(Self.numericDate(expiresAt)) }
+        if let notBefore { members["nbf"] = .number(Self.numericDate(notBefore)) }
+        if let email { members["email"] = .string(email) }
+        if !appMetadata.isEmpty { members["app_metadata"] = Self.sortedObject(appMetadata.mapValues(JSONValue.string)) }
+        return Self.sortedObject(members)
+    }
+
+    /// The payload JSON text (`payload`), as signed.
+    public func jsonData() -> Data {
+        Data(payload.serialized().utf8)
     }
 
     /// RFC 7519 NumericDate: whole seconds, as Supabase writes them.
@@ -99,8 +106,8 @@ public struct JWTClaimsBuilder: Sendable {
         Int(date.timeIntervalSince1970.rounded(.down))
     }
 
-    static func serialize(_ object: [String: Any]) -> Data {
-        // Only strings, integers, arrays of strings and string dictionaries go in, so serialization cannot fail.
-        (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+    /// An object with its keys in sorted order: the same members always give the same bytes.
+    static func sortedObject(_ members: [String: JSONValue]) -> JSONValue {
+        .object(JSONObject(members.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) }))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SigmarisJSON
 
 /// Mints tokens for local development and tests: HS256 with a shared secret, RS256 or ES256 with a
 /// PEM private key (the key's type picks the algorithm, as on the verifying side).
@@ -60,9 +61,9 @@ public struct JWTSigner: Sendable {
     }
 
     private func defaultHeaderJSON() -> Data {
-        var header: [String: Any] = ["alg": algorithm.rawValue, "typ": "JWT"]
-        if let keyID { header["kid"] = keyID }
-        return JWTClaimsBuilder.serialize(header)
+        var header: [String: JSONValue] = ["alg": .string(algorithm.rawValue), "typ": "JWT"]
+        if let keyID { header["kid"] = .string(keyID) }
+        return Data(JWTClaimsBuilder.sortedObject(header).serialized().utf8)
     }
 
     // MARK: Public keys
@@ -93,7 +94,10 @@ public struct JWTSigner: Sendable {
     public static func publicJWKS(of signers: [JWTSigner]) throws(JWTSignerError) -> Data {
         var keys: [[String: String]] = []
         for signer in signers { keys.append(try signer.publicJWK()) }
-        return JWTClaimsBuilder.serialize(["keys": keys])
+        let document = JWTClaimsBuilder.sortedObject([
+            "keys": .array(keys.map { JWTClaimsBuilder.sortedObject($0.mapValues(JSONValue.string)) }),
+        ])
+        return Data(document.serialized().utf8)
     }
 
     /// The JWKS for one private PEM key, under `keyID`.

@@ -1,21 +1,26 @@
 import Synchronization
 
 /// What `WaiterQueue.enter` decides, under the queue's lock, for a task that asks to enter.
-public enum WaitDecision<Tag: Sendable, Refusal: Sendable>: Sendable {
-    /// Enter now, without waiting.
-    case proceed
+public enum WaitDecision<Tag: Sendable, Handoff: Sendable, Refusal: Sendable>: Sendable {
+    /// Enter now, without waiting, with what the owner hands over (a connection, or nothing).
+    case proceed(Handoff)
     /// Wait at the back of the queue, carrying `Tag` (which `wakeFirst` matches against).
     case wait(Tag)
     /// Do not enter and do not wait.
     case refuse(Refusal)
 }
 
+extension WaitDecision where Handoff == Void {
+    /// Enter now, without waiting (an owner that hands nothing over: a place, a lock).
+    public static var proceed: Self { .proceed(()) }
+}
+
 /// How `WaiterQueue.enter` ended.
-public enum WaitOutcome<Refusal: Sendable>: Sendable {
-    /// The task may go on: it entered at once or was woken by `wakeFirst`. What it was handed (a
-    /// place, a lock) is now its own, even if it was cancelled at the same moment, so it must give
-    /// it back like any holder does.
-    case entered
+public enum WaitOutcome<Handoff: Sendable, Refusal: Sendable>: Sendable {
+    /// The task may go on: it entered at once or was woken by `wakeFirst`/`wakeAll`, with what it was
+    /// handed. That (a place, a lock, a connection) is now its own, even if it was cancelled at the
+    /// same moment, so it must give it back like any holder does.
+    case entered(Handoff)
     /// The decision refused it; it never waited.
     case refused(Refusal)
     /// Its deadline passed while it waited (or before it would have had to); it left the queue.
@@ -25,8 +30,8 @@ public enum WaitOutcome<Refusal: Sendable>: Sendable {
 }
 
 /// Where `enter` stands after its one critical section: done, or queued with a ticket.
-private enum FirstStep<Refusal: Sendable>: Sendable {
-    case done(WaitOutcome<Refusal>)
+private enum FirstStep<Handoff: Sendable, Refusal: Sendable>: Sendable {
+    case done(WaitOutcome<Handoff, Refusal>)
     case queued(UInt64)
 }
 
@@ -43,9 +48,9 @@ public struct Waiting<Tag: Sendable> {
 
 /// A FIFO queue of suspended tasks, kept under one lock together with the state that decides who
 /// waits: the one waiting mechanism for "take a place, or wait for one" (calls to an upstream, a
-/// user's turns).
+/// user's turns, the database pool's connections).
 ///
-/// The owner's `State` (places in use, users with a running turn …) lives inside the queue, so
+/// The owner's `State` (places in use, users with a running turn, idle connections …) lives inside the queue, so
 /// deciding to wait and joining the queue happen in one critical section, and so do giving a place
 /// back and handing it to a waiter: no hand-over can miss a waiter that is about to join, which is
 /// the classic lost wake-up of two separate locks.
@@ -60,10 +65,13 @@ public struct Waiting<Tag: Sendable> {
 ///   (`.cancelled`, `.timedOut`), never both, whatever order the wake, the cancellation and the
 ///   deadline arrive in.
 ///
+/// - Hand-over: a woken waiter is handed a `Handoff` by its waker (the pool's connection, or a slot
+///   to open one); owners that hand over nothing use `Void`.
+///
 /// Waiters are kept in an array, so leaving from the middle costs O(waiting); owners bound the queue.
-public final class WaiterQueue<State: Sendable, Tag: Sendable>: Sendable {
+public final class WaiterQueue<State: Sendable, Tag: Sendable, Handoff: Sendable>: Sendable {
     /// How a waiter's wait ended, as the queue records it.
-    private enum Resolution: Sendable { case entered, timedOut, cancelled }
+    private enum Resolution: Sendable { case entered(Handoff), timedOut, cancelled }
 
     private struct Waiter: Sendable {
         let ticket: UInt64
@@ -92,12 +100,12 @@ public final class WaiterQueue<State: Sendable, Tag: Sendable>: Sendable {
     /// until `wakeFirst` picks it, its task is cancelled, or `deadline` passes.
     public func enter<Refusal: Sendable>(
         until deadline: ContinuousClock.Instant? = nil,
-        _ decide: (inout State, Waiting<Tag>) -> WaitDecision<Tag, Refusal>
-    ) async -> WaitOutcome<Refusal> {
-        let first = inner.withLock { inner -> FirstStep<Refusal> in
+        _ decide: (inout State, Waiting<Tag>) -> WaitDecision<Tag, Handoff, Refusal>
+    ) async -> WaitOutcome<Handoff, Refusal> {
+        let first = inner.withLock { inner -> FirstStep<Handoff, Refusal> in
             switch decide(&inner.state, Waiting(tags: inner.waiters.map(\.tag))) {
-            case .proceed:
-                return .done(.entered)
+            case .proceed(let handoff):
+                return .done(.entered(handoff))
             case .refuse(let refusal):
                 return .done(.refused(refusal))
             case .wait(let tag):
@@ -134,29 +142,52 @@ public final class WaiterQueue<State: Sendable, Tag: Sendable>: Sendable {
             resolution = await suspend(ticket)
         }
         switch resolution {
-        case .entered: return .entered
+        case .entered(let handoff): return .entered(handoff)
         case .timedOut: return .timedOut
         case .cancelled: return .cancelled
         }
     }
 
-    /// Wakes the oldest waiter whose tag `matches` (it enters: whatever the caller gives back is
-    /// handed straight to it) and returns true; when none matches, runs `otherwise` on the state
-    /// under the same lock (the place is really given back) and returns false.
+    /// Wakes the oldest waiter whose tag `matches` and hands it `handoff` (it enters: whatever the
+    /// caller gives back goes straight to it) and returns true; when none matches, runs `otherwise`
+    /// on the state under the same lock (the place is really given back) and returns false.
     @discardableResult
-    public func wakeFirst(where matches: (Tag) -> Bool, otherwise: (inout State) -> Void) -> Bool {
+    public func wakeFirst(
+        where matches: (Tag) -> Bool, handing handoff: Handoff, otherwise: (inout State) -> Void
+    ) -> Bool {
         let (woke, continuation) = inner.withLock { inner -> (Bool, CheckedContinuation<Resolution, Never>?) in
             guard let index = inner.waiters.firstIndex(where: { matches($0.tag) }) else {
                 otherwise(&inner.state)
                 return (false, nil)
             }
             let waiter = inner.waiters.remove(at: index)
-            if waiter.continuation == nil { inner.early[waiter.ticket] = .entered }
+            if waiter.continuation == nil { inner.early[waiter.ticket] = .entered(handoff) }
             return (true, waiter.continuation)
         }
         // Resumed outside the lock: the woken task may run at once and ask for the lock itself.
-        continuation?.resume(returning: .entered)
+        continuation?.resume(returning: .entered(handoff))
         return woke
+    }
+
+    /// Changes the state with `change` and, in the same critical section, wakes every waiter with
+    /// `handoff` (an owner closing down: each waiter learns it from what it is handed). A waiter that
+    /// joins afterwards sees the changed state.
+    public func wakeAll<T: Sendable>(handing handoff: Handoff, after change: (inout State) -> T) -> T {
+        let (result, continuations) = inner.withLock { inner -> (T, [CheckedContinuation<Resolution, Never>]) in
+            let result = change(&inner.state)
+            var continuations: [CheckedContinuation<Resolution, Never>] = []
+            for waiter in inner.waiters {
+                if let continuation = waiter.continuation {
+                    continuations.append(continuation)
+                } else {
+                    inner.early[waiter.ticket] = .entered(handoff)
+                }
+            }
+            inner.waiters.removeAll()
+            return (result, continuations)
+        }
+        for continuation in continuations { continuation.resume(returning: .entered(handoff)) }
+        return result
     }
 
     /// Reads or changes the owner's state (and sees the waiters) under the lock.
@@ -201,5 +232,13 @@ public final class WaiterQueue<State: Sendable, Tag: Sendable>: Sendable {
             return waiter.continuation
         }
         continuation?.resume(returning: resolution)
+    }
+}
+
+extension WaiterQueue where Handoff == Void {
+    /// `wakeFirst(where:handing:otherwise:)` for an owner that hands nothing over (a place, a lock).
+    @discardableResult
+    public func wakeFirst(where matches: (Tag) -> Bool, otherwise: (inout State) -> Void) -> Bool {
+        wakeFirst(where: matches, handing: (), otherwise: otherwise)
     }
 }

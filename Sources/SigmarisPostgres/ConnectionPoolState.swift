@@ -1,27 +1,26 @@
 /// The bookkeeping of a bounded connection pool, as a value type with no I/O: it decides, the client acts.
 ///
 /// Invariant: `open` counts idle connections, leased connections and connections being created;
-/// it never exceeds `maxConnections`. A waiter is only queued while no idle connection exists and
-/// `open == maxConnections`, so a queued waiter is always served by the next `checkin` or
-/// `connectionClosed`.
+/// it never exceeds `maxConnections`. Requests that find every slot in use wait in the
+/// `WaiterQueue` that holds this state (`ConnectionLeases`), which hands each returned connection or
+/// freed slot to its oldest waiter before this state sees it. So idle connections exist only while
+/// nobody waits, and a waiter is queued only while `open == maxConnections`: every waiter is served
+/// by the next return.
 struct ConnectionPoolState<Connection> {
     enum CheckoutAction {
         /// Use this idle connection.
         case use(Connection)
         /// A slot is reserved: open a new connection (and report failure with `connectionClosed()`).
         case create
-        /// Every slot is in use: `enqueue` the caller, then wait for `checkin` or `connectionClosed`.
+        /// Every slot is in use: wait for a connection or a slot to be handed over.
         case mustWait
         /// The pool is shut down.
         case fail
     }
 
     enum ReturnAction {
-        case none
-        /// Hand this connection straight to a waiter.
-        case handOver(Connection, waiter: Int)
-        /// A slot freed up: the waiter may open a new connection.
-        case letCreate(waiter: Int)
+        /// Kept idle for the next checkout.
+        case keep
         /// The pool is shut down: close the connection.
         case close(Connection)
     }
@@ -29,7 +28,6 @@ struct ConnectionPoolState<Connection> {
     let maxConnections: Int
     private(set) var idle: [Connection] = []
     private(set) var open = 0
-    private(set) var waiters: [Int] = []
     private(set) var isShutdown = false
 
     init(maxConnections: Int) {
@@ -50,29 +48,20 @@ struct ConnectionPoolState<Connection> {
         return .mustWait
     }
 
-    /// Queues a waiter; only right after `checkout()` answered `.mustWait`, in the same critical section.
-    mutating func enqueue(waiter: Int) {
-        precondition(!isShutdown && idle.isEmpty && open == maxConnections, "a waiter is queued only while every slot is in use")
-        waiters.append(waiter)
-    }
-
-    /// A leased connection comes back healthy.
+    /// A leased connection comes back healthy and nobody waits for it.
     mutating func checkin(_ connection: Connection) -> ReturnAction {
         if isShutdown {
             open -= 1
             return .close(connection)
         }
-        if !waiters.isEmpty { return .handOver(connection, waiter: waiters.removeFirst()) }
         idle.append(connection)
-        return .none
+        return .keep
     }
 
-    /// A leased connection broke, or opening a reserved one failed: its slot is free again.
-    mutating func connectionClosed() -> ReturnAction {
+    /// A leased connection broke, or opening a reserved one failed, and nobody waits for its slot:
+    /// the slot is free again.
+    mutating func connectionClosed() {
         open -= 1
-        if isShutdown || waiters.isEmpty { return .none }
-        open += 1
-        return .letCreate(waiter: waiters.removeFirst())
     }
 
     /// Idle connections are dropped after one of them is found dead: a server restart kills them all,
@@ -84,19 +73,11 @@ struct ConnectionPoolState<Connection> {
         return drained
     }
 
-    /// A waiter gave up (cancelled or out of time). False when it was already served, or never queued.
-    mutating func cancel(waiter: Int) -> Bool {
-        guard let index = waiters.firstIndex(of: waiter) else { return false }
-        waiters.remove(at: index)
-        return true
-    }
-
-    mutating func shutdown() -> (idle: [Connection], waiters: [Int]) {
+    /// Fails every later checkout; returns the idle connections to close.
+    mutating func shutdown() -> [Connection] {
         isShutdown = true
-        let result = (idle, waiters)
-        open -= idle.count
-        idle.removeAll()
-        waiters.removeAll()
-        return result
+        return drainIdle()
     }
 }
+
+extension ConnectionPoolState: Sendable where Connection: Sendable {}

@@ -18,48 +18,25 @@ public final class PostgresClient: Sendable, Service {
     /// round trip normally, and on a partitioned network the ones behind a stuck one only come late,
     /// after their connections were closed anyway.
     private let cancelThreads = NIOThreadPool(numberOfThreads: 2)
-    private let state: Mutex<PoolState>
+    /// Who gets which connection, and the requests waiting for one (`ConnectionLeases`: no I/O).
+    private let leases: ConnectionLeases<ConnectionBox>
+    /// Threads start with the first connection, so a client that is built and dropped (a failing
+    /// `AppServices.init`, a `migrate` that never gets that far) leaves no thread behind. Under a
+    /// lock, so a second lease cannot use the threads before the first has started them, and a
+    /// lease that got its slot just before `shutdown` cannot start them again afterwards.
+    private let threads = Mutex(ThreadsPhase.notStarted)
+
+    private enum ThreadsPhase { case notStarted, started, stopped }
     private let logger: Logger
     /// Told how long each lease took (a connection, or the error when none came), for metrics.
     private let leaseObserver: (@Sendable (Duration) -> Void)?
-
-    /// The pool's decisions and the continuations of its waiters, changed together under one lock:
-    /// a waiter is in `pool.waiters` exactly when its continuation is in `continuations`.
-    private struct PoolState: ~Copyable {
-        var pool: ConnectionPoolState<ConnectionBox>
-        var continuations: [Int: CheckedContinuation<Grant, any Error>] = [:]
-        var nextWaiter = 0
-        /// Threads start with the first connection, so a client that is built and dropped (a failing
-        /// `AppServices.init`, a `migrate` that never gets that far) leaves no thread behind.
-        var threadsStarted = false
-
-        /// What the pool can give right now, or nil when every slot is in use.
-        mutating func grantNow(_ threadPools: NIOThreadPool...) -> Result<Grant, any Error>? {
-            switch pool.checkout() {
-            case .use(let box): return .success(.connection(box))
-            case .create:
-                if !threadsStarted {
-                    threadPools.forEach { $0.start() }
-                    threadsStarted = true
-                }
-                return .success(.create)
-            case .fail: return .failure(PostgresError(.clientClosed))
-            case .mustWait: return nil
-            }
-        }
-    }
-
-    private enum Grant: Sendable {
-        case connection(ConnectionBox)
-        case create
-    }
 
     public init(configuration: PostgresConfiguration, logger: Logger, leaseObserver: (@Sendable (Duration) -> Void)? = nil) {
         self.configuration = configuration
         self.logger = logger
         self.leaseObserver = leaseObserver
         self.threadPool = NIOThreadPool(numberOfThreads: configuration.poolSize)
-        self.state = Mutex(PoolState(pool: ConnectionPoolState(maxConnections: configuration.poolSize)))
+        self.leases = ConnectionLeases(maxConnections: configuration.poolSize)
     }
 
     // MARK: Running work
@@ -223,15 +200,11 @@ public final class PostgresClient: Sendable, Service {
         public var idle: Int
         public var waiters: Int
         public var size: Int
-        /// Continuations registered by waiters: always `waiters` (the pool's invariant, checked by tests).
-        var continuations: Int
     }
 
     public var usage: Usage {
-        state.withLock { state in
-            Usage(inUse: state.pool.leased, idle: state.pool.idle.count, waiters: state.pool.waiters.count,
-                  size: configuration.poolSize, continuations: state.continuations.count)
-        }
+        let counts = leases.counts
+        return Usage(inUse: counts.leased, idle: counts.idle, waiters: counts.waiting, size: configuration.poolSize)
     }
 
     // MARK: Lifecycle
@@ -244,13 +217,8 @@ public final class PostgresClient: Sendable, Service {
     /// Closes idle connections, fails waiters and stops the threads. Leased connections close on return.
     /// Call it once, after the last use; `run()` calls it on graceful shutdown.
     public func shutdown() async {
-        let (idle, waiters) = state.withLock { state in
-            let (idle, waiterIDs) = state.pool.shutdown()
-            let waiters = waiterIDs.compactMap { state.continuations.removeValue(forKey: $0) }
-            return (idle, waiters)
-        }
-        waiters.forEach { $0.resume(throwing: PostgresError(.clientClosed)) }
-        close(idle)
+        close(leases.shutdown())
+        threads.withLock { $0 = .stopped }
         try? await threadPool.shutdownGracefully()
         try? await cancelThreads.shutdownGracefully()
     }
@@ -270,21 +238,42 @@ public final class PostgresClient: Sendable, Service {
     /// A connection by `deadline` (`configuration.leaseTimeout` after the work asked): an idle one, a new one, or one handed over
     /// by another request. While the server cannot be reached (a restart), opening is retried with
     /// backoff until the same deadline, so a short outage delays requests instead of failing them.
+    ///
+    /// The deadline bounds the wait even if a slot were ever lost: a request then fails with a 503
+    /// instead of hanging. A grant that arrives while the deadline passes is used, never dropped.
     private func lease(until deadline: ContinuousClock.Instant) async throws -> ConnectionBox {
         let start = ContinuousClock.now
         defer { leaseObserver?(ContinuousClock.now - start) }
-        let immediate = state.withLock { $0.grantNow(threadPool, cancelThreads) }
-        let grant: Grant
-        if let immediate {
-            grant = try immediate.get()
-        } else {
-            grant = try await waitForGrant(until: deadline)
+        let grant: ConnectionLeases<ConnectionBox>.Grant
+        do throws(ConnectionLeases<ConnectionBox>.Failure) {
+            grant = try await leases.lease(until: deadline)
+        } catch .shutDown {
+            throw PostgresError(.clientClosed)
+        } catch .cancelled {
+            throw CancellationError()
+        } catch .timedOut {
+            logger.warning("no database connection became free in time", metadata: [
+                "sigmaris.lease_timeout": "\(configuration.leaseTimeout)", "sigmaris.pool_size": "\(configuration.poolSize)",
+            ])
+            throw PostgresError(.leaseTimedOut)
         }
         switch grant {
-        case .connection(let box):
+        case .use(let box):
             return box
         case .create:
+            startThreads()
             return try await open(until: deadline)
+        }
+    }
+
+    /// After `shutdown` this starts nothing: the new connection's work then finds no running
+    /// thread, and `open` gives the slot back.
+    private func startThreads() {
+        threads.withLock { phase in
+            guard case .notStarted = phase else { return }
+            threadPool.start()
+            cancelThreads.start()
+            phase = .started
         }
     }
 
@@ -319,124 +308,22 @@ public final class PostgresClient: Sendable, Service {
         }
     }
 
-    /// Waits for a connection or a free slot until `deadline`.
-    ///
-    /// The deadline bounds the wait even if a slot were ever lost: a request then fails with a 503
-    /// instead of hanging. A grant that arrives while the timer fires is used, never dropped.
-    private func waitForGrant(until deadline: ContinuousClock.Instant) async throws -> Grant {
-        let waiter = state.withLock { state in
-            defer { state.nextWaiter += 1 }
-            return state.nextWaiter
-        }
-        let timeout = configuration.leaseTimeout
-        return try await withThrowingTaskGroup(of: Grant?.self) { group in
-            group.addTask { try await self.enqueue(waiter) }
-            group.addTask {
-                try? await Task.sleep(until: deadline)
-                return nil
-            }
-            let first: Grant?
-            do {
-                first = try await group.next()!
-            } catch {
-                group.cancelAll()
-                throw error
-            }
-            group.cancelAll()
-            if let first { return first }
-            // The timer fired (or this task was cancelled); cancelling the group took the waiter out of
-            // the queue, unless it was served in the meantime.
-            do {
-                return try await group.next()!!
-            } catch is CancellationError where !Task.isCancelled {
-                logger.warning("no database connection became free in time", metadata: [
-                    "sigmaris.lease_timeout": "\(timeout)", "sigmaris.pool_size": "\(configuration.poolSize)",
-                ])
-                throw PostgresError(.leaseTimedOut)
-            }
-        }
-    }
-
-    /// Queues `waiter` and suspends until a connection or slot is handed to it.
-    ///
-    /// The pool is asked again, the waiter queued and its continuation registered in one critical
-    /// section, so a hand-over always finds the continuation it serves.
-    private func enqueue(_ waiter: Int) async throws -> Grant {
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Grant, any Error>) in
-                let immediate: Result<Grant, any Error>? = state.withLock { state in
-                    // Cancelled before we got here: the cancellation handler found nothing to remove.
-                    if Task.isCancelled { return .failure(CancellationError()) }
-                    if let granted = state.grantNow(threadPool, cancelThreads) { return granted }
-                    state.pool.enqueue(waiter: waiter)
-                    state.continuations[waiter] = continuation
-                    return nil
-                }
-                if let immediate { continuation.resume(with: immediate) }
-            }
-        } onCancel: {
-            let continuation = state.withLock { state in
-                state.pool.cancel(waiter: waiter) ? state.continuations.removeValue(forKey: waiter) : nil
-            }
-            continuation?.resume(throwing: CancellationError())
-        }
-    }
-
     private func giveBack(_ box: ConnectionBox) {
-        settle(.checkin(box))
+        if let closed = leases.checkin(box) { close([closed]) }
     }
 
     /// Closes a connection that is not fit for another lease.
     private func discard(_ box: ConnectionBox, brokeUnderUse: Bool) {
         if brokeUnderUse {
             // Its siblings are most likely dead too (a restart kills every socket): drop the idle ones.
-            let idle = state.withLock { $0.pool.drainIdle() }
-            close(idle)
+            close(leases.drainIdle())
         }
         close([box])
         slotFreed()
     }
 
     private func slotFreed() {
-        settle(.slotFreed)
-    }
-
-    /// Applies a return to the pool and carries out its decision. A waiter it names leaves the queue
-    /// and hands over its continuation in the same critical section, so nothing can come in between.
-    private enum Return {
-        case checkin(ConnectionBox)
-        case slotFreed
-    }
-
-    private func settle(_ change: sending Return) {
-        let (action, continuation) = state.withLock { state in
-            let action = switch change {
-            case .checkin(let box): state.pool.checkin(box)
-            case .slotFreed: state.pool.connectionClosed()
-            }
-            switch action {
-            case .handOver(_, let waiter), .letCreate(let waiter):
-                return (action, state.continuations.removeValue(forKey: waiter))
-            case .none, .close:
-                return (action, nil)
-            }
-        }
-        switch action {
-        case .none:
-            break
-        case .close(let box):
-            close([box])
-        case .handOver(let box, _):
-            resume(continuation, with: .connection(box))
-        case .letCreate:
-            resume(continuation, with: .create)
-        }
-    }
-
-    private func resume(_ continuation: CheckedContinuation<Grant, any Error>?, with grant: Grant) {
-        // A queued waiter always has its continuation registered (see `enqueue`).
-        guard let continuation else { preconditionFailure("the pool named a waiter that has no continuation") }
-        continuation.resume(returning: grant)
+        leases.slotFreed()
     }
 
     private func close(_ boxes: [ConnectionBox]) {
@@ -448,7 +335,7 @@ public final class PostgresClient: Sendable, Service {
 /// Carries a connection between the pool's bookkeeping and the one pool thread that uses it.
 ///
 /// `@unchecked Sendable` is safe because ownership is exclusive: a box is either in the pool's idle list
-/// (touched only under the pool's mutex) or held by exactly one `withConnection` call, which uses the
+/// (touched only under the lock of `ConnectionLeases`' queue) or held by exactly one `withConnection` call, which uses the
 /// connection only inside one thread-pool work item and reads it again only after that item completed.
 /// Hand-overs go through the mutex or the work item's completion, both of which order memory.
 final class ConnectionBox: @unchecked Sendable {

@@ -1,5 +1,6 @@
 import Foundation
 import SigmarisEngine
+import SigmarisJSON
 import SigmarisPostgres
 
 /// Every row the service holds for one user as one JSON document, produced a piece at a time:

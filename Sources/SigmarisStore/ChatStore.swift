@@ -1,5 +1,6 @@
 import Foundation
 import SigmarisEngine
+import SigmarisJSON
 import SigmarisPostgres
 
 /// The user-facing tables of the reference frontend (`sql/0002_frontend_tables.sql`): `messages` and

@@ -1,4 +1,5 @@
 import SigmarisEngine
+import SigmarisJSON
 
 /// What an operator can do to one user's persona (`POST /persona/state`).
 public enum OperatorAction: String, Sendable, CaseIterable, Encodable {

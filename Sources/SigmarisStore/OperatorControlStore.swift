@@ -1,5 +1,6 @@
 import Foundation
 import SigmarisEngine
+import SigmarisJSON
 import SigmarisPostgres
 
 /// Operator actions and the per-user view (`sql/0006_operator_controls.sql`), as the service's own

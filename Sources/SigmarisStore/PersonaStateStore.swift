@@ -1,5 +1,6 @@
 import Foundation
 import SigmarisEngine
+import SigmarisJSON
 import SigmarisPostgres
 
 /// What a turn starts from: the user's persisted state and recent episodes.

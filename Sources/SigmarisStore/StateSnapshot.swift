@@ -1,4 +1,5 @@
 import SigmarisEngine
+import SigmarisJSON
 
 /// One row of `sigmaris_state_snapshots` as the state APIs show it (`/api/state/latest`).
 /// Keys and their order are the contract's; absent values are `null`.

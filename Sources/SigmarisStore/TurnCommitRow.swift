@@ -1,5 +1,6 @@
 import Foundation
 import SigmarisEngine
+import SigmarisJSON
 import SigmarisPostgres
 
 /// The values one turn's commit binds (`PersonaStateStore.commitTurnSQL`): one field per parameter.

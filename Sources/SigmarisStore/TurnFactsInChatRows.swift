@@ -1,5 +1,6 @@
 import Foundation
 import SigmarisEngine
+import SigmarisJSON
 import SigmarisPostgres
 
 /// Which facts of a turn its chat rows hold (`sql/0011_turn_facts_in_chat_rows.sql`). An `/api/aei`

@@ -1,4 +1,5 @@
 import SigmarisEngine
+import SigmarisJSON
 import SigmarisPostgres
 
 /// One signed-in user's rows (`messages`, `sigmaris_state_snapshots`). Every call runs in a

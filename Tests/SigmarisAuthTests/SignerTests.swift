@@ -1,4 +1,5 @@
 import Foundation
+import SigmarisJSON
 import Testing
 @testable import SigmarisAuth
 
@@ -24,6 +25,26 @@ struct SignerTests {
         #expect(user == #"{"aud":"authenticated","email":"ada@example.com","exp":1750003600,"iat":1750000000,"iss":"https://example.supabase.co/auth/v1","role":"authenticated","sub":"8d6f8a4e-52c1-4c8b-9a1e-0c3f6a2b9d11"}"#)
         let service = String(decoding: JWTClaimsBuilder.service(now: Fixture.now).jsonData(), as: UTF8.self)
         #expect(service == #"{"exp":1750003600,"iat":1750000000,"iss":"supabase","role":"service_role"}"#)
+    }
+
+    @Test("claims are the project's JSON: any string survives, sorted keys included")
+    func awkwardStringsRoundTrip() async throws {
+        let awkward = "quote \" backslash \\ slash / newline \n tab \t nul \u{0} é 日本 🎉"
+        var claims = Fixture.userClaims()
+        claims.email = awkward
+        claims.additionalClaims = ["session_id": awkward]
+        claims.appMetadata = ["provider": awkward, "role": "sigmaris_operator"]
+        let parsed = try JSONValue(parsing: Array(claims.jsonData()))
+        #expect(parsed == claims.payload)
+        #expect(parsed["email"]?.stringValue == awkward)
+        #expect(parsed["session_id"]?.stringValue == awkward)
+        #expect(parsed["app_metadata"]?["provider"]?.stringValue == awkward)
+        #expect(parsed.objectValue?.keys == parsed.objectValue?.keys.sorted())
+        // And the verifier reads what the signer wrote.
+        let caller = try await Fixture.verifier().verify(token: try Fixture.hmacSigner().sign(claims), allowService: false)
+        guard case .user(let identity) = caller else { Issue.record("expected a user"); return }
+        #expect(identity.email == awkward)
+        #expect(identity.appRole == "sigmaris_operator")
     }
 
     @Test("invalid private keys are refused")

@@ -5,7 +5,7 @@ import Testing
 /// A pool of `places` on the queue, as its owners use it: the state is the free places, a waiter
 /// carries no tag, and giving a place back hands it to the oldest waiter.
 private final class Places: Sendable {
-    let queue: WaiterQueue<Int, Void>
+    let queue: WaiterQueue<Int, Void, Void>
     let maxWaiting: Int
 
     init(_ places: Int, maxWaiting: Int = .max) {
@@ -13,7 +13,7 @@ private final class Places: Sendable {
         self.maxWaiting = maxWaiting
     }
 
-    func take(until deadline: ContinuousClock.Instant? = nil) async -> WaitOutcome<String> {
+    func take(until deadline: ContinuousClock.Instant? = nil) async -> WaitOutcome<Void, String> {
         await queue.enter(until: deadline) { free, waiting in
             if free > 0 {
                 free -= 1
@@ -162,8 +162,8 @@ struct WaiterQueueTests {
     }
 
     @Test func wakeFirstPicksTheOldestWaiterWithAMatchingTag() async {
-        let queue = WaiterQueue<Set<String>, String>([])
-        func acquire(_ key: String) async -> WaitOutcome<Never> {
+        let queue = WaiterQueue<Set<String>, String, Void>([])
+        func acquire(_ key: String) async -> WaitOutcome<Void, Never> {
             await queue.enter { running, _ in running.insert(key).inserted ? .proceed : .wait(key) }
         }
         func release(_ key: String) -> Bool {
@@ -184,6 +184,61 @@ struct WaiterQueueTests {
         #expect(await waitingForA.value.name == "entered")
         #expect(!release("a") && !release("b"), "nobody waits: both are freed")
         #expect(queue.withState { running, _ in running.isEmpty })
+    }
+
+    /// The queue as the connection pool uses it: what the waker hands over (there, a connection)
+    /// reaches the oldest waiter; with nobody waiting it goes back to the state.
+    @Test func aWokenWaiterGetsWhatItsWakerHandsOver() async {
+        let queue = WaiterQueue<[String], Void, String>([])
+        @Sendable func take() async -> String? {
+            let outcome = await queue.enter { free, _ -> WaitDecision<Void, String, Never> in
+                free.isEmpty ? .wait(()) : .proceed(free.removeLast())
+            }
+            guard case .entered(let item) = outcome else { return nil }
+            return item
+        }
+        func give(_ item: String) -> Bool {
+            queue.wakeFirst(where: { _ in true }, handing: item, otherwise: { $0.append(item) })
+        }
+        #expect(!give("a"), "nobody waits: it is kept")
+        #expect(await take() == "a")
+        let first = Task { await take() }
+        await eventually { queue.waitingCount == 1 }
+        let second = Task { await take() }
+        await eventually { queue.waitingCount == 2 }
+        #expect(give("b") && give("c"))
+        #expect(await first.value == "b", "the oldest waiter gets the first hand-over")
+        #expect(await second.value == "c")
+        #expect(!give("d"))
+        #expect(queue.withState { free, _ in free } == ["d"])
+    }
+
+    /// Closing down: the state changes and every waiter is woken with the same hand-over in one
+    /// critical section, so no waiter can join in between and wait forever.
+    @Test func wakeAllChangesTheStateAndWakesEveryWaiter() async {
+        let queue = WaiterQueue<Bool, Void, String>(false)
+        @Sendable func take() async -> WaitOutcome<String, String> {
+            await queue.enter { closed, _ in closed ? .refuse("closed") : .wait(()) }
+        }
+        let waiters = (0..<3).map { _ in Task { await take() } }
+        await eventually { queue.waitingCount == 3 }
+        let result = queue.wakeAll(handing: "closing") { closed -> Int in
+            closed = true
+            return 7
+        }
+        #expect(result == 7)
+        for waiter in waiters {
+            guard case .entered("closing") = await waiter.value else {
+                Issue.record("expected the hand-over of wakeAll")
+                continue
+            }
+        }
+        #expect(queue.waitingCount == 0)
+        guard case .refused("closed") = await take() else {
+            Issue.record("a later arrival sees the changed state")
+            return
+        }
+        #expect(queue.wakeAll(handing: "again") { _ in 0 } == 0, "with nobody waiting it only changes the state")
     }
 
     /// Wake-ups, cancellations and deadlines racing each other: every place handed to a waiter is

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import SigmarisAuth
 import SigmarisEngine
+import SigmarisJSON
 import SigmarisStore
 
 /// One `/api/aei` exchange: a persona turn plus the `messages` and snapshot rows, all or nothing.

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import SigmarisEngine
+import SigmarisJSON
 
 /// The body of `POST /api/aei`: `{text, lang?}`, plus the optional `x-session-id` header.
 struct AEIRequest: Sendable {

@@ -1,5 +1,6 @@
 import Hummingbird
 import SigmarisEngine
+import SigmarisJSON
 import SigmarisStore
 
 /// `POST /api/aei`: the reference frontend's reply shape.

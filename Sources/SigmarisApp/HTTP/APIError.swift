@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import SigmarisEngine
+import SigmarisJSON
 
 /// An error the service answers with on purpose: a status and a small JSON body
 /// `{"error": <message>, "reason"?: <machine code>, "detail"?: <text>}`.

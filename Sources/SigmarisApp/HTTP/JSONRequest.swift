@@ -1,6 +1,7 @@
 import Hummingbird
 import NIOCore
 import SigmarisEngine
+import SigmarisJSON
 
 /// Reads a request body as a JSON object, or answers 400 (413 above the context's upload limit, 415
 /// when it is not labelled `application/json`).

@@ -1,5 +1,6 @@
 import Hummingbird
 import SigmarisEngine
+import SigmarisJSON
 
 /// The response encoder of every route: a `ResponseEncodable` body is written with its keys in the
 /// order its type declares them (Foundation's `JSONEncoder` on Linux orders keys arbitrarily) and with

@@ -10,6 +10,9 @@ public struct SigmarisRequestContext: RequestContext {
     /// Set by the authentication middleware once the bearer token is verified.
     public var caller: Caller?
 
+    /// Set by `OperatorMiddleware` on the operator routes: how the audit trail names the operator.
+    var operatorName: String?
+
     /// The client's connection: a streamed response watches it to stop early (`InboundCloseWatcher`).
     let channel: any Channel
 
@@ -36,5 +39,12 @@ extension SigmarisRequestContext {
     func requireUser() throws(AuthFailure) -> UserIdentity {
         guard case .user(let identity) = caller else { throw AuthFailure.missingToken }
         return identity
+    }
+
+    /// The operator of an operator route. `OperatorMiddleware` has already refused anyone else;
+    /// a handler outside its group is refused the same way rather than trusted.
+    func requireOperator() throws(APIError) -> String {
+        guard let operatorName else { throw OperatorAccess.refusal }
+        return operatorName
     }
 }

@@ -4,6 +4,7 @@ import SigmarisAuth
 /// Who may call the operator routes: the service credential (scripts), a user listed in
 /// `SIGMARIS_OPERATORS`, or a user whose `app_metadata.role` is `sigmaris_operator`. Everyone else
 /// who signed in gets 403 (no credential is a 401 from `AuthMiddleware` before this runs).
+/// `OperatorMiddleware` applies it to the whole operator route group.
 struct OperatorAccess: Sendable {
     static let appRole = "sigmaris_operator"
     /// How the audit trail names the service credential.
@@ -19,7 +20,9 @@ struct OperatorAccess: Sendable {
         case .user(let identity) where operatorIDs.contains(identity.id) || identity.appRole == Self.appRole:
             return identity.id.uuidString.lowercased()
         case .user, nil:
-            throw APIError(.forbidden, "Operators only", reason: "not_operator")
+            throw Self.refusal
         }
     }
+
+    static let refusal = APIError(.forbidden, "Operators only", reason: "not_operator")
 }

@@ -2,10 +2,10 @@ import Hummingbird
 import SigmarisStore
 
 /// The operator routes: `GET`/`POST /persona/state` and `GET /persona/overview`.
-/// Every handler checks `OperatorAccess` before it reads the request's input or the database.
+/// Added to a group guarded by `OperatorMiddleware` (`addOperatorRoutes`), which refuses every
+/// non-operator before a handler reads the request's input or the database.
 struct OperatorController {
     let store: SigmarisStore
-    let access: OperatorAccess
 
     func addRoutes(to router: RouterGroup<SigmarisRequestContext>) {
         router.get("state", use: state)
@@ -14,14 +14,13 @@ struct OperatorController {
     }
 
     @Sendable func state(_ request: Request, context: SigmarisRequestContext) async throws -> OperatorStateResponse {
-        _ = try access.operatorName(of: context.caller)
         let userID = try OperatorInput.userID(request.uri.queryParameters.get("user_id"))
         guard let state = try await store.operatorUserState(userID: userID) else { throw Self.unknownUser }
         return OperatorStateResponse(state: state)
     }
 
     @Sendable func act(_ request: Request, context: SigmarisRequestContext) async throws -> OperatorActionResponse {
-        let operatorName = try access.operatorName(of: context.caller)
+        let operatorName = try context.requireOperator()
         let body = try OperatorActionRequest(try await JSONRequest.object(request, context: context))
         guard let record = try await store.applyOperatorAction(
             body.action, userID: body.userID, operatorName: operatorName, reason: body.reason)
@@ -34,7 +33,6 @@ struct OperatorController {
     }
 
     @Sendable func overview(_ request: Request, context: SigmarisRequestContext) async throws -> OperatorOverviewResponse {
-        _ = try access.operatorName(of: context.caller)
         return OperatorOverviewResponse(overview: try await store.operatorOverview())
     }
 

@@ -1,5 +1,6 @@
 import Hummingbird
 import SigmarisEngine
+import SigmarisJSON
 import SigmarisStore
 
 /// Input checks of the operator routes.

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import SigmarisEngine
 import SigmarisAuth
+import SigmarisJSON
 
 /// DEV ONLY: `POST /api/dev/token` hands out an access token for the fixed dev user
 /// `00000000-0000-4000-8000-000000000001`, signed with the HS256 secret and shaped like Supabase's,

@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import SigmarisAuth
 import SigmarisEngine
+import SigmarisJSON
 
 /// `POST /persona/chat` → `{reply, meta}`: the persona core API.
 ///

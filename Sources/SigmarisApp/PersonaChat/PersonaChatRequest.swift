@@ -1,4 +1,5 @@
 import SigmarisEngine
+import SigmarisJSON
 
 /// The body of `POST /persona/chat`: `{user_id?, session_id?, message, reward_signal?, affect_signal?}`.
 struct PersonaChatRequest: Sendable {

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import SigmarisEngine
+import SigmarisJSON
 import SigmarisStore
 
 /// `/api/message`: one session's exchanges with their timestamps, and deleting the session's

@@ -1,5 +1,6 @@
 import Hummingbird
 import SigmarisEngine
+import SigmarisJSON
 
 /// Input checks shared by the session and message routes.
 enum SessionInput {

@@ -1,4 +1,5 @@
 import SigmarisEngine
+import SigmarisJSON
 
 /// One server-sent event this server writes to its own clients (WHATWG HTML, "Server-sent events").
 ///

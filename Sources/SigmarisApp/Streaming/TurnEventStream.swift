@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import SigmarisEngine
+import SigmarisJSON
 
 /// A turn answered as Server-Sent Events: an optional `start` event, `delta` events while the reply
 /// is produced, then `done` with exactly the body the JSON route returns, or `error` with the JSON

@@ -1,6 +1,7 @@
 import Logging
 import SigmarisCurl
 import SigmarisEngine
+import SigmarisJSON
 
 extension RemoteCoreClient {
     /// `chat`, streamed: each piece of the reply handed to `onDelta` as it arrives from the core,

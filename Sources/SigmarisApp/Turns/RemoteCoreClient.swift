@@ -3,6 +3,7 @@ import Logging
 import SigmarisAuth
 import SigmarisCurl
 import SigmarisEngine
+import SigmarisJSON
 
 /// A persona core in another process (`SIGMARIS_CORE_URL`), called like the reference frontend
 /// called its FastAPI backend: `POST {core}/persona/chat`, with a token for the one user the turn is

@@ -18,7 +18,7 @@ import SigmarisConcurrency
 final class UserTurnLock: Sendable {
     let maxQueuedPerUser: Int
     /// State: the users whose turn runs now. Tag: the user a waiter waits for.
-    private let queue = WaiterQueue<Set<String>, String>([])
+    private let queue = WaiterQueue<Set<String>, String, Void>([])
 
     init(maxQueuedPerUser: Int) {
         self.maxQueuedPerUser = maxQueuedPerUser
@@ -33,7 +33,7 @@ final class UserTurnLock: Sendable {
     /// Returns once `userID`'s turn may run; the caller must `release` it afterwards.
     func acquire(_ userID: String) async throws {
         let limit = maxQueuedPerUser
-        let outcome = await queue.enter { running, waiting -> WaitDecision<String, Void> in
+        let outcome = await queue.enter { running, waiting -> WaitDecision<String, Void, Void> in
             if running.insert(userID).inserted { return .proceed }
             return waiting.count(where: { $0 == userID }) >= limit ? .refuse(()) : .wait(userID)
         }

@@ -38,7 +38,7 @@ public final class OutboundGate: Sendable {
     public let upstream: String
     public let settings: Settings
     /// State: the calls holding a place.
-    private let places: WaiterQueue<Int, Void>
+    private let places: WaiterQueue<Int, Void, Void>
     private let breaker: Mutex<CircuitBreaker>
     private let logger: Logger
     private let onRefusal: (@Sendable (OutboundHTTPError.Code) -> Void)?
@@ -69,7 +69,7 @@ public final class OutboundGate: Sendable {
             throw refusal(.unavailable, retryAfter: retryAfter, redactedURL: redactedURL)
         }
         let (maxInFlight, maxQueued) = (settings.maxInFlight, settings.maxQueued)
-        let outcome = await places.enter(until: deadline) { inFlight, waiting -> WaitDecision<Void, Void> in
+        let outcome = await places.enter(until: deadline) { inFlight, waiting -> WaitDecision<Void, Void, Void> in
             if inFlight < maxInFlight {
                 inFlight += 1
                 return .proceed

@@ -6,6 +6,7 @@ import NIOCore
 import SigmarisApp
 import SigmarisAuth
 import SigmarisEngine
+import SigmarisJSON
 import SigmarisPostgres
 import SigmarisTestSupport
 

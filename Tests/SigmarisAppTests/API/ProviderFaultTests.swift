@@ -7,6 +7,7 @@ import NIOPosix
 @testable import SigmarisApp
 import SigmarisCurl
 import SigmarisEngine
+import SigmarisJSON
 import SigmarisTestSupport
 import Synchronization
 import Testing

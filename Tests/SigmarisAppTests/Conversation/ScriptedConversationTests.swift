@@ -2,6 +2,7 @@ import Foundation
 import HummingbirdTesting
 import SigmarisApp
 import SigmarisEngine
+import SigmarisJSON
 import SigmarisPostgres
 import SigmarisTestSupport
 import Testing

@@ -3,6 +3,7 @@ import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 import SigmarisEngine
+import SigmarisJSON
 import Synchronization
 import Testing
 

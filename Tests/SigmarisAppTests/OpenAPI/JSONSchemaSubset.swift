@@ -1,5 +1,6 @@
 import Foundation
 import SigmarisEngine
+import SigmarisJSON
 
 /// The part of JSON Schema (2020-12, as OpenAPI 3.1 uses it) that `Public/openapi.json` is written
 /// in: `type` (one or a list, `null` included), `properties`, `required`, `additionalProperties`,

@@ -1,4 +1,5 @@
 import SigmarisEngine
+import SigmarisJSON
 import Testing
 
 /// The checker the drift test relies on: a checker that accepted everything would make the drift

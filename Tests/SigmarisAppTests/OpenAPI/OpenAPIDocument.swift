@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import SigmarisEngine
+import SigmarisJSON
 
 /// The checked-in `Public/openapi.json`, and the questions the drift test asks of it.
 struct OpenAPIDocument {

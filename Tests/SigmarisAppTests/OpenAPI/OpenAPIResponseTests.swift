@@ -5,6 +5,7 @@ import HummingbirdTesting
 import SigmarisApp
 import SigmarisAuth
 import SigmarisEngine
+import SigmarisJSON
 import SigmarisTestSupport
 import Testing
 

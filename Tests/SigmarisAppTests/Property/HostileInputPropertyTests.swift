@@ -4,6 +4,7 @@ import HummingbirdTesting
 import NIOCore
 import SigmarisApp
 import SigmarisEngine
+import SigmarisJSON
 import SigmarisTestSupport
 import Testing
 

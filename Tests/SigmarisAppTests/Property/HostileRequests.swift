@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import SigmarisJSON
 import SigmarisTestSupport
 import SigmarisEngine
 

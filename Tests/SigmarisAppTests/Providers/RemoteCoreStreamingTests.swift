@@ -3,6 +3,7 @@ import Logging
 @testable import SigmarisApp
 import SigmarisCurl
 import SigmarisEngine
+import SigmarisJSON
 import SigmarisTestSupport
 import Synchronization
 import Testing

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import SigmarisAuth
 import SigmarisEngine
+import SigmarisJSON
 import SigmarisPostgres
 import SigmarisTestSupport
 import Testing

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import SigmarisEngine
+import SigmarisJSON
 import SigmarisPostgres
 import SigmarisTestSupport
 

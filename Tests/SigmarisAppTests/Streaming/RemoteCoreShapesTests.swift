@@ -1,6 +1,7 @@
 import Foundation
 import HummingbirdTesting
 import SigmarisEngine
+import SigmarisJSON
 import SigmarisTestSupport
 import Testing
 

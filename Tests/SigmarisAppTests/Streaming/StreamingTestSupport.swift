@@ -3,6 +3,7 @@ import HTTPTypes
 import HummingbirdTesting
 import SigmarisCurl
 import SigmarisEngine
+import SigmarisJSON
 
 /// Reading a streamed turn in tests.
 enum SSE {
