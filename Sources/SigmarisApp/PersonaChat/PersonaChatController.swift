@@ -23,7 +23,7 @@ struct PersonaChatController {
     @Sendable func chat(_ request: Request, context: SigmarisRequestContext) async throws -> Response {
         let body = try PersonaChatRequest(try await JSONRequest.object(request, context: context))
         let userID = try Self.userID(caller: context.caller, requested: body.userID)
-        let lease = try admission.admit(userID)
+        let lease = try await admission.admit(userID)
         let turnContext = turns.newContext()
         var logger = context.logger
         logger[metadataKey: "sigmaris.trace_id"] = "\(turnContext.traceID)"
@@ -40,8 +40,16 @@ struct PersonaChatController {
             try turns.locks.checkRoom(userID)
             return TurnEventStream.response(context: context, headers: headers, holding: lease) { try await turn($0) }
         }
-        defer { lease.release() }
-        return try EditedResponse(headers: headers, response: try await turn(nil)).response(from: request, context: context)
+        // The place is given back before the answer goes out, so the client's next turn finds it free.
+        let reply: PersonaChatResponse
+        do {
+            reply = try await turn(nil)
+        } catch {
+            await lease.releaseAndWait()
+            throw error
+        }
+        await lease.releaseAndWait()
+        return try EditedResponse(headers: headers, response: reply).response(from: request, context: context)
     }
 
     /// `{reply, meta}`, the reference core's shape.
