@@ -47,7 +47,8 @@ struct DrainTests {
                     if readiness?.status != 503 { try await Task.sleep(for: .milliseconds(20)) }
                 }
                 #expect(readiness?.status == 503, "\(server.log)")
-                #expect(String(decoding: readiness?.body ?? [], as: UTF8.self).contains(#""status":"draining""#))
+                let readinessBody = String(decoding: readiness?.body ?? [], as: UTF8.self)
+                #expect(readinessBody.contains(#""status":"draining""#), "\(readinessBody)")
 
                 // 2. Then the listener closes: new connections are refused.
                 var refused = false

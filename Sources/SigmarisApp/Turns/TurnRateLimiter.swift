@@ -60,7 +60,9 @@ final class TurnRateLimiter: Sendable {
     private func giveBack(_ userID: String) {
         let capacity = Double(turnsPerMinute)
         guarded.withLock { buckets in
-            buckets.byUser[userID]?.tokens = min(capacity, (buckets.byUser[userID]?.tokens ?? capacity) + 1)
+            guard var bucket = buckets.byUser[userID] else { return }
+            bucket.tokens = min(capacity, bucket.tokens + 1)
+            buckets.byUser[userID] = bucket
         }
     }
 
