@@ -166,7 +166,7 @@ for _ in $(seq 1 100); do curl -sf "$lb/readyz" >/dev/null 2>&1 && break; sleep 
 sleep 3
 
 # Tokens: the load's users, and one more for the limit check.
-for n in $(seq 1 "$users"); do uid "$n"; done | SUPABASE_JWT_SECRET=$secret python3 scripts/bench/mint_tokens.py 7200 >"$out/tokens.txt"
+for n in $(seq 1 "$users"); do uid "$n"; echo; done | SUPABASE_JWT_SECRET=$secret python3 scripts/bench/mint_tokens.py 7200 >"$out/tokens.txt"
 limit_user=$(uid $((users + 1)))
 limit_token=$(echo "$limit_user" | SUPABASE_JWT_SECRET=$secret python3 scripts/bench/mint_tokens.py 7200 | cut -d' ' -f2)
 
@@ -282,7 +282,7 @@ prepared statements off) behind haproxy (deploy/haproxy.cfg), on one Postgres.
   consistency                $n_users users, $n_turns turns stored ($answered_ok answered 200);
                              users whose messages, snapshots, turn rows or episodes disagree with turn_count: $((bad_messages + bad_snapshots + bad_turn_rows + bad_episodes))   (target: 0)
   leases left                $leases_left   (target: 0)
-  shared limits per turn     6 round trips (bucket; BEGIN, lock, lease, COMMIT; release), through PgBouncer:
+  shared limits per turn     3 round trips (bucket, lease, release), through PgBouncer:
                              $(latency_of "$out/pgbench-limits-1.txt") ms at 1 client, $(latency_of "$out/pgbench-limits-$connections.txt") ms at $connections ($(tps_of "$out/pgbench-limits-$connections.txt") turns/s of limits alone)
 EOF
 [ "$failed" -eq 0 ] || die "some checks failed (logs in $out)"

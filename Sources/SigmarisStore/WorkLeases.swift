@@ -5,15 +5,6 @@ import SigmarisPostgres
 public enum WorkLeaseKind: String, Sendable {
     case turn
     case export
-
-    /// The transaction-level advisory lock that orders the admissions of this kind: 0x5347_4d52
-    /// ("SGMR") and one number per kind.
-    var lockKey: (Int, Int) {
-        switch self {
-        case .turn: (0x5347_4D52, 1)
-        case .export: (0x5347_4D52, 2)
-        }
-    }
 }
 
 /// What asking for a lease gave.
@@ -26,24 +17,15 @@ public enum WorkLeaseGrant: Sendable, Equatable {
 }
 
 extension SigmarisStore {
-    /// The live leases of a kind, and the user's among them, then the new lease if both caps (0: none)
-    /// leave room. Runs after the advisory lock of the kind, in the same transaction, so its snapshot
-    /// sees every lease committed by an admission before it.
+    /// The user's live leases of a kind, and the new lease's id if both caps (0: none) leave room,
+    /// in one statement (`sigmaris_take_work_lease` of sql/0012: the kind's advisory lock, then the
+    /// count and the insert, so admissions on every instance count one after the other, and the lock
+    /// is held for this one statement only).
     /// `$1` kind, `$2` user id, `$3` holder, `$4` max in all, `$5` max per user, `$6` seconds to live.
     static let takeWorkLeaseSQL = """
-    WITH live AS (
-        SELECT count(*)::int AS total, count(*) FILTER (WHERE user_id = $2)::int AS mine
-        FROM public.sigmaris_work_leases WHERE kind = $1 AND expires_at > now()
-    ), taken AS (
-        INSERT INTO public.sigmaris_work_leases (kind, user_id, holder, expires_at)
-        SELECT $1, $2, $3, now() + make_interval(secs => $6::float8) FROM live
-        WHERE ($5::int = 0 OR live.mine < $5::int) AND ($4::int = 0 OR live.total < $4::int)
-        RETURNING id
-    )
-    SELECT live.mine, (SELECT id FROM taken) AS id FROM live
+    SELECT lease_mine, lease_id FROM public.sigmaris_take_work_lease($1, $2, $3, $4, $5, $6)
     """
 
-    static let lockWorkKindSQL = "SELECT pg_advisory_xact_lock($1::int, $2::int)"
     static let releaseWorkLeaseSQL = "DELETE FROM public.sigmaris_work_leases WHERE id = $1"
     /// `$1` holder, `$2` the lease ids as an array literal, `$3` seconds to live from now.
     static let renewWorkLeasesSQL = """
@@ -61,17 +43,13 @@ extension SigmarisStore {
     public func takeWorkLease(
         _ kind: WorkLeaseKind, userID: String, holder: UUID, maxTotal: Int, maxPerUser: Int, timeToLive: Duration
     ) async throws -> WorkLeaseGrant {
-        let seconds = Double(timeToLive.components.seconds)
-        return try await database.withTransaction { connection in
-            let key = kind.lockKey
-            try connection.query(Self.lockWorkKindSQL, [.int(key.0), .int(key.1)])
-            let row = try connection.query(Self.takeWorkLeaseSQL, [
-                .text(kind.rawValue), .text(userID), .uuid(holder), .int(maxTotal), .int(maxPerUser), .double(seconds),
-            ])[0]
-            if let id = try row.decode(Int?.self, "id") { return .granted(id: id) }
-            let mine = try row.decode(Int.self, "mine")
-            return maxPerUser > 0 && mine >= maxPerUser ? .userFull : .full
-        }
+        let row = try await database.query(Self.takeWorkLeaseSQL, [
+            .text(kind.rawValue), .text(userID), .uuid(holder), .int(maxTotal), .int(maxPerUser),
+            .double(Double(timeToLive.components.seconds)),
+        ])[0]
+        if let id = try row.decode(Int?.self, "lease_id") { return .granted(id: id) }
+        let mine = try row.decode(Int.self, "lease_mine")
+        return maxPerUser > 0 && mine >= maxPerUser ? .userFull : .full
     }
 
     public func releaseWorkLease(id: Int) async throws {

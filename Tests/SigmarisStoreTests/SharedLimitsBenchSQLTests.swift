@@ -14,11 +14,8 @@ struct SharedLimitsBenchSQLTests {
         let user = "'bench-' || :u"
         let expected = [
             BenchSQLDriftTests.bench(SigmarisStore.takeTurnTokenSQL, [user, "1000000"]),
-            "BEGIN",
-            BenchSQLDriftTests.bench(SigmarisStore.lockWorkKindSQL, ["\(WorkLeaseKind.turn.lockKey.0)", "\(WorkLeaseKind.turn.lockKey.1)"]),
             BenchSQLDriftTests.bench(SigmarisStore.takeWorkLeaseSQL, ["'turn'", user, ":holder", "256", "9", "30"]),
-            "COMMIT",
-            BenchSQLDriftTests.bench(SigmarisStore.releaseWorkLeaseSQL, [":id"]),
+            BenchSQLDriftTests.bench(SigmarisStore.releaseWorkLeaseSQL, [":lease_id"]),
         ]
         #expect(commands == expected)
         #expect(BenchSQLDriftTests.parameterCount(SigmarisStore.takeTurnTokenSQL) == 2)
