@@ -129,12 +129,7 @@ start_instance() {  # start_instance INDEX
     # shellcheck disable=SC2046
     $(instance_env "$port") "$bin" serve --env-file /dev/null --skip-migrations >>"$out/instance-$i.log" 2>&1 &
     pids[$i]=$!
-    for _ in $(seq 1 300); do
-        curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && return 0
-        kill -0 "${pids[$i]}" 2>/dev/null || { tail -n 20 "$out/instance-$i.log" >&2; die "instance $i exited during start-up"; }
-        sleep 0.1
-    done
-    die "instance $i is not ready after 30 s"
+    wait_ready "http://127.0.0.1:$port" "${pids[$i]}" "$out/instance-$i.log" "instance $i"
 }
 
 # POST /api/aei answers of an instance since it started, from its /metrics.

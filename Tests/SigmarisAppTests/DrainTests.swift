@@ -11,14 +11,7 @@ import Testing
 struct DrainTests {
     @Test func aStreamInFlightFinishesAfterSIGTERMWhileReadinessFailsAndTheListenerCloses() async throws {
         let gate = TestSignal()
-        let chat: StubHTTPServer.StreamScript = { _, _, writer in
-            try await writer.head()
-            try await writer.send(FakeOpenAIStream.roleChunk)
-            await gate.wait()
-            try await writer.send(FakeOpenAIStream.piece("Still here."))
-            try await writer.send(FakeOpenAIStream.finishChunk + FakeOpenAIStream.done)
-            try await writer.end()
-        }
+        let chat = StreamingProviderTurnTests.held(until: gate, reply: "Still here.")
         try await StubHTTPServer.with(streaming: StreamingProviderTurnTests.stub(chat: chat)) { provider in
             let server = try ServeProcess.start([
                 "SIGMARIS_LLM_PROVIDER": "openai", "OPENAI_BASE_URL": provider.baseURL + "/v1", "SIGMARIS_DRAIN_TIMEOUT": "60",

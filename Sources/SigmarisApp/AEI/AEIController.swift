@@ -30,14 +30,7 @@ struct AEIController {
             return TurnEventStream.response(context: context, holding: lease) { try await turn($0) }
         }
         // The place is given back before the answer goes out, so the client's next turn finds it free.
-        let reply: AEIReplyResponse
-        do {
-            reply = try await turn(nil)
-        } catch {
-            await lease.releaseAndWait()
-            throw error
-        }
-        await lease.releaseAndWait()
+        let reply = try await lease.releasing { try await turn(nil) }
         return try context.responseEncoder.encode(reply, from: request, context: context)
     }
 

@@ -174,5 +174,19 @@ final class InFlightLease: Sendable {
         limit.giveBack(key)
     }
 
+    /// Runs `body` (the work this place is for) and gives the place back with `releaseAndWait`
+    /// before returning or throwing.
+    func releasing<T>(after body: () async throws -> T) async throws -> T {
+        let result: T
+        do {
+            result = try await body()
+        } catch {
+            await releaseAndWait()
+            throw error
+        }
+        await releaseAndWait()
+        return result
+    }
+
     deinit { release() }
 }

@@ -41,14 +41,7 @@ struct PersonaChatController {
             return TurnEventStream.response(context: context, headers: headers, holding: lease) { try await turn($0) }
         }
         // The place is given back before the answer goes out, so the client's next turn finds it free.
-        let reply: PersonaChatResponse
-        do {
-            reply = try await turn(nil)
-        } catch {
-            await lease.releaseAndWait()
-            throw error
-        }
-        await lease.releaseAndWait()
+        let reply = try await lease.releasing { try await turn(nil) }
         return try EditedResponse(headers: headers, response: reply).response(from: request, context: context)
     }
 

@@ -69,15 +69,7 @@ struct LimitsAcrossInstancesTests {
     /// whose own count is empty, refuses from the database's.
     @Test func turnsInFlightAndAUsersQueueHoldAcrossTwoInstances() async throws {
         let gate = TestSignal()
-        let chat: StubHTTPServer.StreamScript = { _, _, writer in
-            try await writer.head()
-            try await writer.send(FakeOpenAIStream.roleChunk)
-            await gate.wait()
-            try await writer.send(FakeOpenAIStream.piece("Here I am."))
-            try await writer.send(FakeOpenAIStream.finishChunk + FakeOpenAIStream.done)
-            try await writer.end()
-        }
-        try await StubHTTPServer.with(streaming: StreamingProviderTurnTests.stub(chat: chat)) { provider in
+        try await StubHTTPServer.with(streaming: StreamingProviderTurnTests.stub(chat: StreamingProviderTurnTests.held(until: gate))) { provider in
             var configuration = try StreamingProviderTurnTests.configuration(provider: provider)
             configuration.sharedLimits = true
             configuration.maxTurnsInFlight = 1
