@@ -3,23 +3,34 @@ import Synchronization
 /// Whether the process is stopping, as `/readyz` tells load balancers: from SIGTERM on it answers
 /// 503 `draining`, so they stop sending new requests before the listener closes (`DrainNotice`).
 final class DrainState: Sendable {
-    private let draining = Atomic<Bool>(false)
-    /// Set by any `/readyz`: something watches readiness, so it is worth waiting for it to see the 503.
-    private let probed = Atomic<Bool>(false)
-    /// `/readyz` answers given while draining.
-    private let drainingAnswers = Atomic<Int>(0)
+    private struct State {
+        var draining = false
+        /// The last `/readyz`: something watching readiness probes it every few seconds.
+        var lastProbe: ContinuousClock.Instant?
+        /// `/readyz` answers given while draining.
+        var drainingAnswers = 0
+    }
 
-    var isDraining: Bool { draining.load(ordering: .acquiring) }
-    var wasProbed: Bool { probed.load(ordering: .acquiring) }
-    var drainingAnswersGiven: Int { drainingAnswers.load(ordering: .acquiring) }
+    private let state = Mutex(State())
 
-    func startDraining() { draining.store(true, ordering: .releasing) }
+    var isDraining: Bool { state.withLock { $0.draining } }
+    var drainingAnswersGiven: Int { state.withLock { $0.drainingAnswers } }
+
+    /// True when `/readyz` was asked within `window` (a balancer's health checks, not a person's curl
+    /// long ago).
+    func probed(within window: Duration, now: ContinuousClock.Instant = .now) -> Bool {
+        state.withLock { $0.lastProbe.map { now - $0 <= window } ?? false }
+    }
+
+    func startDraining() { state.withLock { $0.draining = true } }
 
     /// Called by `/readyz` for every answer; true when the answer is `draining`.
-    func recordProbe() -> Bool {
-        probed.store(true, ordering: .releasing)
-        guard isDraining else { return false }
-        drainingAnswers.add(1, ordering: .acquiringAndReleasing)
-        return true
+    func recordProbe(now: ContinuousClock.Instant = .now) -> Bool {
+        state.withLock { state in
+            state.lastProbe = now
+            guard state.draining else { return false }
+            state.drainingAnswers += 1
+            return true
+        }
     }
 }
