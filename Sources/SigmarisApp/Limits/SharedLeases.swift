@@ -46,9 +46,6 @@ final class SharedLeases: Service, Sendable {
         return grant
     }
 
-    /// Leases this process holds now (for tests).
-    var heldCount: Int { held.withLock { $0.count } }
-
     /// Deletes the lease and returns once it is gone. The delete runs in this service's loop, not in
     /// the caller's task, so a caller that is cancelled (its client left) still gives it back.
     func release(_ id: Int) async {
