@@ -1,5 +1,5 @@
 # The two commands a newcomer runs. Both set up everything they need on a fresh Debian machine.
-.PHONY: run test bench bench-scale bench-stream faults stop-db fuzz
+.PHONY: run test bench bench-scale bench-stream faults scale-test stop-db fuzz
 
 run:    ## local Postgres + local provider, prints a dev token, serves on 127.0.0.1:8000
 	scripts/run.sh
@@ -18,6 +18,9 @@ bench-stream: ## streamed turns through a stub provider: time to first delta at 
 
 faults: ## a Postgres restart, a kill -9, and a provider that hangs, refuses, is slow or drops streams, figures printed (see docs/reliability.md); `scripts/faults.sh soak` for the 10-minute soak
 	scripts/faults.sh
+
+scale-test: ## two instances through PgBouncer (transaction mode) behind haproxy: limits across instances, a rolling restart under load with 0 failed requests, every user's rows checked (see docs/reliability.md)
+	scripts/scale-test.sh
 
 stop-db: ## stops the development cluster of `make run` (it keeps running after Ctrl-C)
 	scripts/pg.sh stop sigmaris $${SIGMARIS_DEV_PG_PORT:-54329}

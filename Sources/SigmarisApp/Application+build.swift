@@ -23,6 +23,10 @@ public struct AppServices: Sendable {
     let exports: InFlightLimit
     /// `/readyz`'s cached database probe.
     let readiness: ReadinessCheck
+    /// Set at SIGTERM: `/readyz` answers 503 from then on (`DrainNotice`).
+    let drain = DrainState()
+    /// The leases of the limits every instance counts together (nil: `SIGMARIS_SHARED_LIMITS=false`).
+    let sharedLeases: SharedLeases?
     let remoteCore: RemoteCoreClient?
     /// This application's metrics registry (one per application, so tests never share counters).
     let exposition: PrometheusExposition
@@ -52,10 +56,14 @@ public struct AppServices: Sendable {
             raiseProviderErrors: configuration.raiseLLMErrors,
             metrics: metrics,
             providerBudget: TurnProviderBudget.forTurn(callTimeout: .seconds(configuration.providerTimeoutSeconds)))
+        let sharedLeases = configuration.sharedLimits ? SharedLeases(store: store, logger: logger) : nil
+        self.sharedLeases = sharedLeases
         self.turnAdmission = TurnAdmission(
             maxTurnsInFlight: configuration.maxTurnsInFlight,
-            rateLimiter: TurnRateLimiter(turnsPerMinute: configuration.turnRateLimitPerMinute))
-        self.exports = AccountController.exportLimit(maxConcurrent: configuration.maxConcurrentExports)
+            rateLimiter: TurnRateLimiter(
+                turnsPerMinute: configuration.turnRateLimitPerMinute, shared: configuration.sharedLimits ? store : nil),
+            maxQueuedTurns: configuration.maxQueuedTurns, shared: sharedLeases)
+        self.exports = AccountController.exportLimit(maxConcurrent: configuration.maxConcurrentExports, shared: sharedLeases)
         let store = self.store
         self.readiness = ReadinessCheck { await store.isReachable() }
         self.remoteCore = try configuration.coreURL.map { url in
@@ -73,7 +81,10 @@ public struct AppServices: Sendable {
 
     /// Long-lived parts that start and stop with the server.
     var lifecycleServices: [any Service] {
+        // Shut down in reverse order, after the HTTP server: the leases are given back once every turn
+        // and stream has ended, while the database is still there.
         var services: [any Service] = [store, outbound]
+        if let sharedLeases { services.append(sharedLeases) }
         if let jwks { services.append(JWKSRefresher(cache: jwks, logger: logger)) }
         return services
     }
@@ -102,13 +113,44 @@ public func applyMigrations(configuration: SigmarisConfiguration, logger: Logger
     }
 }
 
-/// Builds the application that `sigmaris serve` runs and the tests drive.
+/// Builds the application that `sigmaris serve` runs (inside `SigmarisServer`) and the tests drive.
 /// Pending migrations are applied before the server accepts connections.
 public func buildApplication(
     configuration: SigmarisConfiguration,
     logger: Logger,
     runMigrations: Bool = true
 ) throws -> some ApplicationProtocol {
+    try makeApplication(configuration: configuration, logger: logger, runMigrations: runMigrations).app
+}
+
+/// What `sigmaris serve` runs: the application, stopped gracefully on SIGTERM or SIGINT in this
+/// order: `/readyz` answers 503 (`DrainNotice`); the listener closes; the turns and streams in
+/// flight finish, for at most `SIGMARIS_DRAIN_TIMEOUT` seconds, after which they are cancelled
+/// (storing nothing); the shared leases are given back and the connections closed; `run` returns.
+public struct SigmarisServer: Sendable {
+    let group: ServiceGroup
+
+    public func run() async throws {
+        try await group.run()
+    }
+}
+
+public func buildServer(configuration: SigmarisConfiguration, logger: Logger, runMigrations: Bool = true) throws -> SigmarisServer {
+    let (services, app) = try makeApplication(configuration: configuration, logger: logger, runMigrations: runMigrations)
+    var group = ServiceGroupConfiguration(
+        // Shut down last to first: the notice, then the application (its server, then its services).
+        services: [.init(service: app), .init(service: DrainNotice(drain: services.drain))],
+        gracefulShutdownSignals: [.sigterm, .sigint],
+        logger: logger)
+    group.maximumGracefulShutdownDuration = DrainNotice.maxNotice + .seconds(configuration.drainTimeoutSeconds)
+    // Cancelled turns and streams end within a statement's cancel; this only bounds a hang.
+    group.maximumCancellationDuration = .seconds(5)
+    return SigmarisServer(group: ServiceGroup(configuration: group))
+}
+
+private func makeApplication(
+    configuration: SigmarisConfiguration, logger: Logger, runMigrations: Bool
+) throws -> (services: AppServices, app: some ApplicationProtocol) {
     // The executable checks this too (exit 78); here it also binds every other caller.
     try configuration.validateForServing()
     let services = try AppServices(configuration: configuration, logger: logger)
@@ -125,7 +167,7 @@ public func buildApplication(
             try await services.store.applyMigrations(from: configuration.migrationsURL)
         }
     }
-    return app
+    return (services, app)
 }
 
 /// HTTP/1.1 with the service's own connection handlers: slow-client timeouts, and the watcher that
@@ -147,7 +189,7 @@ func buildRouter(services: AppServices) -> Router<SigmarisRequestContext> {
         RequestLogMiddleware()
         ErrorMiddleware()
     }
-    HealthController(readiness: services.readiness).addRoutes(to: router)
+    HealthController(readiness: services.readiness, drain: services.drain).addRoutes(to: router)
     MetricsController(
         exposition: services.exposition, store: services.store, turnsInFlight: services.turnAdmission.inFlight,
         gates: services.outbound.gates, token: configuration.metricsToken

@@ -5,7 +5,7 @@ import SigmarisApp
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Apply pending migrations, then serve HTTP until SIGINT or SIGTERM."
+        abstract: "Apply pending migrations, then serve HTTP until SIGINT or SIGTERM (then drain)."
     )
 
     @OptionGroup var options: EnvironmentOptions
@@ -20,10 +20,10 @@ struct ServeCommand: AsyncParsableCommand {
         if let port { overrides["PORT"] = String(port) }
         let configuration = try options.loadConfiguration(overrides: overrides, forServing: true)
         let logger = options.logger(configuration)
-        let app = try EnvironmentOptions.exitingOnConfigurationError {
-            try buildApplication(configuration: configuration, logger: logger, runMigrations: !skipMigrations)
+        let server = try EnvironmentOptions.exitingOnConfigurationError {
+            try buildServer(configuration: configuration, logger: logger, runMigrations: !skipMigrations)
         }
-        // runService installs SIGINT/SIGTERM handlers and shuts every service down gracefully.
-        try await app.runService()
+        // Installs SIGINT/SIGTERM handlers and drains gracefully (`SigmarisServer`).
+        try await server.run()
     }
 }

@@ -20,6 +20,26 @@ public final class ChildProcess: Sendable {
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
     }
 
+    /// Sends `signal` without waiting (a graceful stop the test then watches).
+    public func signal(_ signal: Int32) {
+        _ = Foundation.kill(pid, signal)
+    }
+
+    /// The exit status once the process has exited (and is reaped; minus the signal's number when a
+    /// signal ended it), or nil if it is still running
+    /// after `limit` (which only keeps a broken test from hanging).
+    public func exitStatus(within limit: Duration) async -> Int32? {
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            var status: Int32 = 0
+            let reaped = waitpid(pid, &status, WNOHANG)
+            if reaped == pid { return status & 0x7f == 0 ? (status >> 8) & 0xff : -(status & 0x7f) }
+            if reaped == -1 && errno != EINTR { return nil }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return nil
+    }
+
     public static func quoted(_ text: String) -> String {
         "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }

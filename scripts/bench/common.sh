@@ -49,19 +49,26 @@ fresh_database() {
     postmaster_pid=$(head -n 1 "$pg_data/postmaster.pid" 2>/dev/null || true)
 }
 
+# wait_ready BASE PID LOG NAME: waits (30 s at most) until BASE/readyz answers 200; dies when the
+# process PID exits first or the time is up, with the end of LOG.
+wait_ready() {
+    local tries=300
+    for _ in $(seq 1 "$tries"); do
+        curl -sf "$1/readyz" >/dev/null 2>&1 && return 0
+        kill -0 "$2" 2>/dev/null || { tail -n 20 "$3" >&2; die "$4 exited during start-up"; }
+        sleep 0.1
+    done
+    curl -sf "$1/readyz" >/dev/null || { tail -n 20 "$3" >&2; die "$4 is not ready after $((tries / 10)) s"; }
+}
+
 # start_server LOG ENV-COMMAND...: runs `ENV-COMMAND... $bin serve` in the background (server_pid)
 # and waits for /readyz on $base.
 start_server() {
-    local log=$1 tries=300
+    local log=$1
     shift
     "$@" "$bin" serve --env-file /dev/null >"$log" 2>&1 &
     server_pid=$!
-    for _ in $(seq 1 "$tries"); do
-        curl -sf "$base/readyz" >/dev/null 2>&1 && return 0
-        kill -0 "$server_pid" 2>/dev/null || { tail -n 20 "$log" >&2; die "the server exited during start-up"; }
-        sleep 0.1
-    done
-    curl -sf "$base/readyz" >/dev/null || { tail -n 20 "$log" >&2; die "the server is not ready after $((tries / 10)) s"; }
+    wait_ready "$base" "$server_pid" "$log" "the server"
 }
 
 stop_server() {

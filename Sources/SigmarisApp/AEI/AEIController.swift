@@ -19,7 +19,7 @@ struct AEIController {
         let user = try context.requireUser()
         let body = try AEIRequest(
             try await JSONRequest.object(request, context: context), sessionHeader: try AEIRequest.sessionHeader(in: request.headers))
-        let lease = try admission.admit(user.id.uuidString.lowercased())
+        let lease = try await admission.admit(user.id.uuidString.lowercased())
         let turn = { @Sendable [exchange, logger = context.logger] (deltas: ReplyDeltaListener?) async throws -> AEIReplyResponse in
             let outcome = try await exchange.run(
                 user: user.storeUser, sessionID: body.sessionID, text: body.text, logger: logger, replyDeltas: deltas)
@@ -29,8 +29,9 @@ struct AEIController {
             try exchange.checkRoom(user: user.storeUser)
             return TurnEventStream.response(context: context, holding: lease) { try await turn($0) }
         }
-        defer { lease.release() }
-        return try context.responseEncoder.encode(try await turn(nil), from: request, context: context)
+        // The place is given back before the answer goes out, so the client's next turn finds it free.
+        let reply = try await lease.releasing { try await turn(nil) }
+        return try context.responseEncoder.encode(reply, from: request, context: context)
     }
 
     @Sendable func history(_ request: Request, context: SigmarisRequestContext) async throws -> AEIHistoryResponse {

@@ -17,9 +17,12 @@ struct AccountController {
     /// `maxConcurrent` in all (`SIGMARIS_MAX_CONCURRENT_EXPORTS`, 0: no cap; past it 503 `busy`).
     /// An export reads page after page for as long as the client downloads; without these a few
     /// clients could keep every pooled connection busy with exports.
-    static func exportLimit(maxConcurrent: Int) -> InFlightLimit {
+    /// With `shared`, both hold across every instance on the database.
+    static func exportLimit(maxConcurrent: Int, shared: SharedLeases? = nil) -> InFlightLimit {
         // An export of a long history takes seconds to minutes; asking again within a second is pointless.
-        InFlightLimit(work: "exports", maxTotal: maxConcurrent, maxPerKey: 1, perKeyReason: "export_in_progress", retryAfterSeconds: 5)
+        InFlightLimit(
+            work: "exports", maxTotal: maxConcurrent, maxPerKey: 1, perKeyReason: "export_in_progress", retryAfterSeconds: 5,
+            shared: shared.map { InFlightLimit.SharedCap(leases: $0, kind: .export, maxPerKey: 1) })
     }
 
     func addRoutes(to router: RouterGroup<SigmarisRequestContext>) {
@@ -41,7 +44,7 @@ struct AccountController {
     /// the client, and given back by the lease itself on any path that never reaches the body.
     @Sendable func export(_ request: Request, context: SigmarisRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        let lease = try exports.acquire(user.storeUser.personaUserID)
+        let lease = try await exports.admit(user.storeUser.personaUserID)
         var chunks = store.rows(of: user.storeUser).export().makeChunks()
         // The document opens with text of its own: read on to the first page of rows.
         var opening = ""

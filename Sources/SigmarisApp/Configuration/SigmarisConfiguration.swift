@@ -85,6 +85,13 @@ public struct SigmarisConfiguration: Sendable {
     public var maxTurnsInFlight = 256
     /// Account exports streaming at once (each user has at most one anyway); one more is a 503 `busy`. 0: no cap.
     public var maxConcurrentExports = 4
+    /// Count the limits above (per user and per process) in Postgres too, so that they hold across
+    /// every instance on the database (`SharedLeases`, `sql/0012`); off: each process counts alone.
+    public var sharedLimits = true
+    // Shutdown
+    /// Seconds that turns and streams in flight get to finish after SIGTERM (the listener is closed
+    /// by then); past it they are cancelled, storing nothing, and the process exits.
+    public var drainTimeoutSeconds = 30
     // Operators
     /// Users (token `sub`) who may call the operator routes, besides `app_metadata.role`
     /// `sigmaris_operator` and the service credential.
@@ -154,6 +161,8 @@ public struct SigmarisConfiguration: Sendable {
         recallCacheMegabytes = try read.integer("SIGMARIS_RECALL_CACHE_MB", in: 0...1_000_000) ?? recallCacheMegabytes
         maxTurnsInFlight = try read.integer("SIGMARIS_MAX_TURNS_IN_FLIGHT", in: 0...1_000_000) ?? maxTurnsInFlight
         maxConcurrentExports = try read.integer("SIGMARIS_MAX_CONCURRENT_EXPORTS", in: 0...10_000) ?? maxConcurrentExports
+        sharedLimits = try read.bool("SIGMARIS_SHARED_LIMITS") ?? sharedLimits
+        drainTimeoutSeconds = try read.integer("SIGMARIS_DRAIN_TIMEOUT", in: 0...3600) ?? drainTimeoutSeconds
         operatorIDs = try read.uuidList("SIGMARIS_OPERATORS") ?? operatorIDs
 
         try validate()

@@ -1,9 +1,11 @@
 import Hummingbird
 
 /// `/healthz`: the process answers. `/readyz`: the database answers too (load balancers route on it),
-/// as last probed at most a second ago (`ReadinessCheck`).
+/// as last probed at most a second ago (`ReadinessCheck`), and the process is not stopping
+/// (`DrainState`: from SIGTERM on, 503 `draining`).
 struct HealthController {
     let readiness: ReadinessCheck
+    var drain = DrainState()
 
     struct Status: ResponseEncodable {
         var status: String
@@ -23,6 +25,11 @@ struct HealthController {
             Status(status: "ok")
         }
         router.get("readyz") { _, _ -> EditedResponse<Status> in
+            if drain.recordProbe() {
+                let database = await readiness.isReady() ? "ok" : "unreachable"
+                return EditedResponse(
+                    status: .serviceUnavailable, headers: [.retryAfter: "5"], response: Status(status: "draining", database: database))
+            }
             if await readiness.isReady() {
                 return EditedResponse(response: Status(status: "ready", database: "ok"))
             }

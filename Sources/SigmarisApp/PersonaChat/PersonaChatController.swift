@@ -28,8 +28,9 @@ struct PersonaChatController {
             try turns.locks.checkRoom(turn.userID)
             return TurnEventStream.response(context: context, headers: turn.headers, holding: turn.lease) { try await turn.run($0) }
         }
-        defer { turn.lease.release() }
-        return try EditedResponse(headers: turn.headers, response: try await turn.run(nil)).response(from: request, context: context)
+        // The place is given back before the answer goes out, so the client's next turn finds it free.
+        let reply = try await turn.lease.releasing { try await turn.run(nil) }
+        return try EditedResponse(headers: turn.headers, response: reply).response(from: request, context: context)
     }
 
     /// `POST /persona/chat/stream`, the later reference core's streaming route: the same body, auth
@@ -60,7 +61,7 @@ struct PersonaChatController {
     private func admit(_ request: Request, context: SigmarisRequestContext) async throws -> AdmittedTurn {
         let body = try PersonaChatRequest(try await JSONRequest.object(request, context: context))
         let userID = try Self.userID(caller: context.caller, requested: body.userID)
-        let lease = try admission.admit(userID)
+        let lease = try await admission.admit(userID)
         let turnContext = turns.newContext()
         var logger = context.logger
         logger[metadataKey: "sigmaris.trace_id"] = "\(turnContext.traceID)"

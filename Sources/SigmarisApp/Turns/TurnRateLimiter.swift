@@ -1,4 +1,5 @@
 import HTTPTypes
+import SigmarisStore
 import Synchronization
 
 /// How many turns one user may start per minute, on both turn routes together
@@ -9,8 +10,11 @@ import Synchronization
 /// refused with 429 (`rate_limited`) and a `Retry-After` of the seconds until the next turn is
 /// allowed, before anything runs or is written.
 ///
-/// The buckets live in this process's memory: with several instances behind a load balancer each
-/// counts on its own, so a user may get up to the limit times the number of instances.
+/// With `shared` (the default of `serve`, `SIGMARIS_SHARED_LIMITS`), the bucket that decides is the
+/// user's row in Postgres, which every instance takes from (`SigmarisStore.takeTurnToken`); the
+/// bucket in this process's memory refuses first, without a round trip, because it only counts the
+/// turns this process was granted and so never holds fewer turns than the shared one. Without it
+/// each instance counts on its own.
 final class TurnRateLimiter: Sendable {
     private struct Bucket {
         var tokens: Double
@@ -24,11 +28,49 @@ final class TurnRateLimiter: Sendable {
 
     /// 0: no limit.
     let turnsPerMinute: Int
+    /// The store of the buckets every instance shares; nil: this process counts alone.
+    let shared: SigmarisStore?
     private let guarded: Mutex<Buckets>
 
-    init(turnsPerMinute: Int, now: ContinuousClock.Instant = .now) {
+    init(turnsPerMinute: Int, shared: SigmarisStore? = nil, now: ContinuousClock.Instant = .now) {
         self.turnsPerMinute = turnsPerMinute
+        self.shared = shared
         self.guarded = Mutex(Buckets(lastSweep: now))
+    }
+
+    /// `admit`, then the shared bucket; a turn the shared bucket refuses is given back to this
+    /// process's bucket (it never ran).
+    func admitAcrossInstances(_ userID: String) async throws {
+        try admit(userID)
+        guard let shared, turnsPerMinute > 0 else { return }
+        let outcome: TurnTokenOutcome
+        do {
+            outcome = try await shared.takeTurnToken(userID: userID, turnsPerMinute: turnsPerMinute)
+        } catch {
+            giveBack(userID)
+            throw error
+        }
+        if case .refused(let waitSeconds) = outcome {
+            giveBack(userID)
+            throw rateLimited(waitSeconds: waitSeconds)
+        }
+    }
+
+    /// Returns a turn taken by `admit` that did not run.
+    private func giveBack(_ userID: String) {
+        let capacity = Double(turnsPerMinute)
+        guarded.withLock { buckets in
+            guard var bucket = buckets.byUser[userID] else { return }
+            bucket.tokens = min(capacity, bucket.tokens + 1)
+            buckets.byUser[userID] = bucket
+        }
+    }
+
+    private func rateLimited(waitSeconds: Double) -> APIError {
+        let retryAfter = max(1, Int(waitSeconds.rounded(.up)))
+        return APIError(
+            .tooManyRequests, "Too many turns for this user (at most \(turnsPerMinute) a minute); retry in \(retryAfter) s",
+            reason: "rate_limited", headers: [.retryAfter: "\(retryAfter)"])
     }
 
     /// Takes one turn from `userID`'s bucket, or throws the 429.
@@ -46,12 +88,7 @@ final class TurnRateLimiter: Sendable {
             bucket.tokens -= 1
             return nil
         }
-        if let waitSeconds {
-            let retryAfter = max(1, Int(waitSeconds.rounded(.up)))
-            throw APIError(
-                .tooManyRequests, "Too many turns for this user (at most \(turnsPerMinute) a minute); retry in \(retryAfter) s",
-                reason: "rate_limited", headers: [.retryAfter: "\(retryAfter)"])
-        }
+        if let waitSeconds { throw rateLimited(waitSeconds: waitSeconds) }
     }
 
     /// Users idle long enough to be full again need no bucket; forgetting them bounds the memory

@@ -15,15 +15,7 @@ import Testing
 struct TurnsInFlightTests {
     @Test func pastTheCapEveryTurnRouteIs503BusyUntilTheStreamedTurnEnds() async throws {
         let gate = TestSignal()
-        let chat: StubHTTPServer.StreamScript = { _, _, writer in
-            try await writer.head()
-            try await writer.send(FakeOpenAIStream.roleChunk)
-            await gate.wait()
-            try await writer.send(FakeOpenAIStream.piece("Here I am."))
-            try await writer.send(FakeOpenAIStream.finishChunk + FakeOpenAIStream.done)
-            try await writer.end()
-        }
-        try await StubHTTPServer.with(streaming: StreamingProviderTurnTests.stub(chat: chat)) { provider in
+        try await StubHTTPServer.with(streaming: StreamingProviderTurnTests.stub(chat: StreamingProviderTurnTests.held(until: gate))) { provider in
             var configuration = try StreamingProviderTurnTests.configuration(provider: provider)
             configuration.maxTurnsInFlight = 1
             // One turn a minute: a turn refused as busy must not have spent it.

@@ -12,6 +12,19 @@ import Testing
 /// real socket, the service on a real socket too, and the real database.
 @Suite("Streamed turns through a streaming provider", .enabled(if: TestDatabase.shouldRun))
 struct StreamingProviderTurnTests {
+    /// A chat script that holds its reply: the role chunk at once, then `reply` only once `gate` is
+    /// raised, so a test can keep a streamed turn in flight for as long as it needs.
+    static func held(until gate: TestSignal, reply: String = "Here I am.") -> StubHTTPServer.StreamScript {
+        { _, _, writer in
+            try await writer.head()
+            try await writer.send(FakeOpenAIStream.roleChunk)
+            await gate.wait()
+            try await writer.send(FakeOpenAIStream.piece(reply))
+            try await writer.send(FakeOpenAIStream.finishChunk + FakeOpenAIStream.done)
+            try await writer.end()
+        }
+    }
+
     /// The stub: embeddings as JSON, chat completions streamed by `chat`.
     static func stub(chat: @escaping StubHTTPServer.StreamScript) -> StubHTTPServer.StreamScript {
         { request, index, writer in

@@ -17,6 +17,8 @@ struct ServeProcess {
             "DATABASE_URL": try TestDatabase.url(), "SUPABASE_JWT_SECRET": TestConfiguration.jwtSecret,
             "SIGMARIS_MIGRATIONS_DIR": TestDatabase.migrationsDirectory.path, "SIGMARIS_LLM_PROVIDER": "local",
             "SIGMARIS_LOG_LEVEL": "warning", "PATH": "/usr/bin:/bin",
+            // As in TestConfiguration: limits counted in the shared test database would couple tests.
+            "SIGMARIS_SHARED_LIMITS": "false",
         ].merging(extra) { _, new in new }
         let assignments = environment.map { "\($0.key)=\(ChildProcess.quoted($0.value))" }.joined(separator: " ")
         let process = try ChildProcess(

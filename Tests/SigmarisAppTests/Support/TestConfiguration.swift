@@ -15,6 +15,9 @@ enum TestConfiguration {
         configuration.supabaseJWTSecret = jwtSecret
         // Tests drive many turns per user quickly; the limit tests turn it back on.
         configuration.turnRateLimitPerMinute = 0
+        // Every test app shares one database: limits counted there would couple unrelated tests (a cap
+        // of one turn in flight would count another suite's turns). LimitsAcrossInstancesTests turn it on.
+        configuration.sharedLimits = false
         return configuration
     }
 
@@ -26,6 +29,9 @@ enum TestConfiguration {
         // Requests wait for a database that is down only this long (the default is 5 s).
         configuration.databasePoolTimeoutSeconds = 1
         configuration.supabaseJWTSecret = jwtSecret
+        // As in `database()`: the tests of a database that is down look at the turn itself, which
+        // the shared limits would refuse first (503 before any stream starts).
+        configuration.sharedLimits = false
         return configuration
     }
 
