@@ -11,6 +11,9 @@ public struct ErasedRows: Sendable, Equatable, Codable {
     public var valueSnapshots = 0
     public var traitSnapshots = 0
     public var safetyAssessments = 0
+    /// Audit rows (`sigmaris_turn_audit`): one per turn, holding its trace events since sql/0007.
+    public var turnAudit = 0
+    /// Rows of the retired `sigmaris_trace_events` table (written only before sql/0007).
     public var traceEvents = 0
 
     enum CodingKeys: String, CodingKey {
@@ -22,6 +25,7 @@ public struct ErasedRows: Sendable, Equatable, Codable {
         case valueSnapshots = "sigmaris_value_snapshots"
         case traitSnapshots = "sigmaris_trait_snapshots"
         case safetyAssessments = "sigmaris_safety_assessments"
+        case turnAudit = "sigmaris_turn_audit"
         case traceEvents = "sigmaris_trace_events"
     }
 }
@@ -32,8 +36,8 @@ extension UserRows {
     /// core tables are not the user's to write), the persona rows keyed by their id, and the audit
     /// rows and any retired trace event rows of their traces. Their traces are those of their turn
     /// rows and of their audit rows (`user_id`), so an audit row whose turn rows are already gone is
-    /// erased too. The id comes only from the verified `StoreUser`. `traceEvents` counts events,
-    /// whichever table held them.
+    /// erased too. The id comes only from the verified `StoreUser`. Each count is of rows of the
+    /// table it is named after: a turn's trace events are inside its one audit row.
     ///
     /// The user's state row is locked first (`TurnSerialization`), so a turn of theirs is erased whole
     /// or commits whole after the erase, on any instance; the chat rows go in one statement, so an
@@ -67,7 +71,7 @@ extension UserRows {
                     SELECT trace_id FROM public.sigmaris_turn_audit WHERE user_id = $1
                 ), audit AS (
                     DELETE FROM public.sigmaris_turn_audit WHERE trace_id IN (SELECT trace_id FROM traces)
-                    RETURNING jsonb_array_length(record->'events') AS events
+                    RETURNING 1
                 ), retired_events AS (
                     DELETE FROM public.sigmaris_trace_events WHERE trace_id IN (SELECT trace_id FROM traces) RETURNING 1
                 ), turns AS (
@@ -86,7 +90,7 @@ extension UserRows {
                 SELECT (SELECT count(*) FROM state)::int AS state, (SELECT count(*) FROM episodes)::int AS episodes,
                        (SELECT count(*) FROM turns)::int AS turns, (SELECT count(*) FROM value_snapshots)::int AS value_snapshots,
                        (SELECT count(*) FROM trait_snapshots)::int AS trait_snapshots, (SELECT count(*) FROM safety)::int AS safety,
-                       ((SELECT coalesce(sum(events), 0) FROM audit) + (SELECT count(*) FROM retired_events))::int AS trace_events
+                       (SELECT count(*) FROM audit)::int AS turn_audit, (SELECT count(*) FROM retired_events)::int AS trace_events
                 """,
                 [.text(personaUserID)])
             let row = counts[0]
@@ -97,6 +101,7 @@ extension UserRows {
             erased.valueSnapshots = try row.decode(Int.self, "value_snapshots")
             erased.traitSnapshots = try row.decode(Int.self, "trait_snapshots")
             erased.safetyAssessments = try row.decode(Int.self, "safety")
+            erased.turnAudit = try row.decode(Int.self, "turn_audit")
             erased.traceEvents = try row.decode(Int.self, "trace_events")
             return erased
         }

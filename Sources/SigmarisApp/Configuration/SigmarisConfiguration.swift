@@ -60,7 +60,7 @@ public struct SigmarisConfiguration: Sendable {
     public var trace = true
     public var traceText = false
     public var raiseLLMErrors = false
-    // Outbound calls to the provider (and to a remote core); see the README's "What bounds concurrency"
+    // Outbound calls to the provider (and to a remote core); see "What bounds concurrency" in docs/operations.md
     /// Seconds one provider call may take in all: the wait for a place, every attempt and the waits
     /// between them (a remote core call keeps its own 90 s).
     public var providerTimeoutSeconds = 60
@@ -73,14 +73,14 @@ public struct SigmarisConfiguration: Sendable {
     public var providerBreakerFailures = 5
     /// Seconds calls fail fast (`provider_unavailable`) once the breaker opened, before one probe goes out.
     public var providerBreakerCooldownSeconds = 30
-    // Limits per user (per process; see the README)
+    // Limits per user (shared across instances with sharedLimits; see docs/operations.md)
     /// Turns one user may start per minute on both turn routes; 0 turns the limit off.
     public var turnRateLimitPerMinute = 30
     /// Turns of one user that may wait behind the running one; one more is a 429.
     public var maxQueuedTurns = 8
     /// Megabytes of recall windows kept in memory across turns (`RecallWindowCache`); 0 turns it off.
     public var recallCacheMegabytes = 64
-    // Limits per process (shared by all users; see the README)
+    // Limits per process (shared by all users; see docs/operations.md)
     /// Turns running or queued at once on both turn routes; one more is a 503 `busy`. 0: no cap.
     public var maxTurnsInFlight = 256
     /// Account exports streaming at once (each user has at most one anyway); one more is a 503 `busy`. 0: no cap.

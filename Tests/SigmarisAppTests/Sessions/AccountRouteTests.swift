@@ -16,7 +16,7 @@ import Testing
 struct AccountRouteTests {
     static let personaTables = [
         "sigmaris_persona_state", "sigmaris_episodes", "sigmaris_turns", "sigmaris_value_snapshots",
-        "sigmaris_trait_snapshots", "sigmaris_safety_assessments", "sigmaris_trace_events",
+        "sigmaris_trait_snapshots", "sigmaris_safety_assessments", "sigmaris_turn_audit", "sigmaris_trace_events",
     ]
 
     @Test func infoIsTheVerifiedTokensUser() async throws {
@@ -71,7 +71,8 @@ struct AccountRouteTests {
             #expect(document["persona"]?["episodes"]?.arrayValue?.count == counts["sigmaris_episodes"])
             #expect(document["persona"]?["turns"]?.arrayValue?.count == counts["sigmaris_turns"])
             #expect(document["persona"]?["safety_assessments"]?.arrayValue?.count == counts["sigmaris_safety_assessments"])
-            #expect(document["persona"]?["trace_events"]?.arrayValue?.count == counts["sigmaris_trace_events"])
+            let events = try await Self.traceEventCount(Self.traceIDs(of: alice))
+            #expect(events > 0 && document["persona"]?["trace_events"]?.arrayValue?.count == events)
 
             // Before the first turn: empty arrays and a null state.
             let fresh = try await Sessions.call(client, .get, "/api/account/export", user: UUID())
@@ -152,7 +153,9 @@ struct AccountRouteTests {
             let aliceTraces = try await Self.traceIDs(of: alice)
             #expect(aliceTraces.count == 2)
             let bobBefore = try await Sessions.rowsPerTable(bob)
-            #expect(aliceBefore.values.allSatisfy { $0 > 0 }, "\(aliceBefore)")
+            // Every table but the retired `sigmaris_trace_events`, which no turn writes since sql/0007.
+            #expect(aliceBefore["sigmaris_trace_events"] == 0)
+            #expect(aliceBefore.filter { $0.key != "sigmaris_trace_events" }.values.allSatisfy { $0 > 0 }, "\(aliceBefore)")
 
             let answer = try await Sessions.call(client, .delete, "/api/account", user: alice, body: #"{"confirm":"DELETE"}"#)
             #expect(answer.status == .ok)
@@ -186,7 +189,8 @@ struct AccountRouteTests {
             _ = try await Sessions.turn(client, user: alice, session: "a", text: "hello")
             try await Self.insertAuditRow(trace: orphan, of: alice, marker: "alice-orphan-marker")
             try await Self.insertAuditRow(trace: bobsOrphan, of: bob, marker: "bob-orphan-marker")
-            let eventsWithTurns = try await Sessions.rowsPerTable(alice)["sigmaris_trace_events"] ?? 0
+            let eventsWithTurns = try await Self.traceEventCount(Self.traceIDs(of: alice))
+            let auditRowsWithTurns = try await Sessions.rowsPerTable(alice)["sigmaris_turn_audit"] ?? 0
 
             let export = try await Sessions.call(client, .get, "/api/account/export", user: alice)
             let persona = export.json["persona"]
@@ -204,7 +208,9 @@ struct AccountRouteTests {
 
             let erased = try await Sessions.call(client, .delete, "/api/account", user: alice, body: #"{"confirm":"DELETE"}"#)
             #expect(erased.status == .ok)
-            #expect(erased.json["deleted"]?["sigmaris_trace_events"]?.doubleValue == Double(eventsWithTurns + 2))
+            // The orphan's audit row is counted where it was held; its events were inside it.
+            #expect(erased.json["deleted"]?["sigmaris_turn_audit"]?.doubleValue == Double(auditRowsWithTurns + 1))
+            #expect(erased.json["deleted"]?["sigmaris_trace_events"]?.doubleValue == 0)
             #expect(try await Self.auditRowCount(of: alice) == 0)
             #expect(try await Self.auditRowCount(of: bob) == 1)
         }

@@ -44,7 +44,8 @@ enum Sessions {
                        (SELECT count(*) FROM sigmaris_value_snapshots WHERE user_id = $2)::int AS sigmaris_value_snapshots,
                        (SELECT count(*) FROM sigmaris_trait_snapshots WHERE user_id = $2)::int AS sigmaris_trait_snapshots,
                        (SELECT count(*) FROM sigmaris_safety_assessments WHERE user_id = $2)::int AS sigmaris_safety_assessments,
-                       (SELECT count(*) FROM sigmaris_trace_events_v WHERE trace_id IN
+                       (SELECT count(*) FROM sigmaris_turn_audit WHERE user_id = $2)::int AS sigmaris_turn_audit,
+                       (SELECT count(*) FROM sigmaris_trace_events WHERE trace_id IN
                             (SELECT trace_id FROM sigmaris_turns WHERE user_id = $2))::int AS sigmaris_trace_events
                 """, [.uuid(user), .text(user.uuidString.lowercased())])
             var counts = [String: Int]()
