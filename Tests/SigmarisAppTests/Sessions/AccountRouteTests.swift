@@ -190,7 +190,9 @@ struct AccountRouteTests {
             try await Self.insertAuditRow(trace: orphan, of: alice, marker: "alice-orphan-marker")
             try await Self.insertAuditRow(trace: bobsOrphan, of: bob, marker: "bob-orphan-marker")
             let eventsWithTurns = try await Self.traceEventCount(Self.traceIDs(of: alice))
-            let auditRowsWithTurns = try await Sessions.rowsPerTable(alice)["sigmaris_turn_audit"] ?? 0
+            // Her one turn's audit row and the orphan (it carries her user id).
+            let auditRows = try await Sessions.rowsPerTable(alice)["sigmaris_turn_audit"] ?? 0
+            #expect(auditRows == 2)
 
             let export = try await Sessions.call(client, .get, "/api/account/export", user: alice)
             let persona = export.json["persona"]
@@ -209,7 +211,7 @@ struct AccountRouteTests {
             let erased = try await Sessions.call(client, .delete, "/api/account", user: alice, body: #"{"confirm":"DELETE"}"#)
             #expect(erased.status == .ok)
             // The orphan's audit row is counted where it was held; its events were inside it.
-            #expect(erased.json["deleted"]?["sigmaris_turn_audit"]?.doubleValue == Double(auditRowsWithTurns + 1))
+            #expect(erased.json["deleted"]?["sigmaris_turn_audit"]?.doubleValue == Double(auditRows))
             #expect(erased.json["deleted"]?["sigmaris_trace_events"]?.doubleValue == 0)
             #expect(try await Self.auditRowCount(of: alice) == 0)
             #expect(try await Self.auditRowCount(of: bob) == 1)
