@@ -36,3 +36,26 @@ public func makePersonaProvider(
     metrics.registerProvider(kind)
     return MeteredProvider(wrapped: provider, kind: kind, metrics: metrics)
 }
+
+/// The model of the LLM helpers (`/api/summary`, `/api/translate`): the configured provider's, with
+/// the same client, gate and timeout as `makePersonaProvider`'s, or none for the local provider.
+func makeHelperModel(
+    configuration: SigmarisConfiguration, http: CurlHTTPClient, gate: OutboundGate?, logger: Logger
+) -> HelperModel {
+    switch configuration.llmProvider {
+    case .local:
+        return .local
+    case .openai:
+        let timeout = Duration.seconds(configuration.providerTimeoutSeconds)
+        return .openAI(OpenAICompatibleProvider(
+            baseURL: configuration.openAIBaseURL.absoluteString,
+            apiKey: configuration.openAIAPIKey,
+            personaModel: configuration.personaModel,
+            embeddingModel: configuration.embeddingModel,
+            http: http,
+            streamsReplies: true,
+            gate: gate,
+            logger: logger,
+            timeouts: .init(chat: timeout, embeddings: timeout)))
+    }
+}
