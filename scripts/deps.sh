@@ -10,6 +10,7 @@ packages=(
     libcurl4-openssl-dev   # libcurl: LLM provider, JWKS, remote core
     postgresql             # a local server for development and tests
     libjs-chart.js         # charts of the dashboard, served from /usr/share/javascript
+    prometheus             # promtool: make test checks deploy/prometheus/alerts.yml
     "$@"
 )
 
