@@ -21,8 +21,8 @@ verbose=${SIGMARIS_TEST_VERBOSE:-0}
 
 # The browser test and the contract run only without arguments (arguments narrow `swift test`,
 # e.g. --filter).
-phases=7
-[ $# -eq 0 ] || phases=5
+phases=8
+[ $# -eq 0 ] || phases=6
 phase_number=0
 run_start=$SECONDS
 
@@ -54,6 +54,8 @@ phase() {
 phase deps scripts/deps.sh
 # The API description (Public/openapi.json) must be valid OpenAPI 3.1; the Swift tests hold it to the routes.
 phase openapi scripts/openapi-check.sh
+# The Prometheus alert rules (deploy/prometheus/alerts.yml): promtool's syntax check and unit tests.
+phase alerts scripts/alert-rules-check.sh
 
 # Three loopback ports; set SIGMARIS_TEST_PG_PORT when 54330..54332 are taken.
 port=${SIGMARIS_TEST_PG_PORT:-54330}

@@ -19,6 +19,8 @@ public struct AppServices: Sendable {
     let turns: TurnRunner
     /// Every turn's way in, on both routes: the cap on turns in flight, then the user's rate.
     let turnAdmission: TurnAdmission
+    /// `/api/summary` and `/api/translate`, on the configured provider.
+    let helpers: LLMHelpers
     /// The account exports streaming now (`AccountController.exportLimit`).
     let exports: InFlightLimit
     /// `/readyz`'s cached database probe.
@@ -55,6 +57,9 @@ public struct AppServices: Sendable {
             textTracing: configuration.traceText,
             raiseProviderErrors: configuration.raiseLLMErrors,
             metrics: metrics,
+            providerBudget: TurnProviderBudget.forTurn(callTimeout: .seconds(configuration.providerTimeoutSeconds)))
+        self.helpers = LLMHelpers(
+            model: makeHelperModel(configuration: configuration, http: outbound.client, gate: outbound.providerGate, logger: logger),
             providerBudget: TurnProviderBudget.forTurn(callTimeout: .seconds(configuration.providerTimeoutSeconds)))
         let sharedLeases = configuration.sharedLimits ? SharedLeases(store: store, logger: logger) : nil
         self.sharedLeases = sharedLeases
@@ -211,6 +216,7 @@ func buildRouter(services: AppServices) -> Router<SigmarisRequestContext> {
         .add(middleware: CancelOnDisconnectMiddleware())
     let core: AEIExchange.Core = services.remoteCore.map { .remote($0) } ?? .inProcess(services.turns)
     AEIController(exchange: AEIExchange(core: core, store: services.store), admission: services.turnAdmission).addRoutes(to: userAPI)
+    LLMHelperController(helpers: services.helpers, admission: services.turnAdmission).addRoutes(to: userAPI)
     StateController(store: services.store).addRoutes(to: userAPI)
     SessionsController(store: services.store).addRoutes(to: userAPI)
     MessagesController(store: services.store).addRoutes(to: userAPI)

@@ -20,15 +20,20 @@ extension OpenAICompatibleProvider {
     ///   place at the gate until then.
     /// - Whatever `onDelta` throws is rethrown unchanged, and the transfer is aborted.
     public func streamReply(to request: ReplyRequest, onDelta: (String) async throws -> Void) async throws -> String {
+        try await streamChat(system: request.systemPrompt, user: request.userContent, onDelta: onDelta)
+    }
+
+    /// `chat(system:user:)`, streamed as `streamReply(to:onDelta:)` describes.
+    func streamChat(system: String, user: String, onDelta: (String) async throws -> Void) async throws -> String {
         guard streamsReplies else {
-            let reply = try await reply(to: request)
+            let reply = try await chat(system: system, user: user)
             try await onDelta(reply)
             return reply
         }
         let endpoint = Endpoint.chat
         let httpRequest = TurnProviderBudget.bounding(HTTPRequest(
             method: .post, url: baseURL + "/" + endpoint.path, headers: headers(accepting: "text/event-stream"),
-            body: try encode(chatBody(for: request, streamed: true), for: endpoint)
+            body: try encode(chatBody(system: system, user: user, streamed: true), for: endpoint)
         ).within(timeouts.chat))
         let place = try await enterGate(for: httpRequest, endpoint: endpoint)
         defer { place?.leave() }

@@ -108,8 +108,14 @@ public struct OpenAICompatibleProvider: PersonaProvider {
     }
 
     public func reply(to request: ReplyRequest) async throws -> String {
+        try await chat(system: request.systemPrompt, user: request.userContent)
+    }
+
+    /// One `chat/completions` call with a system and a user message, answered in one piece: the
+    /// persona's reply, and the reference app's helpers (`/api/summary`, `/api/translate`).
+    func chat(system: String, user: String) async throws -> String {
         let endpoint = Endpoint.chat
-        let body = chatBody(for: request, streamed: false)
+        let body = chatBody(system: system, user: user, streamed: false)
         let answer = try await post(endpoint, body: body, timeout: timeouts.chat, decoding: ChatCompletionResponse.self)
         report(answer.value.usage, for: .reply)
         guard let content = answer.value.choices.first?.message.content else {
@@ -121,13 +127,13 @@ public struct OpenAICompatibleProvider: PersonaProvider {
         return content
     }
 
-    /// The `chat/completions` body of a reply, streamed (with the usage in the last chunk) or not.
-    func chatBody(for request: ReplyRequest, streamed: Bool) -> ChatCompletionRequest {
+    /// The `chat/completions` body of one call, streamed (with the usage in the last chunk) or not.
+    func chatBody(system: String, user: String, streamed: Bool) -> ChatCompletionRequest {
         ChatCompletionRequest(
             model: modelName,
             messages: [
-                .init(role: "system", content: request.systemPrompt),
-                .init(role: "user", content: request.userContent),
+                .init(role: "system", content: system),
+                .init(role: "user", content: user),
             ],
             temperature: temperature,
             stream: streamed ? true : nil,
