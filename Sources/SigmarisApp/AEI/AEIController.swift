@@ -25,13 +25,8 @@ struct AEIController {
                 user: user.storeUser, sessionID: body.sessionID, text: body.text, logger: logger, replyDeltas: deltas)
             return AEIReplyResponse(sessionID: body.sessionID, outcome: outcome)
         }
-        if TurnEventStream.isRequested(by: request) {
-            try exchange.checkRoom(user: user.storeUser)
-            return TurnEventStream.response(context: context, holding: lease) { try await turn($0) }
-        }
-        // The place is given back before the answer goes out, so the client's next turn finds it free.
-        let reply = try await lease.releasing { try await turn(nil) }
-        return try context.responseEncoder.encode(reply, from: request, context: context)
+        return try await TurnEventStream.answer(
+            request, context: context, holding: lease, checkRoom: { try exchange.checkRoom(user: user.storeUser) }, work: turn)
     }
 
     @Sendable func history(_ request: Request, context: SigmarisRequestContext) async throws -> AEIHistoryResponse {

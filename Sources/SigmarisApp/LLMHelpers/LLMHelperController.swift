@@ -31,15 +31,14 @@ struct LLMHelperController {
         }
     }
 
-    private func answer<Done: Encodable & Sendable>(
+    private func answer<Done: ResponseEncodable & Sendable>(
         _ request: Request, context: SigmarisRequestContext, userID: String,
         _ work: @escaping @Sendable (ReplyDeltaListener?) async throws -> Done
     ) async throws -> Response {
         let lease = try await admission.admit(userID)
-        if TurnEventStream.isRequested(by: request) {
-            return TurnEventStream.response(context: context, holding: lease) { try await work($0) }
-        }
-        let done = try await lease.releasing { try await work(nil) }
-        return try context.responseEncoder.encode(done, from: request, context: context)
+        return try await TurnEventStream.answer(request, context: context, holding: lease, work: work)
     }
 }
+
+extension SummaryResponse: ResponseEncodable {}
+extension TranslationResponse: ResponseEncodable {}

@@ -24,13 +24,9 @@ struct PersonaChatController {
     /// JSON, or Server-Sent Events when the request accepts `text/event-stream` (`TurnEventStream`).
     @Sendable func chat(_ request: Request, context: SigmarisRequestContext) async throws -> Response {
         let turn = try await admit(request, context: context)
-        if TurnEventStream.isRequested(by: request) {
-            try turns.locks.checkRoom(turn.userID)
-            return TurnEventStream.response(context: context, headers: turn.headers, holding: turn.lease) { try await turn.run($0) }
-        }
-        // The place is given back before the answer goes out, so the client's next turn finds it free.
-        let reply = try await turn.lease.releasing { try await turn.run(nil) }
-        return try EditedResponse(headers: turn.headers, response: reply).response(from: request, context: context)
+        return try await TurnEventStream.answer(
+            request, context: context, headers: turn.headers, holding: turn.lease,
+            checkRoom: { try turns.locks.checkRoom(turn.userID) }, work: turn.run)
     }
 
     /// `POST /persona/chat/stream`, the later reference core's streaming route: the same body, auth
