@@ -125,12 +125,13 @@ psql() { "$bindir/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U s
 
 secret=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 # start_server [VAR=value ...]: the server with the local provider, or with the variables given
-# (they come last, so they win).
+# (they come last, so they win). No per-user turn rate limit: 64 users at full speed pass its default
+# (30 a minute) within seconds on a quiet machine, and its 429s would hide what the faults do.
 start_server() {
     env -i PATH="$PATH" HOME="${HOME:-/root}" LANG=C.UTF-8 \
         DATABASE_URL="$database_url" DATABASE_POOL_SIZE=16 HOST=127.0.0.1 PORT="$port" \
         SUPABASE_JWT_SECRET="$secret" SIGMARIS_LLM_PROVIDER=local SIGMARIS_LOG_LEVEL=warning \
-        SIGMARIS_MIGRATIONS_DIR="$root/sql" "$@" \
+        SIGMARIS_RATE_LIMIT_PER_MINUTE=0 SIGMARIS_MIGRATIONS_DIR="$root/sql" "$@" \
         "$bin" serve --env-file /dev/null >>"$out/server.log" 2>&1 &
     server_pid=$!
     for _ in $(seq 1 300); do
@@ -197,7 +198,7 @@ provider_scenario() {
     stop_server TERM
     start_server SIGMARIS_LLM_PROVIDER=openai OPENAI_BASE_URL="$base_url" OPENAI_API_KEY= \
         SIGMARIS_PERSONA_MODEL=stub-chat SIGMARIS_EMBEDDING_MODEL=stub-embedding \
-        SIGMARIS_PROVIDER_TIMEOUT="$provider_timeout" SIGMARIS_RATE_LIMIT_PER_MINUTE=0
+        SIGMARIS_PROVIDER_TIMEOUT="$provider_timeout"
     rss0=$(awk '/^VmRSS:/ { print $2 }' "/proc/$server_pid/status")
     python3 scripts/faults/provider_load.py --base "http://127.0.0.1:$port" --tokens "$out/tokens.txt" \
         --turns "$provider_turns" --readers "$provider_readers" $stream >"$out/$name.json" \
