@@ -250,6 +250,7 @@ func addOperatorRoutes(to router: Router<SigmarisRequestContext>, services: AppS
         .add(middleware: AuthMiddleware(verifier: services.verifier, allowService: true, allowAnonymous: false))
         .add(middleware: OperatorMiddleware(access: OperatorAccess(operatorIDs: services.configuration.operatorIDs)))
     OperatorController(store: services.store).addRoutes(to: operatorRoutes)
+    PolicyController(store: services.store).addRoutes(to: operatorRoutes)
 }
 
 private func warnAboutDevelopmentSwitches(_ configuration: SigmarisConfiguration, logger: Logger) {

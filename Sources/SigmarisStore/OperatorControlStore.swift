@@ -22,36 +22,18 @@ enum OperatorControlStore {
     ORDER BY created_at DESC, id DESC LIMIT $2
     """
 
-    /// One action in one statement (`apply`): the state row changes and its `control_version` moves
-    /// (so a turn in flight conflicts and recomputes under the action), the audit row is written,
-    /// and for a UUID user a `sigmaris_state_snapshots` row marks the action on the user's time
-    /// series (with the state after it, `meta.operator_action` = `{id, action}`, no scores). That row
-    /// is the user's to read (RLS, export), so it names neither the operator nor the reason; those
-    /// stay in the audit table. With no state row
-    /// nothing is written and no row comes back.
+    /// One action in one statement (`apply`), through `sigmaris_operator_action` (sql/0014), the
+    /// one implementation a `silence` policy uses too: the state row changes and its
+    /// `control_version` moves (so a turn in flight conflicts and recomputes under the action), the
+    /// audit row is written, and for a UUID user a `sigmaris_state_snapshots` row marks the action on
+    /// the user's time series (with the state after it, `meta.operator_action` = `{id, action}`, no
+    /// scores). That row is the user's to read (RLS, export), so it names neither the operator nor
+    /// the reason; those stay in the audit table. With no state row nothing is written and no row
+    /// comes back.
     /// `$1` user id, `$2` action, `$3` operator, `$4` reason, `$5`/`$6` the initial value/trait state.
     static let applySQL = """
-    WITH target AS (
-        UPDATE public.sigmaris_persona_state
-        SET silenced = CASE $2::text WHEN 'silence' THEN true WHEN 'resume' THEN false ELSE silenced END,
-            value_state = CASE WHEN $2::text = 'reset' THEN $5::jsonb ELSE value_state END,
-            trait_state = CASE WHEN $2::text = 'reset' THEN $6::jsonb ELSE trait_state END,
-            control_version = control_version + 1, updated_at = now()
-        WHERE user_id = $1
-        RETURNING user_id, value_state, trait_state, global_state
-    ), audit AS (
-        INSERT INTO public.sigmaris_operator_actions (user_id, operator, action, reason)
-        SELECT user_id, $3, $2, $4 FROM target
-        RETURNING id, action, reason, operator, created_at
-    ), snapshot AS (
-        INSERT INTO public.sigmaris_state_snapshots (user_id, trace_id, global_state, value_state, trait_state, meta, created_at)
-        SELECT t.user_id::uuid, 'operator-action-' || a.id, t.global_state, t.value_state, t.trait_state,
-               jsonb_build_object('operator_action', jsonb_build_object('id', a.id, 'action', a.action)),
-               a.created_at
-        FROM target t CROSS JOIN audit a
-        WHERE t.user_id ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
-    )
-    SELECT id, action, reason, operator, \(ISOTimestampSQL.of("created_at")) AS created_at FROM audit
+    SELECT id, action, reason, operator, \(ISOTimestampSQL.of("created_at")) AS created_at
+    FROM public.sigmaris_operator_action($1, $2, $3, $4, $5, $6)
     """
 
     /// Nil when the user has no persona state (never had a turn, or erased it).

@@ -8,9 +8,14 @@ public struct OperatorOverview: Sendable, Encodable {
     public var attention: [AttentionUser]
     /// Turns per global state per hour, for the hours since 23 hours before the current one.
     public var turnsPerHour: [HourlyTurns]
+    /// Users a `flag` policy marked for review, newest first (at most `PolicyStore.flaggedUserLimit`).
+    public var flagged: [ReviewFlagRecord] = []
+    /// What the policies triggered lately, newest first (at most `PolicyStore.recentTriggerLimit`).
+    public var policyTriggers: [PolicyTriggerRecord] = []
 
     enum CodingKeys: String, CodingKey {
         case usersByState = "users_by_state", attention, turnsPerHour = "turns_per_hour"
+        case flagged, policyTriggers = "policy_triggers"
     }
 
     public struct StateCount: Sendable, Encodable, Equatable {
@@ -40,9 +45,21 @@ public struct OperatorOverview: Sendable, Encodable {
     }
 }
 
-/// Two statements: the state table (per-state counts, and the users needing attention through the
+/// Users in SAFETY_LOCK and users under a hold, counted across the database (`/metrics`).
+public struct AttentionCounts: Sendable, Equatable {
+    public var safetyLock: Int
+    public var silenced: Int
+
+    public init(safetyLock: Int, silenced: Int) {
+        self.safetyLock = safetyLock
+        self.silenced = silenced
+    }
+}
+
+/// Four statements: the state table (per-state counts, and the users needing attention through the
 /// partial index `sigmaris_persona_state_attention_idx`), then the turns of the last 24 hours
-/// through the partial index `sigmaris_turns_assistant_created_state_idx` (one row per turn).
+/// through the partial index `sigmaris_turns_assistant_created_state_idx` (one row per turn), then
+/// the review flags and the newest policy triggers (`PolicyStore`).
 enum OperatorOverviewStore {
     static let attentionLimit = 1000
 
@@ -67,6 +84,18 @@ enum OperatorOverviewStore {
     ) AS hourly ORDER BY hourly.hour, global_state
     """
 
+    /// Only the rows of the partial index `sigmaris_persona_state_attention_idx` (its predicate).
+    static let attentionCountsSQL = """
+    SELECT (count(*) FILTER (WHERE global_state = 'SAFETY_LOCK'))::int AS safety_lock,
+           (count(*) FILTER (WHERE silenced))::int AS silenced
+    FROM public.sigmaris_persona_state WHERE silenced OR global_state = 'SAFETY_LOCK'
+    """
+
+    static func attentionCounts(on connection: PostgresConnection) throws(PostgresError) -> AttentionCounts {
+        let row = try connection.query(attentionCountsSQL)[0]
+        return AttentionCounts(safetyLock: try row.decode(Int.self, "safety_lock"), silenced: try row.decode(Int.self, "silenced"))
+    }
+
     static func overview(on connection: PostgresConnection) throws(PostgresError) -> OperatorOverview {
         var overview = OperatorOverview(usersByState: [], attention: [], turnsPerHour: [])
         for row in try connection.query(usersSQL, [.int(attentionLimit)]) {
@@ -87,6 +116,8 @@ enum OperatorOverviewStore {
                 globalState: try row.decode(String.self, "global_state"),
                 turns: try row.decode(Int.self, "turns")))
         }
+        overview.flagged = try PolicyStore.flaggedUsers(on: connection)
+        overview.policyTriggers = try PolicyStore.recentTriggers(on: connection)
         return overview
     }
 }

@@ -27,4 +27,9 @@ extension SigmarisStore {
             return try OperatorOverviewStore.overview(on: connection)
         }
     }
+
+    /// How many users are in SAFETY_LOCK and how many are silenced now (for `/metrics`).
+    public func attentionCounts() async throws -> AttentionCounts {
+        try await database.withConnection(replay: .whenConnectionBreaks) { try OperatorOverviewStore.attentionCounts(on: $0) }
+    }
 }

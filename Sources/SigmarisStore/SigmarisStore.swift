@@ -68,14 +68,20 @@ public struct SigmarisStore: Sendable, Service {
     /// that commits only if the user's `turn_count` is still `previousTurnCount` and their
     /// `control_version` still `controlVersion` (`StoreError.turnConflict` otherwise, and nothing is
     /// written). The persona rows leave out what the chat rows hold (`TurnFactsInChatRows`).
+    ///
+    /// The enabled policies run in the same transaction, right after the turn's rows
+    /// (`PolicyStore.evaluate`): a policy that triggers on this turn commits with it, its
+    /// `policy.triggered` webhook event enqueued when `webhooksEnabled`.
     public func commitTurn(
-        _ turn: TurnResult, userID: String, previousTurnCount: Int, controlVersion: Int, tracing: Bool, chat: ChatRecord?
+        _ turn: TurnResult, userID: String, previousTurnCount: Int, controlVersion: Int, tracing: Bool, chat: ChatRecord?,
+        webhooksEnabled: Bool = false
     ) async throws {
         let shared = TurnFactsInChatRows(turn, userID: userID, chat: chat)
         try await database.withTransaction { connection in
             try PersonaStateStore.commit(
                 turn, userID: userID, previousTurnCount: previousTurnCount, controlVersion: controlVersion,
                 tracing: tracing, factsInChatRows: shared, on: connection)
+            try PolicyStore.evaluate(turn, userID: userID, webhooksEnabled: webhooksEnabled, on: connection)
             if let chat {
                 try UserRows.insert(chat, reply: turn.reply, meta: turn.meta, on: connection)
             }

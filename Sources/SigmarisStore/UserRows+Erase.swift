@@ -15,6 +15,10 @@ public struct ErasedRows: Sendable, Equatable, Codable {
     public var turnAudit = 0
     /// Rows of the retired `sigmaris_trace_events` table (written only before sql/0007).
     public var traceEvents = 0
+    /// The user's policy streaks, review flag and policy trigger records (sql/0014).
+    public var policyStreaks = 0
+    public var reviewFlags = 0
+    public var policyTriggers = 0
 
     enum CodingKeys: String, CodingKey {
         case messages
@@ -27,6 +31,9 @@ public struct ErasedRows: Sendable, Equatable, Codable {
         case safetyAssessments = "sigmaris_safety_assessments"
         case turnAudit = "sigmaris_turn_audit"
         case traceEvents = "sigmaris_trace_events"
+        case policyStreaks = "sigmaris_policy_streaks"
+        case reviewFlags = "sigmaris_review_flags"
+        case policyTriggers = "sigmaris_policy_triggers"
     }
 }
 
@@ -86,11 +93,20 @@ extension UserRows {
                     DELETE FROM public.sigmaris_safety_assessments WHERE user_id = $1 RETURNING 1
                 ), state AS (
                     DELETE FROM public.sigmaris_persona_state WHERE user_id = $1 RETURNING 1
+                ), policy_streaks AS (
+                    DELETE FROM public.sigmaris_policy_streaks WHERE user_id = $1 RETURNING 1
+                ), review_flags AS (
+                    DELETE FROM public.sigmaris_review_flags WHERE user_id = $1 RETURNING 1
+                ), policy_triggers AS (
+                    DELETE FROM public.sigmaris_policy_triggers WHERE user_id = $1 RETURNING 1
                 )
                 SELECT (SELECT count(*) FROM state)::int AS state, (SELECT count(*) FROM episodes)::int AS episodes,
                        (SELECT count(*) FROM turns)::int AS turns, (SELECT count(*) FROM value_snapshots)::int AS value_snapshots,
                        (SELECT count(*) FROM trait_snapshots)::int AS trait_snapshots, (SELECT count(*) FROM safety)::int AS safety,
-                       (SELECT count(*) FROM audit)::int AS turn_audit, (SELECT count(*) FROM retired_events)::int AS trace_events
+                       (SELECT count(*) FROM audit)::int AS turn_audit, (SELECT count(*) FROM retired_events)::int AS trace_events,
+                       (SELECT count(*) FROM policy_streaks)::int AS policy_streaks,
+                       (SELECT count(*) FROM review_flags)::int AS review_flags,
+                       (SELECT count(*) FROM policy_triggers)::int AS policy_triggers
                 """,
                 [.text(personaUserID)])
             let row = counts[0]
@@ -103,6 +119,9 @@ extension UserRows {
             erased.safetyAssessments = try row.decode(Int.self, "safety")
             erased.turnAudit = try row.decode(Int.self, "turn_audit")
             erased.traceEvents = try row.decode(Int.self, "trace_events")
+            erased.policyStreaks = try row.decode(Int.self, "policy_streaks")
+            erased.reviewFlags = try row.decode(Int.self, "review_flags")
+            erased.policyTriggers = try row.decode(Int.self, "policy_triggers")
             return erased
         }
     }

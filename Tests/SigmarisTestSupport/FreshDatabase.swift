@@ -28,3 +28,22 @@ extension TestDatabase {
         return try result.get()
     }
 }
+
+extension TestDatabase {
+    /// As `withFreshDatabase`, with every migration applied and the database's URL, for an app or a
+    /// store of its own: for tests whose rows act on every user (a policy), which the shared
+    /// database's parallel tests must not see.
+    public static func withFreshMigratedDatabase<T>(
+        prefix: String = "sigmaris_fresh",
+        poolSize: Int = 4,
+        _ body: (PostgresClient, _ url: String) async throws -> T
+    ) async throws -> T {
+        try await withFreshDatabase(prefix: prefix, poolSize: poolSize) { client in
+            try await MigrationRunner(client: client, logger: logger).migrate(try Migration.load(from: migrationsDirectory))
+            let name = try await client.query("SELECT current_database() AS name")[0].decode(String.self, "name")
+            var components = URLComponents(string: try url())!
+            components.path = "/\(name)"
+            return try await body(client, components.string!)
+        }
+    }
+}

@@ -19,6 +19,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         switch error {
         case let error as APIError:
             return error
+        case let refusal as PolicyRuleError:
+            // A policy that could not be evaluated safely is never stored (docs/policies.md).
+            return .badRequest(refusal.message, reason: refusal.reason)
         case let failure as AuthFailure:
             return APIError(
                 .unauthorized, "Unauthorized", reason: failure.rawValue,

@@ -33,6 +33,9 @@ struct MetricsController {
             exposition.metrics.recordStoreUsage(store.usage)
             exposition.metrics.recordTurnsInFlight(turnsInFlight.inFlight)
             for gate in gates { exposition.metrics.recordGate(gate) }
+            // A count in the database (the partial index of users needing attention). When it cannot
+            // be read, the scrape still answers, with the last figures.
+            if let counts = try? await store.attentionCounts() { exposition.metrics.recordAttention(counts) }
             return Response(
                 status: .ok,
                 headers: [.contentType: PrometheusExposition.contentType, .cacheControl: "no-store"],

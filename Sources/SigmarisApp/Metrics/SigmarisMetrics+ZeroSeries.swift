@@ -61,5 +61,7 @@ extension SigmarisMetrics {
         for outcome in ["success", "failure"] {
             _ = Counter(label: Name.jwksRefreshes, dimensions: [("outcome", outcome)], factory: factory)
         }
+        // Until the first scrape counts them in the database.
+        recordAttention(AttentionCounts(safetyLock: 0, silenced: 0))
     }
 }

@@ -37,6 +37,10 @@ public struct SigmarisMetrics: Sendable {
         public static let recallCacheEntries = "sigmaris_recall_cache_entries"
         public static let recallCacheBytes = "sigmaris_recall_cache_bytes"
         public static let jwksRefreshes = "sigmaris_jwks_refreshes_total"
+        /// Users whose persona is in SAFETY_LOCK, and users under a hold (`silence`, by an operator
+        /// or a policy), across the whole database: every instance exports the same figure.
+        public static let usersInSafetyLock = "sigmaris_users_in_safety_lock"
+        public static let usersSilenced = "sigmaris_users_silenced"
     }
 
     let factory: any MetricsFactory
@@ -193,6 +197,12 @@ public struct SigmarisMetrics: Sendable {
         Gauge(label: Name.poolSize, dimensions: [], factory: factory).record(usage.pool.size)
         Gauge(label: Name.recallCacheEntries, dimensions: [], factory: factory).record(usage.recallWindows.users)
         Gauge(label: Name.recallCacheBytes, dimensions: [], factory: factory).record(usage.recallWindows.bytes)
+    }
+
+    /// The users-needing-attention gauges, from the store's count when `/metrics` is scraped.
+    func recordAttention(_ counts: AttentionCounts) {
+        Gauge(label: Name.usersInSafetyLock, dimensions: [], factory: factory).record(counts.safetyLock)
+        Gauge(label: Name.usersSilenced, dimensions: [], factory: factory).record(counts.silenced)
     }
 
     // MARK: Auth

@@ -21,7 +21,7 @@ struct MetricsTests {
             typealias Name = SigmarisMetrics.Name
             let counters = [Name.httpRequests, Name.httpStreams, Name.turns, Name.providerCalls, Name.providerErrors, Name.jwksRefreshes]
             let histograms = [Name.httpRequestDuration, Name.providerCallDuration, Name.poolWait]
-            let gauges = [Name.turnsInFlight, Name.poolConnections, Name.poolWaiters, Name.poolSize]
+            let gauges = [Name.turnsInFlight, Name.poolConnections, Name.poolWaiters, Name.poolSize, Name.usersInSafetyLock, Name.usersSilenced]
             for name in counters {
                 #expect(samples.has(name), "\(name) is missing from the first scrape")
                 #expect(samples.total(name) == 0, "\(name) starts at zero")
