@@ -1,9 +1,10 @@
 // The operator page: the overview across users (GET /persona/overview), one user's state and
 // recent operator actions (GET /persona/state), and silence / resume / reset with a reason
-// (POST /persona/state). The server decides who is an operator; a 403 `not_operator` shows a
+// (POST /persona/state), and the policies (policies.js). The server decides who is an operator; a 403 `not_operator` shows a
 // message instead of the console. Chart.js (Debian's libjs-chart.js) is loaded before this module.
 
 import { api, ApiError, currentUser, startAuth } from './auth.js';
+import { setUpPolicies } from './policies.js';
 import { GLOBAL_STATES, TRAIT_AXES, VALUE_AXES, formatNumber, formatTime, h, replaceChildren, setMessage, stateClass, stateColor } from './dom.js';
 
 const $ = (id) => document.getElementById(id);
@@ -205,6 +206,7 @@ async function loadOverview() {
     renderStateCounts(list(overview.users_by_state));
     renderAttention(list(overview.attention));
     renderHourly(list(overview.turns_per_hour));
+    policies.renderOverview(overview);
     ui.overviewUpdated.textContent = `Updated ${new Date().toLocaleTimeString()}`;
   } catch (error) {
     if (isNotOperator(error)) {
@@ -342,10 +344,24 @@ async function act(action) {
 
 // MARK: Wiring
 
+/** A 401 (the sign-in handles it) or a 403 `not_operator`: true when the error was one of those. */
+function handledDenial(error) {
+  if (isNotOperator(error)) {
+    showNotOperator();
+    return true;
+  }
+  return error instanceof ApiError && error.status === 401;
+}
+
+const policies = setUpPolicies({ onDenied: handledDenial, onChange: () => loadOverview() });
+
 function startAutoRefresh() {
   stopAutoRefresh();
   timer = setInterval(() => {
-    if (document.visibilityState === 'visible' && !ui.console.hidden) loadOverview();
+    if (document.visibilityState === 'visible' && !ui.console.hidden) {
+      loadOverview();
+      policies.load();
+    }
   }, AUTO_REFRESH_MS);
 }
 
@@ -373,6 +389,7 @@ startAuth({
   onSignedIn: () => {
     signedIn = true;
     loadOverview();
+    policies.load();
     startAutoRefresh();
   },
   onSignedOut: () => {

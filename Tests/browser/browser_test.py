@@ -601,6 +601,57 @@ def test_operator(driver, token, chat_user_id):
     check(actions[:3] == ["reset", "resume", "silence"], f"the recent actions, newest first ({actions})")
 
 
+def policy_rows(driver):
+    """The policy table's rows as [{id, enabled, name, rule}]."""
+    return driver.execute_script(
+        "return Array.from(document.querySelectorAll('#policy-rows tr')).map((r) => "
+        "({id: r.dataset.policy, enabled: r.dataset.enabled, name: r.cells[0].textContent, rule: r.cells[1].textContent}));")
+
+
+def test_policies(driver):
+    """Creates a policy on the operator page (a refused one first), disables it and deletes it, so
+    nothing of it is left for the later checks on this database."""
+    print("policies on the operator page", flush=True)
+    wait(driver, lambda d: visible(d, "policy-form"), "the policy form")
+    check(visible(driver, "flagged") is not None and visible(driver, "triggers") is not None,
+          "the flagged users and the recent triggers are shown")
+
+    def fill(name, metric, op, value, turns, action):
+        for field_id, text in [("policy-name", name), ("policy-metric", metric), ("policy-value", value), ("policy-for-turns", turns)]:
+            field = driver.find_element(By.ID, field_id)
+            field.clear()
+            field.send_keys(text)
+        Select(driver.find_element(By.ID, "policy-op")).select_by_visible_text(op)
+        Select(driver.find_element(By.ID, "policy-action")).select_by_value(action)
+        driver.find_element(By.ID, "policy-create").click()
+
+    # A number metric with a word: the server's reason is shown, nothing is listed.
+    fill("browser test policy", "overload_score", ">=", "high", "2", "flag")
+    wait(driver, lambda d: visible(d, "policy-form-error"), "the refusal of a bad policy")
+    refusal = driver.find_element(By.ID, "policy-form-error").text
+    check("number" in refusal, f"the page shows why the policy was refused ({refusal!r})")
+    check(not [r for r in policy_rows(driver) if r["name"] == "browser test policy"], "the refused policy is not listed")
+
+    fill("browser test policy", "safety_flag", "==", "blocked", "2", "notify")
+    wait(driver, lambda d: visible(d, "policy-form-result"), "the created policy")
+    wait(driver, lambda d: [r for r in policy_rows(d) if r["name"] == "browser test policy"], "the new policy in the list")
+    row = [r for r in policy_rows(driver) if r["name"] == "browser test policy"][0]
+    check(row["enabled"] == "true" and row["rule"] == "safety_flag == blocked for 2 turns", f"the policy is listed as written ({row})")
+    full_page_screenshot(driver, "operator-policies.png", 1280)
+    driver.set_window_size(1280, 1000)
+
+    driver.find_element(By.CSS_SELECTOR, f"#policy-rows tr[data-policy='{row['id']}'] button[aria-label^='Disable']").click()
+    wait(driver, lambda d: [r for r in policy_rows(d) if r["id"] == row["id"] and r["enabled"] == "false"], "the disabled policy")
+    check(True, "a policy can be disabled")
+    driver.find_element(By.CSS_SELECTOR, f"#policy-rows tr[data-policy='{row['id']}'] button[aria-label^='Delete']").click()
+    alert = WebDriverWait(driver, TIMEOUT).until(lambda d: d.switch_to.alert)
+    check("Delete policy" in alert.text, "delete asks for a confirmation")
+    alert.accept()
+    wait(driver, lambda d: not [r for r in policy_rows(d) if r["id"] == row["id"]], "the deleted policy gone from the list")
+    check(True, "a policy can be deleted")
+    check(csp_violations(driver) == [], "no Content-Security-Policy violations with the policies")
+
+
 # Records, in the page, every text the newest reply bubble shows until the whole answer replaced it
 # (a MutationObserver sees each change; polling from here could miss a short-lived one).
 RECORD_REPLY_GROWTH = """
@@ -738,6 +789,7 @@ def main():
         test_dev_sign_in(driver)
         test_not_an_operator(driver, empty_token)
         test_operator(driver, required_env("SIGMARIS_BROWSER_OPERATOR_TOKEN"), user_of(chat_token))
+        test_policies(driver)
         test_service_token(driver, required_env("SIGMARIS_BROWSER_SERVICE_TOKEN"))
         test_api_reference(driver)
         errors = console_errors(driver)

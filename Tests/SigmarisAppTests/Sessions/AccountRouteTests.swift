@@ -17,7 +17,10 @@ struct AccountRouteTests {
     static let personaTables = [
         "sigmaris_persona_state", "sigmaris_episodes", "sigmaris_turns", "sigmaris_value_snapshots",
         "sigmaris_trait_snapshots", "sigmaris_safety_assessments", "sigmaris_turn_audit", "sigmaris_trace_events",
-    ]
+    ] + policyTables
+    /// A user's policy rows (sql/0014): none on the shared database, which holds no policy
+    /// (`PolicyRouteTests` erases them on a database of its own).
+    static let policyTables = ["sigmaris_policy_streaks", "sigmaris_review_flags", "sigmaris_policy_triggers"]
 
     @Test func infoIsTheVerifiedTokensUser() async throws {
         let user = UUID()
@@ -153,9 +156,11 @@ struct AccountRouteTests {
             let aliceTraces = try await Self.traceIDs(of: alice)
             #expect(aliceTraces.count == 2)
             let bobBefore = try await Sessions.rowsPerTable(bob)
-            // Every table but the retired `sigmaris_trace_events`, which no turn writes since sql/0007.
+            // Every table but the retired `sigmaris_trace_events`, which no turn writes since sql/0007,
+            // and the policy tables.
             #expect(aliceBefore["sigmaris_trace_events"] == 0)
-            #expect(aliceBefore.filter { $0.key != "sigmaris_trace_events" }.values.allSatisfy { $0 > 0 }, "\(aliceBefore)")
+            let empty = Set(["sigmaris_trace_events"] + Self.policyTables)
+            #expect(aliceBefore.filter { !empty.contains($0.key) }.values.allSatisfy { $0 > 0 }, "\(aliceBefore)")
 
             let answer = try await Sessions.call(client, .delete, "/api/account", user: alice, body: #"{"confirm":"DELETE"}"#)
             #expect(answer.status == .ok)

@@ -46,7 +46,10 @@ enum Sessions {
                        (SELECT count(*) FROM sigmaris_safety_assessments WHERE user_id = $2)::int AS sigmaris_safety_assessments,
                        (SELECT count(*) FROM sigmaris_turn_audit WHERE user_id = $2)::int AS sigmaris_turn_audit,
                        (SELECT count(*) FROM sigmaris_trace_events WHERE trace_id IN
-                            (SELECT trace_id FROM sigmaris_turns WHERE user_id = $2))::int AS sigmaris_trace_events
+                            (SELECT trace_id FROM sigmaris_turns WHERE user_id = $2))::int AS sigmaris_trace_events,
+                       (SELECT count(*) FROM sigmaris_policy_streaks WHERE user_id = $2)::int AS sigmaris_policy_streaks,
+                       (SELECT count(*) FROM sigmaris_review_flags WHERE user_id = $2)::int AS sigmaris_review_flags,
+                       (SELECT count(*) FROM sigmaris_policy_triggers WHERE user_id = $2)::int AS sigmaris_policy_triggers
                 """, [.uuid(user), .text(user.uuidString.lowercased())])
             var counts = [String: Int]()
             for column in rows.columns { counts[column] = try rows[0].decode(Int.self, column) }
