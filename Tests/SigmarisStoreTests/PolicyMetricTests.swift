@@ -52,14 +52,10 @@ struct PolicyMetricTests {
         ("safety_flag", "!=", .null, 1, "missing_value"),
     ])
     func aBadConditionIsRefusedWithItsReason(metric: String, op: String, value: JSONValue, forTurns: Int, reason: String) {
-        #expect(throws: PolicyRuleError.self) {
-            do {
-                _ = try PolicyCondition(metric: metric, op: op, value: value, forTurns: forTurns)
-            } catch {
-                #expect(error.reason == reason)
-                throw error
-            }
+        let error = #expect(throws: PolicyRuleError.self) {
+            _ = try PolicyCondition(metric: metric, op: op, value: value, forTurns: forTurns)
         }
+        #expect(error?.reason == reason)
     }
 
     @Test func goodConditionsAndDefinitions() throws {

@@ -1,5 +1,6 @@
 import Metrics
 import SigmarisEngine
+import SigmarisStore
 
 /// Series at zero from the start, so that `/metrics` shows every family before anything happened.
 ///

@@ -56,7 +56,7 @@ public struct PolicyMetric: Sendable, Hashable {
         number("overload_score", snapshot.overloadScore)
         number("reflective_score", snapshot.reflectiveScore)
         number("safety_risk_score", snapshot.safetyRiskScore ?? turn.safety.riskScore)
-        number("memory_pointer_count", snapshot.memoryPointerCount.map(Double.init))
+        number("memory_pointer_count", snapshot.memoryPointerCount.map { Double($0) })
         for (prefix, object) in [
             ("value_state", turn.newState.value.json), ("value_delta", turn.valueSnapshot.delta),
             ("trait_state", turn.newState.trait.json), ("trait_delta", turn.traitSnapshot.delta),

@@ -156,6 +156,14 @@ struct OpenAPIResponseTests {
         try await check.send(client, .init(.get, "/persona/state", uri: state, headers: headers(listed), expect: .ok))
         try await check.send(client, .init(.post, "/persona/state", headers: headers(service), body: tooLarge, expect: .contentTooLarge))
         try await check.send(client, .init(.post, "/persona/state", headers: plainText(service), body: silence, expect: .unsupportedMediaType))
+        // The policy routes' refusals before anything is read (no policy is stored on this shared database).
+        let policy = #"{"name":"p","when":{"metric":"overload_score","op":">=","value":2,"forTurns":1},"action":"notify"}"#
+        let onePolicy = "/persona/policies/1"
+        try await check.send(client, .init(.post, "/persona/policies", headers: headers(plain), body: policy, expect: .forbidden))
+        try await check.send(client, .init(.post, "/persona/policies", headers: headers(service), body: tooLarge, expect: .contentTooLarge))
+        try await check.send(client, .init(.post, "/persona/policies", headers: plainText(service), body: policy, expect: .unsupportedMediaType))
+        try await check.send(client, .init(.patch, "/persona/policies/{id}", uri: onePolicy, headers: headers(service), body: tooLarge, expect: .contentTooLarge))
+        try await check.send(client, .init(.patch, "/persona/policies/{id}", uri: onePolicy, headers: plainText(service), body: #"{"enabled":false}"#, expect: .unsupportedMediaType))
     }
 
     // MARK: Sessions and messages: one exchange by its real `created_at`, 413, 415
