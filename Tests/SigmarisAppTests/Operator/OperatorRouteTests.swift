@@ -266,7 +266,7 @@ struct OperatorRouteTests {
         #expect(try await API.rowCounts(userID: userID).personaState == 0)
     }
 
-    @Test func theOverviewHasItsThreeParts() async throws {
+    @Test func theOverviewHasItsFiveParts() async throws {
         let app = try Self.app()
         let userID = "op_overview_route_\(UUID().uuidString.prefix(8))"
         try await app.test(.router) { client in
@@ -275,7 +275,7 @@ struct OperatorRouteTests {
             try await client.execute(uri: "/persona/overview", method: .get, headers: API.bearer(API.serviceToken())) { response in
                 #expect(response.status == .ok)
                 let overview = try API.json(response)["overview"]
-                #expect(overview?.objectValue?.keys == ["users_by_state", "attention", "turns_per_hour"])
+                #expect(overview?.objectValue?.keys == ["users_by_state", "attention", "turns_per_hour", "flagged", "policy_triggers"])
                 #expect((overview?["users_by_state"]?.arrayValue ?? []).contains { $0["global_state"]?.stringValue == "NORMAL" })
                 #expect((overview?["turns_per_hour"]?.arrayValue ?? []).contains { ($0["turns"]?.doubleValue ?? 0) >= 1 })
             }
