@@ -129,6 +129,7 @@ export function setUpPolicies({ onDenied, onChange }) {
     const data = await run(() => api('/persona/policies', { method: 'POST', body }), ui.formError, 'create the policy');
     if (!data) return;
     ui.form.reset();
+    suggestValues();
     setMessage(ui.formResult, `Created policy ${text(data.policy && data.policy.name)}.`);
     await load();
   }
