@@ -9,6 +9,10 @@
 --  * `sigmaris_review_flags`: users a `flag` policy marked for review (one row per user, the newest).
 --  * `sigmaris_policy_triggers`: what each policy triggered (policy, user, trace, action, when), for
 --    /operator; `policy_name` is kept so the record outlives a deleted policy.
+--  * No foreign key points at `sigmaris_policies`: a turn that evaluates a policy an operator deletes
+--    at the same moment must not fail on one. Deleting a policy deletes its streaks and clears
+--    `policy_id` in its flags and triggers (`PolicyStore.deleteSQL`); a streak a racing turn left for
+--    it is removed by that user's next turn.
 --  * `sigmaris_operator_action`: the one implementation of an operator action (silence, resume,
 --    reset), used by `POST /persona/state` and by a `silence` policy alike.
 --  * `sigmaris_apply_policies`: the evaluation, one call per turn inside the turn's transaction.
@@ -34,7 +38,7 @@ CREATE TABLE IF NOT EXISTS public.sigmaris_policies (
 CREATE INDEX IF NOT EXISTS sigmaris_policies_enabled_idx ON public.sigmaris_policies (id) WHERE enabled;
 
 CREATE TABLE IF NOT EXISTS public.sigmaris_policy_streaks (
-    policy_id bigint NOT NULL REFERENCES public.sigmaris_policies (id) ON DELETE CASCADE,
+    policy_id bigint NOT NULL,
     user_id text NOT NULL,
     streak integer NOT NULL CHECK (streak >= 1),
     PRIMARY KEY (user_id, policy_id)
@@ -43,7 +47,7 @@ CREATE INDEX IF NOT EXISTS sigmaris_policy_streaks_policy_idx ON public.sigmaris
 
 CREATE TABLE IF NOT EXISTS public.sigmaris_review_flags (
     user_id text PRIMARY KEY,
-    policy_id bigint REFERENCES public.sigmaris_policies (id) ON DELETE SET NULL,
+    policy_id bigint,
     policy_name text NOT NULL,
     reason text NOT NULL,
     trace_id text,
@@ -52,7 +56,7 @@ CREATE TABLE IF NOT EXISTS public.sigmaris_review_flags (
 
 CREATE TABLE IF NOT EXISTS public.sigmaris_policy_triggers (
     id bigserial PRIMARY KEY,
-    policy_id bigint REFERENCES public.sigmaris_policies (id) ON DELETE SET NULL,
+    policy_id bigint,
     policy_name text NOT NULL,
     user_id text NOT NULL,
     trace_id text NOT NULL,
@@ -61,6 +65,7 @@ CREATE TABLE IF NOT EXISTS public.sigmaris_policy_triggers (
 );
 CREATE INDEX IF NOT EXISTS sigmaris_policy_triggers_created_idx ON public.sigmaris_policy_triggers (created_at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS sigmaris_policy_triggers_user_idx ON public.sigmaris_policy_triggers (user_id);
+CREATE INDEX IF NOT EXISTS sigmaris_review_flags_policy_idx ON public.sigmaris_review_flags (policy_id);
 CREATE INDEX IF NOT EXISTS sigmaris_policy_triggers_policy_idx ON public.sigmaris_policy_triggers (policy_id);
 
 ALTER TABLE public.sigmaris_policies ENABLE ROW LEVEL SECURITY;
@@ -147,10 +152,11 @@ BEGIN
         RETURN 0;
     END IF;
 
+    -- Streaks that end: the policy did not match, or is disabled or gone.
     DELETE FROM public.sigmaris_policy_streaks s
-    USING public.sigmaris_policies p
-    WHERE s.user_id = p_user_id AND s.policy_id = p.id
-      AND NOT public.sigmaris_policy_matches(p.op, p.value, p_metrics -> p.metric);
+    WHERE s.user_id = p_user_id AND NOT EXISTS (
+        SELECT 1 FROM public.sigmaris_policies p
+        WHERE p.id = s.policy_id AND p.enabled AND public.sigmaris_policy_matches(p.op, p.value, p_metrics -> p.metric));
 
     WITH matching AS (
         SELECT p.id, p.for_turns FROM public.sigmaris_policies p

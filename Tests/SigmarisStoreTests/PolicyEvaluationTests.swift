@@ -167,6 +167,38 @@ struct PolicyEvaluationTests {
         }
     }
 
+    /// A deleted policy's streaks go; its trigger and flag stay under its name. No foreign key ties
+    /// them (a turn racing the deletion must not fail): a streak left for a policy that is gone is
+    /// removed by the user's next turn.
+    @Test func deletingAPolicyKeepsWhatItDidUnderItsName() async throws {
+        try await TestDatabase.withFreshMigratedDatabase(prefix: "sigmaris_policy_delete") { client, _ in
+            let store = SigmarisStore(database: client)
+            let flag = try await store.createPolicy(try Self.policy("flagger", "safety_flag", "==", "none", action: "flag"))
+            let waiting = try await store.createPolicy(try Self.policy("waiting", "safety_flag", "==", "none", forTurns: 9, action: "notify"))
+            let userID = "policy_delete"
+            try await Self.turn(store, userID)
+            #expect(try await Self.count(client, "SELECT count(*)::int AS n FROM sigmaris_policy_streaks WHERE user_id = $1", userID) == 2)
+            #expect(try await store.deletePolicy(id: flag.id))
+            let kept = try await client.query("""
+                SELECT (SELECT count(*) FROM sigmaris_policy_triggers WHERE policy_id IS NULL AND policy_name = 'flagger')::int AS triggers,
+                       (SELECT count(*) FROM sigmaris_review_flags WHERE policy_id IS NULL AND policy_name = 'flagger')::int AS flags,
+                       (SELECT count(*) FROM sigmaris_policy_streaks WHERE policy_id = $1)::int AS streaks
+                """, [.int(flag.id)])[0]
+            #expect(try kept.decode(Int.self, "triggers") == 1 && kept.decode(Int.self, "flags") == 1)
+            #expect(try kept.decode(Int.self, "streaks") == 0)
+
+            // What a turn racing a deletion could leave: a streak of a policy that is gone.
+            try await client.query(
+                "INSERT INTO sigmaris_policy_streaks (policy_id, user_id, streak) VALUES ($1, $2, 1)", [.int(waiting.id + 100), .text(userID)])
+            try await Self.turn(store, userID)
+            let streaks = try await client.query(
+                "SELECT policy_id, streak FROM sigmaris_policy_streaks WHERE user_id = $1", [.text(userID)])
+            #expect(streaks.count == 1)
+            #expect(try streaks.first?.decode(Int.self, "policy_id") == waiting.id)
+            #expect(try streaks.first?.decode(Int.self, "streak") == 2)
+        }
+    }
+
     /// With no enabled policy a turn's evaluation writes nothing (and reads one index).
     @Test func noEnabledPolicyWritesNothing() async throws {
         try await TestDatabase.withFreshMigratedDatabase(prefix: "sigmaris_policy_none") { client, _ in

@@ -42,8 +42,20 @@ enum PolicyStore {
     /// `$1` the id.
     static let restartStreaksSQL = "DELETE FROM public.sigmaris_policy_streaks WHERE policy_id = $1"
 
-    /// `$1` the id; its streaks go with it (`ON DELETE CASCADE`), its triggers and flags keep its name.
-    static let deleteSQL = "DELETE FROM public.sigmaris_policies WHERE id = $1 RETURNING id"
+    /// `$1` the id. Its streaks go with it; its triggers and flags keep its name, their `policy_id`
+    /// cleared (sql/0014 has no foreign key, so that a turn racing the deletion cannot fail on one).
+    static let deleteSQL = """
+    WITH deleted AS (
+        DELETE FROM public.sigmaris_policies WHERE id = $1 RETURNING id
+    ), streaks AS (
+        DELETE FROM public.sigmaris_policy_streaks WHERE policy_id IN (SELECT id FROM deleted)
+    ), triggers AS (
+        UPDATE public.sigmaris_policy_triggers SET policy_id = NULL WHERE policy_id IN (SELECT id FROM deleted)
+    ), flags AS (
+        UPDATE public.sigmaris_review_flags SET policy_id = NULL WHERE policy_id IN (SELECT id FROM deleted)
+    )
+    SELECT id FROM deleted
+    """
 
     /// `$1` the limit.
     static let recentTriggersSQL = """
