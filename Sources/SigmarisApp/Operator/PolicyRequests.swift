@@ -2,7 +2,8 @@ import SigmarisJSON
 import SigmarisStore
 
 /// The body of `POST /persona/policies` and `PATCH /persona/policies/{id}`:
-/// `{name, when: {metric, op, value, forTurns}, action, reason, enabled}`. Here only the JSON types
+/// `{name, when: {metric, op, value, forTurns}, action, reason, enabled}` (in a `PATCH` every field
+/// may be left out, and a `when` replaces the stored one whole). Here only the JSON types
 /// are checked (a field of the wrong type is 400 `invalid_field`); what the values may be is the
 /// store's rule (`PolicyCondition`, `PolicyDefinition`), whose refusal `ErrorMiddleware` maps to 400.
 struct PolicyFields: Sendable {
@@ -20,6 +21,7 @@ struct PolicyFields: Sendable {
         if let reason = changes.reason { try StorableText.checkText(reason, field: "reason") }
         guard let when = body["when"], !when.isNull else { return }
         guard let condition = when.objectValue else { throw APIError.badRequest("when must be an object", reason: "invalid_field") }
+        changes.conditionGiven = true
         changes.metric = try JSONRequest.optionalString(condition, "metric")
         changes.op = try JSONRequest.optionalString(condition, "op")
         if let value = condition["value"], !value.isNull {

@@ -28,8 +28,9 @@ public struct PolicyRecord: Sendable, Encodable, Equatable {
     }
 }
 
-/// What a `PATCH /persona/policies/{id}` changes: nil leaves a field as it is. The `when` fields
-/// are merged into the stored condition, which is then checked whole (`PolicyCondition`).
+/// What a `PATCH /persona/policies/{id}` changes: nil leaves a field as it is. A `when` replaces the
+/// stored condition whole (all four fields), so that a change is valid or not by itself, whatever
+/// the stored policy is; the policy it leaves is checked whole again.
 public struct PolicyChanges: Sendable {
     public var name: String?
     public var metric: String?
@@ -39,6 +40,8 @@ public struct PolicyChanges: Sendable {
     public var action: String?
     public var reason: String?
     public var enabled: Bool?
+    /// A `when` was given (even an empty one): it must then be a whole condition.
+    public var conditionGiven = false
 
     public init(
         name: String? = nil, metric: String? = nil, op: String? = nil, value: JSONValue? = nil, forTurns: Int? = nil,
@@ -54,9 +57,14 @@ public struct PolicyChanges: Sendable {
         self.enabled = enabled
     }
 
+    /// The change names a condition (`when`).
+    var changesCondition: Bool {
+        conditionGiven || metric != nil || op != nil || value != nil || forTurns != nil
+    }
+
     /// A change that could alter which turns match: the policy's streaks start again.
     var restartsStreaks: Bool {
-        metric != nil || op != nil || value != nil || forTurns != nil || enabled != nil
+        changesCondition || enabled != nil
     }
 }
 

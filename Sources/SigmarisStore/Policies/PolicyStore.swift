@@ -87,9 +87,10 @@ enum PolicyStore {
     static func update(id: Int, _ changes: PolicyChanges, on connection: PostgresConnection) throws -> PolicyRecord? {
         guard let row = try connection.query(selectSQL(locking: true), [.int(id)]).first else { return nil }
         let stored = try record(row)
-        let condition = try PolicyCondition(
-            metric: changes.metric ?? stored.when.metric, op: changes.op ?? stored.when.op,
-            value: changes.value ?? stored.when.value, forTurns: changes.forTurns ?? stored.when.forTurns)
+        let condition = changes.changesCondition
+            ? try PolicyCondition(metric: changes.metric, op: changes.op, value: changes.value, forTurns: changes.forTurns)
+            : try PolicyCondition(
+                metric: stored.when.metric, op: stored.when.op, value: stored.when.value, forTurns: stored.when.forTurns)
         let definition = try PolicyDefinition(
             name: changes.name ?? stored.name, condition: condition, action: changes.action ?? stored.action,
             reason: changes.reason ?? stored.reason, enabled: changes.enabled ?? stored.enabled)

@@ -72,7 +72,8 @@ struct PolicyRouteTests {
             let disabled = try await Self.call(client, .patch, "/persona/policies/\(id)", #"{"enabled":false}"#)
             #expect(disabled.status == .ok)
             #expect(disabled.json["policy"]?["enabled"] == false)
-            let changed = try await Self.call(client, .patch, "/persona/policies/\(id)", #"{"when":{"forTurns":5},"name":"Hot"}"#)
+            let changed = try await Self.call(
+                client, .patch, "/persona/policies/\(id)", #"{"when":{"metric":"overload_score","op":">=","value":0.8,"forTurns":5},"name":"Hot"}"#)
             #expect(changed.json["policy"]?["when"]?["forTurns"] == 5)
             #expect(changed.json["policy"]?["when"]?["metric"] == "overload_score")
             #expect(changed.json["policy"]?["name"] == "Hot" && changed.json["policy"]?["enabled"] == false)
@@ -125,8 +126,11 @@ struct PolicyRouteTests {
             let policy = try await Self.create(client, #"{"name":"p","when":{"metric":"overload_score","op":">=","value":0.8,"forTurns":1},"action":"notify"}"#)
             let id = policy["id"]?.intValue ?? 0
             for (body, reason) in [
-                (#"{"when":{"metric":"global_state"}}"#, "invalid_op"),
-                (#"{"when":{"forTurns":0}}"#, "invalid_for_turns"),
+                // A `when` replaces the stored one whole: a part of one is refused.
+                (#"{"when":{"forTurns":5}}"#, "missing_metric"),
+                (#"{"when":{}}"#, "missing_metric"),
+                (#"{"when":{"metric":"global_state","op":">=","value":"NORMAL","forTurns":1}}"#, "invalid_op"),
+                (#"{"when":{"metric":"overload_score","op":">=","value":1,"forTurns":0}}"#, "invalid_for_turns"),
                 (#"{"name":""}"#, "missing_name"),
                 (#"{"action":"shout"}"#, "invalid_action"),
             ] {
