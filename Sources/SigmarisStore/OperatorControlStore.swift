@@ -29,7 +29,10 @@ enum OperatorControlStore {
     /// is the user's to read (RLS, export), so it names neither the operator nor the reason; those
     /// stay in the audit table. With no state row
     /// nothing is written and no row comes back.
-    /// `$1` user id, `$2` action, `$3` operator, `$4` reason, `$5`/`$6` the initial value/trait state.
+    /// With `$7` (a webhook URL is configured) the `operator.action` event goes to the webhook outbox
+    /// in the same statement.
+    /// `$1` user id, `$2` action, `$3` operator, `$4` reason, `$5`/`$6` the initial value/trait state,
+    /// `$7` whether webhooks are on.
     static let applySQL = """
     WITH target AS (
         UPDATE public.sigmaris_persona_state
@@ -50,8 +53,16 @@ enum OperatorControlStore {
                a.created_at
         FROM target t CROSS JOIN audit a
         WHERE t.user_id ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+    ), webhook AS (
+        -- The `operator.action` event (only while a webhook URL is configured: `$7`). Read below, so it runs.
+        SELECT public.sigmaris_enqueue_webhook($7::boolean, 'operator.action', jsonb_build_object(
+            'user_id', t.user_id, 'action_id', a.id, 'action', a.action, 'reason', a.reason, 'operator', a.operator,
+            'created_at', \(ISOTimestampSQL.of("a.created_at")))) AS id
+        FROM target t CROSS JOIN audit a
     )
-    SELECT id, action, reason, operator, \(ISOTimestampSQL.of("created_at")) AS created_at FROM audit
+    SELECT id, action, reason, operator, \(ISOTimestampSQL.of("created_at")) AS created_at,
+           (SELECT id FROM webhook) AS webhook_id
+    FROM audit
     """
 
     /// Nil when the user has no persona state (never had a turn, or erased it).
@@ -75,12 +86,13 @@ enum OperatorControlStore {
 
     /// Nil when the user has no persona state (nothing is written then).
     static func apply(
-        _ action: OperatorAction, userID: String, operatorName: String, reason: String, on connection: PostgresConnection
+        _ action: OperatorAction, userID: String, operatorName: String, reason: String, webhooks: Bool = false,
+        on connection: PostgresConnection
     ) throws(PostgresError) -> OperatorActionRecord? {
         let initial = PersonaState.initial
         let rows = try connection.query(applySQL, [
             .text(userID), .text(action.rawValue), .text(operatorName), .text(reason),
-            .jsonb(initial.value.json.serialized()), .jsonb(initial.trait.json.serialized()),
+            .jsonb(initial.value.json.serialized()), .jsonb(initial.trait.json.serialized()), .bool(webhooks),
         ])
         return try rows.first.map(record)
     }

@@ -61,5 +61,9 @@ extension SigmarisMetrics {
         for outcome in ["success", "failure"] {
             _ = Counter(label: Name.jwksRefreshes, dimensions: [("outcome", outcome)], factory: factory)
         }
+        // With or without a webhook URL: the failure alert then reads 0, not "no data".
+        for outcome in WebhookOutcome.allCases {
+            _ = Counter(label: Name.webhookDeliveries, dimensions: [("outcome", outcome.rawValue)], factory: factory)
+        }
     }
 }

@@ -37,6 +37,7 @@ public struct SigmarisMetrics: Sendable {
         public static let recallCacheEntries = "sigmaris_recall_cache_entries"
         public static let recallCacheBytes = "sigmaris_recall_cache_bytes"
         public static let jwksRefreshes = "sigmaris_jwks_refreshes_total"
+        public static let webhookDeliveries = "sigmaris_webhook_deliveries_total"
     }
 
     let factory: any MetricsFactory
@@ -206,6 +207,23 @@ public struct SigmarisMetrics: Sendable {
     func recordJWKSRefresh(succeeded: Bool) {
         Counter(label: Name.jwksRefreshes, dimensions: [("outcome", succeeded ? "success" : "failure")], factory: factory)
             .increment()
+    }
+}
+
+extension SigmarisMetrics {
+    /// How one webhook attempt ended.
+    enum WebhookOutcome: String, CaseIterable {
+        /// A 2xx answer.
+        case delivered
+        /// Failed; the event is tried again later.
+        case retried
+        /// The last attempt failed: the event is `failed` for good (an alert fires on these).
+        case failed
+    }
+
+    /// One webhook attempt, by how it ended.
+    func recordWebhookDelivery(outcome: WebhookOutcome) {
+        Counter(label: Name.webhookDeliveries, dimensions: [("outcome", outcome.rawValue)], factory: factory).increment()
     }
 }
 
