@@ -27,6 +27,8 @@ public struct AppServices: Sendable {
     let readiness: ReadinessCheck
     /// Set at SIGTERM: `/readyz` answers 503 from then on (`DrainNotice`).
     let drain = DrainState()
+    /// Set once the migrations are applied (`makeApplication`); the webhook delivery waits for it.
+    let migrationsApplied = MigrationsApplied()
     /// The leases of the limits every instance counts together (nil: `SIGMARIS_SHARED_LIMITS=false`).
     let sharedLeases: SharedLeases?
     let remoteCore: RemoteCoreClient?
@@ -88,7 +90,7 @@ public struct AppServices: Sendable {
         if let url = configuration.webhookURL, let signer = configuration.webhookSigner {
             self.webhookDelivery = WebhookDeliveryService(
                 store: store, client: outbound.client, url: url.absoluteString, signer: signer,
-                settings: configuration.webhookDelivery, metrics: metrics, logger: logger)
+                settings: configuration.webhookDelivery, migrations: migrationsApplied, metrics: metrics, logger: logger)
         } else {
             self.webhookDelivery = nil
         }
@@ -182,7 +184,10 @@ private func makeApplication(
     if runMigrations {
         app.beforeServerStarts {
             try await services.store.applyMigrations(from: configuration.migrationsURL)
+            services.migrationsApplied.set()
         }
+    } else {
+        services.migrationsApplied.set()
     }
     return (services, app)
 }

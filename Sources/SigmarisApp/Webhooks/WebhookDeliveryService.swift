@@ -26,6 +26,8 @@ struct WebhookDeliveryService: Service {
     let url: String
     let signer: WebhookSigner
     let settings: WebhookDeliverySettings
+    /// Nothing is claimed before the outbox's migration is applied.
+    let migrations: MigrationsApplied
     let metrics: SigmarisMetrics
     let logger: Logger
 
@@ -40,6 +42,10 @@ struct WebhookDeliveryService: Service {
         var storeFailing = false
         while !Task.isCancelled {
             var claimed = 0
+            if !migrations.isSet {
+                do { try await Task.sleep(for: settings.pollInterval) } catch { return }
+                continue
+            }
             do {
                 claimed = try await deliverDueRound()
                 if storeFailing { logger.info("webhook outbox reachable again") }
