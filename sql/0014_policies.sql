@@ -87,7 +87,8 @@ REVOKE ALL ON SEQUENCE public.sigmaris_policies_id_seq, public.sigmaris_policy_t
 -- an action taken inside a turn's transaction sorts after that turn's snapshot.
 -- `p_initial_value`/`p_initial_trait`: the engine's initial states, used by `reset` only.
 CREATE OR REPLACE FUNCTION public.sigmaris_operator_action(
-    p_user_id text, p_action text, p_operator text, p_reason text, p_initial_value jsonb, p_initial_trait jsonb)
+    p_user_id text, p_action text, p_operator text, p_reason text, p_initial_value jsonb, p_initial_trait jsonb,
+    p_webhooks boolean)
 RETURNS SETOF public.sigmaris_operator_actions
 LANGUAGE sql VOLATILE AS $fn$
     WITH target AS (
@@ -109,10 +110,17 @@ LANGUAGE sql VOLATILE AS $fn$
                a.created_at
         FROM target t CROSS JOIN audit a
         WHERE t.user_id ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+    ), webhook AS (
+        -- The `operator.action` event (sql/0013), only while a webhook URL is configured.
+        SELECT public.sigmaris_enqueue_webhook(p_webhooks, 'operator.action', jsonb_build_object(
+            'user_id', a.user_id, 'action_id', a.id, 'action', a.action, 'reason', a.reason, 'operator', a.operator,
+            'created_at', to_char(a.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))) AS id
+        FROM audit a
     )
-    SELECT * FROM audit
+    -- A plain SELECT in a WITH runs only when read: the join reads `webhook` (one row per audit row).
+    SELECT audit.* FROM audit LEFT JOIN webhook ON true
 $fn$;
-REVOKE ALL ON FUNCTION public.sigmaris_operator_action(text, text, text, text, jsonb, jsonb) FROM PUBLIC, anon, authenticated;
+REVOKE ALL ON FUNCTION public.sigmaris_operator_action(text, text, text, text, jsonb, jsonb, boolean) FROM PUBLIC, anon, authenticated;
 
 -- Whether a turn's value `p_actual` (a metric of `sigmaris_apply_policies`' `p_metrics`; null when
 -- the turn has none) matches `op value`. jsonb compares numbers as numbers; values of different
@@ -184,7 +192,7 @@ BEGIN
             IF NOT coalesce(already_silenced, true) THEN
                 PERFORM public.sigmaris_operator_action(
                     p_user_id, 'silence', 'policy:' || policy.id,
-                    CASE WHEN policy.reason = '' THEN 'policy ' || policy.name ELSE policy.reason END, NULL, NULL);
+                    CASE WHEN policy.reason = '' THEN 'policy ' || policy.name ELSE policy.reason END, NULL, NULL, p_webhooks);
             END IF;
         ELSIF policy.action = 'flag' THEN
             INSERT INTO public.sigmaris_review_flags AS f (user_id, policy_id, policy_name, reason, trace_id, flagged_at)

@@ -1,6 +1,7 @@
 // The operator page: the overview across users (GET /persona/overview), one user's state and
 // recent operator actions (GET /persona/state), and silence / resume / reset with a reason
-// (POST /persona/state), and the policies (policies.js). The server decides who is an operator; a 403 `not_operator` shows a
+// (POST /persona/state), the policies (policies.js), and the webhook events that failed for good
+// (GET /persona/webhooks). The server decides who is an operator; a 403 `not_operator` shows a
 // message instead of the console. Chart.js (Debian's libjs-chart.js) is loaded before this module.
 
 import { api, ApiError, currentUser, startAuth } from './auth.js';
@@ -31,6 +32,9 @@ const ui = {
   actionResult: $('action-result'),
   actionRows: $('user-action-rows'),
   actionsEmpty: $('actions-empty'),
+  webhooksError: $('webhooks-error'),
+  webhooksSummary: $('webhooks-summary'),
+  webhookRows: $('webhook-rows'),
 };
 const actionButtons = { silence: $('action-silence'), resume: $('action-resume'), reset: $('action-reset') };
 
@@ -342,6 +346,34 @@ async function act(action) {
   }
 }
 
+// MARK: Webhook deliveries
+
+function renderWebhooks(data) {
+  const counts = object(data.counts);
+  ui.webhooksSummary.textContent = `${count(counts.pending)} pending, ${count(counts.failed)} failed.`;
+  const rows = list(data.deliveries);
+  replaceChildren(ui.webhookRows, rows.length === 0
+    ? h('tr', {}, h('td', { colspan: '5', class: 'empty-cell', text: 'No webhook event has failed.' }))
+    : rows.map((row) => h('tr', { 'data-webhook': text(row.id, '') },
+      h('th', { scope: 'row' }, h('code', { text: text(row.id) })),
+      h('td', { text: text(row.event_type) }),
+      h('td', { text: count(row.attempts) }),
+      h('td', { text: text(row.last_error) }),
+      h('td', { text: formatTime(row.finished_at, true) }))));
+}
+
+async function loadWebhooks() {
+  try {
+    renderWebhooks(object(await api('/persona/webhooks?status=failed')));
+    setMessage(ui.webhooksError, '');
+  } catch (error) {
+    // A non-operator is handled by the overview's own load.
+    if (!isNotOperator(error)) {
+      setMessage(ui.webhooksError, `Could not load the webhook deliveries: ${error instanceof ApiError ? error.message : 'unexpected error'}`);
+    }
+  }
+}
+
 // MARK: Wiring
 
 /** A 401 (the sign-in handles it) or a 403 `not_operator`: true when the error was one of those. */
@@ -361,6 +393,7 @@ function startAutoRefresh() {
     if (document.visibilityState === 'visible' && !ui.console.hidden) {
       loadOverview();
       policies.load();
+      loadWebhooks();
     }
   }, AUTO_REFRESH_MS);
 }
@@ -370,7 +403,10 @@ function stopAutoRefresh() {
   timer = null;
 }
 
-ui.refresh.addEventListener('click', () => loadOverview());
+ui.refresh.addEventListener('click', () => {
+  loadOverview();
+  loadWebhooks();
+});
 ui.lookupForm.addEventListener('submit', (event) => {
   event.preventDefault();
   loadUser(ui.userID.value);
@@ -390,6 +426,7 @@ startAuth({
     signedIn = true;
     loadOverview();
     policies.load();
+    loadWebhooks();
     startAutoRefresh();
   },
   onSignedOut: () => {

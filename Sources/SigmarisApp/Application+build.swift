@@ -27,9 +27,13 @@ public struct AppServices: Sendable {
     let readiness: ReadinessCheck
     /// Set at SIGTERM: `/readyz` answers 503 from then on (`DrainNotice`).
     let drain = DrainState()
+    /// Set once the migrations are applied (`makeApplication`); the webhook delivery waits for it.
+    let migrationsApplied = MigrationsApplied()
     /// The leases of the limits every instance counts together (nil: `SIGMARIS_SHARED_LIMITS=false`).
     let sharedLeases: SharedLeases?
     let remoteCore: RemoteCoreClient?
+    /// Sends the webhook outbox to `SIGMARIS_WEBHOOK_URL`; nil without one.
+    let webhookDelivery: WebhookDeliveryService?
     /// This application's metrics registry (one per application, so tests never share counters).
     let exposition: PrometheusExposition
     /// The application's logger, so long-lived services log at its level and with its metadata.
@@ -82,6 +86,14 @@ public struct AppServices: Sendable {
                 gate: outbound.coreGate,
                 streams: true)
         }
+        // `validate()` holds that the URL and the signer come together.
+        if let url = configuration.webhookURL, let signer = configuration.webhookSigner {
+            self.webhookDelivery = WebhookDeliveryService(
+                store: store, client: outbound.client, url: url.absoluteString, signer: signer,
+                settings: configuration.webhookDelivery, migrations: migrationsApplied, metrics: metrics, logger: logger)
+        } else {
+            self.webhookDelivery = nil
+        }
     }
 
     /// Long-lived parts that start and stop with the server.
@@ -91,6 +103,8 @@ public struct AppServices: Sendable {
         var services: [any Service] = [store, outbound]
         if let sharedLeases { services.append(sharedLeases) }
         if let jwks { services.append(JWKSRefresher(cache: jwks, logger: logger)) }
+        // Stops first, before the client and the store it uses.
+        if let webhookDelivery { services.append(webhookDelivery) }
         return services
     }
 }
@@ -170,7 +184,10 @@ private func makeApplication(
     if runMigrations {
         app.beforeServerStarts {
             try await services.store.applyMigrations(from: configuration.migrationsURL)
+            services.migrationsApplied.set()
         }
+    } else {
+        services.migrationsApplied.set()
     }
     return (services, app)
 }

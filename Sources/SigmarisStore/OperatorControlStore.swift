@@ -29,11 +29,13 @@ enum OperatorControlStore {
     /// the user's time series (with the state after it, `meta.operator_action` = `{id, action}`, no
     /// scores). That row is the user's to read (RLS, export), so it names neither the operator nor
     /// the reason; those stay in the audit table. With no state row nothing is written and no row
-    /// comes back.
-    /// `$1` user id, `$2` action, `$3` operator, `$4` reason, `$5`/`$6` the initial value/trait state.
+    /// comes back. With `$7` (a webhook URL is configured) the `operator.action` event goes to the
+    /// webhook outbox in the same statement.
+    /// `$1` user id, `$2` action, `$3` operator, `$4` reason, `$5`/`$6` the initial value/trait state,
+    /// `$7` whether webhooks are on.
     static let applySQL = """
     SELECT id, action, reason, operator, \(ISOTimestampSQL.of("created_at")) AS created_at
-    FROM public.sigmaris_operator_action($1, $2, $3, $4, $5, $6)
+    FROM public.sigmaris_operator_action($1, $2, $3, $4, $5, $6, $7)
     """
 
     /// Nil when the user has no persona state (never had a turn, or erased it).
@@ -57,12 +59,13 @@ enum OperatorControlStore {
 
     /// Nil when the user has no persona state (nothing is written then).
     static func apply(
-        _ action: OperatorAction, userID: String, operatorName: String, reason: String, on connection: PostgresConnection
+        _ action: OperatorAction, userID: String, operatorName: String, reason: String, webhooks: Bool = false,
+        on connection: PostgresConnection
     ) throws(PostgresError) -> OperatorActionRecord? {
         let initial = PersonaState.initial
         let rows = try connection.query(applySQL, [
             .text(userID), .text(action.rawValue), .text(operatorName), .text(reason),
-            .jsonb(initial.value.json.serialized()), .jsonb(initial.trait.json.serialized()),
+            .jsonb(initial.value.json.serialized()), .jsonb(initial.trait.json.serialized()), .bool(webhooks),
         ])
         return try rows.first.map(record)
     }

@@ -98,8 +98,16 @@ enum PersonaStateStore {
         INSERT INTO public.sigmaris_safety_assessments (trace_id, user_id, session_id, safety_flag, risk_score, categories, reasons)
         VALUES (\(p(.traceID)), \(p(.userID)), \(p(.sessionID)), \(p(.safetyFlag)), \(p(.riskScore)),
                 \(p(.safetyCategories)), \(p(.safetyReasons)))
+    ), webhook AS (
+        -- A flagged turn's `turn.safety_flagged` event, with a webhook URL configured only: the
+        -- filter keeps the function from being called on every other turn. Read below, so it runs.
+        SELECT public.sigmaris_enqueue_webhook(true, 'turn.safety_flagged', jsonb_build_object(
+            'user_id', \(p(.userID))::text, 'trace_id', \(p(.traceID))::text, 'session_id', \(p(.sessionID))::text,
+            'safety_flag', \(p(.safetyFlag))::text, 'risk_score', \(p(.riskScore))::double precision,
+            'global_state', \(p(.globalState))::text)) AS id
+        WHERE \(p(.webhooksEnabled))::boolean AND \(p(.safetyFlag))::text IS NOT NULL
     )
-    SELECT count(*)::int AS updated FROM state
+    SELECT count(*)::int AS updated, (SELECT id FROM webhook) AS webhook_id FROM state
     """
 
     private static func p(_ parameter: TurnCommitRow.Parameter) -> String { parameter.placeholder }
@@ -175,7 +183,8 @@ enum PersonaStateStore {
     /// operator acted since `controlVersion`), the episode, the audit row (the turn's meta, the safety
     /// meta and, with `tracing`, the trace events), both turn rows, both snapshots and the safety
     /// assessment, each without the facts `factsInChatRows` says the turn's chat rows hold (written by
-    /// the caller in the same transaction). Run it inside a transaction so it all commits together or
+    /// the caller in the same transaction), and with `webhooks` a flagged turn's event in the webhook
+    /// outbox. Run it inside a transaction so it all commits together or
     /// not at all.
     static func commit(
         _ turn: TurnResult,
@@ -184,11 +193,12 @@ enum PersonaStateStore {
         controlVersion: Int,
         tracing: Bool,
         factsInChatRows: TurnFactsInChatRows = TurnFactsInChatRows(),
+        webhooks: Bool = false,
         on connection: PostgresConnection
     ) throws {
         let row = TurnCommitRow(
             turn, userID: userID, previousTurnCount: previousTurnCount, controlVersion: controlVersion, tracing: tracing,
-            factsInChatRows: factsInChatRows)
+            factsInChatRows: factsInChatRows, webhooks: webhooks)
         // Every row of the turn in one statement (one round trip, one plan): the benchmark's Postgres
         // is CPU-bound, and each statement costs it a parse, a plan and an executor start.
         //

@@ -26,6 +26,9 @@ public enum RetentionTables {
         Table(name: "sigmaris_value_snapshots", timeColumn: "created_at", isConversation: false),
         Table(name: "sigmaris_trait_snapshots", timeColumn: "created_at", isConversation: false),
         Table(name: "sigmaris_safety_assessments", timeColumn: "created_at", isConversation: false),
+        // Webhook events by when they finished (delivered or failed): a pending event has no
+        // `finished_at`, so it is never pruned. Its user is inside the payload, in no column.
+        Table(name: "sigmaris_webhook_outbox", timeColumn: "finished_at", isConversation: false, userColumn: nil),
         Table(name: "messages", timeColumn: "created_at", isConversation: true),
         Table(name: "sigmaris_state_snapshots", timeColumn: "created_at", isConversation: true),
         Table(name: "sigmaris_episodes", timeColumn: "created_at", isConversation: true, isRecalled: true),

@@ -15,7 +15,8 @@ extension SigmarisStore {
     ) async throws -> OperatorActionRecord? {
         try await RecallWindowCache.invalidating(recallWindows, userID: userID) {
             try await database.withTransaction {
-                try OperatorControlStore.apply(action, userID: userID, operatorName: operatorName, reason: reason, on: $0)
+                try OperatorControlStore.apply(
+                    action, userID: userID, operatorName: operatorName, reason: reason, webhooks: webhooksEnabled, on: $0)
             }
         }
     }

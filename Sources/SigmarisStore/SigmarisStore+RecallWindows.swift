@@ -13,14 +13,13 @@ extension SigmarisStore {
     /// `commitTurn` for a turn computed from `memory`, as `loadMemory` read it: once committed, the
     /// recall cache keeps the window the database now holds (`RecallWindowCache.recordCommit`).
     public func commitTurn(
-        _ turn: TurnResult, from memory: PersonaMemory, userID: String, tracing: Bool, chat: ChatRecord?,
-        webhooksEnabled: Bool = false
+        _ turn: TurnResult, from memory: PersonaMemory, userID: String, tracing: Bool, chat: ChatRecord?
     ) async throws {
         // Taken before the commit: an erase committing right after it drops the window it would keep.
         let drops = recallWindows?.drops
         try await commitTurn(
             turn, userID: userID, previousTurnCount: memory.state.turnCount, controlVersion: memory.controlVersion,
-            tracing: tracing, chat: chat, webhooksEnabled: webhooksEnabled)
+            tracing: tracing, chat: chat)
         recallWindows?.recordCommit(of: turn, from: memory, userID: userID, unlessDroppedSince: drops)
     }
 

@@ -19,6 +19,9 @@ public struct SigmarisStore: Sendable, Service {
     /// Each user's recall window as this process last read or wrote it; nil when the cache is off.
     let recallWindows: RecallWindowCache?
     let logger: Logger
+    /// Whether the causes of events (operator actions, flagged turns) write them to the webhook
+    /// outbox in their own transaction (`StoreConfiguration.webhooksEnabled`).
+    public let webhooksEnabled: Bool
 
     /// A store over a pool of its own, which runs while the store runs as a service (or until
     /// `shutdown()`), and a recall cache of `configuration.recallCacheMegabytes`.
@@ -36,14 +39,18 @@ public struct SigmarisStore: Sendable, Service {
         self.init(
             database: client,
             recallWindows: RecallWindowCache(megabytes: configuration.recallCacheMegabytes, lookupObserver: observers.recallLookup),
-            logger: logger)
+            logger: logger, webhooksEnabled: configuration.webhooksEnabled)
     }
 
     /// A store over `database`, which the caller runs and shuts down (tests bring their own pool).
-    public init(database: PostgresClient, recallWindows: RecallWindowCache? = nil, logger: Logger = Logger(label: "sigmaris.store")) {
+    public init(
+        database: PostgresClient, recallWindows: RecallWindowCache? = nil, logger: Logger = Logger(label: "sigmaris.store"),
+        webhooksEnabled: Bool = false
+    ) {
         self.database = StoreDatabase(client: database)
         self.recallWindows = recallWindows
         self.logger = logger
+        self.webhooksEnabled = webhooksEnabled
     }
 
     /// The rows a signed-in user may see and change, each call in its own scoped transaction.
@@ -73,14 +80,13 @@ public struct SigmarisStore: Sendable, Service {
     /// (`PolicyStore.evaluate`): a policy that triggers on this turn commits with it, its
     /// `policy.triggered` webhook event enqueued when `webhooksEnabled`.
     public func commitTurn(
-        _ turn: TurnResult, userID: String, previousTurnCount: Int, controlVersion: Int, tracing: Bool, chat: ChatRecord?,
-        webhooksEnabled: Bool = false
+        _ turn: TurnResult, userID: String, previousTurnCount: Int, controlVersion: Int, tracing: Bool, chat: ChatRecord?
     ) async throws {
         let shared = TurnFactsInChatRows(turn, userID: userID, chat: chat)
         try await database.withTransaction { connection in
             try PersonaStateStore.commit(
                 turn, userID: userID, previousTurnCount: previousTurnCount, controlVersion: controlVersion,
-                tracing: tracing, factsInChatRows: shared, on: connection)
+                tracing: tracing, factsInChatRows: shared, webhooks: webhooksEnabled, on: connection)
             try PolicyStore.evaluate(turn, userID: userID, webhooksEnabled: webhooksEnabled, on: connection)
             if let chat {
                 try UserRows.insert(chat, reply: turn.reply, meta: turn.meta, on: connection)

@@ -25,11 +25,15 @@ public struct StoreConfiguration: Sendable {
     public var statementTimeout: Duration
     /// Megabytes of recall windows kept across turns (`SIGMARIS_RECALL_CACHE_MB`); 0 keeps none.
     public var recallCacheMegabytes: Int
+    /// Whether events are written to the webhook outbox (a webhook URL is configured); without a
+    /// receiver nothing is enqueued (`sql/0013_webhook_outbox.sql`).
+    public var webhooksEnabled: Bool
 
     /// No defaults here: the application's configuration holds them (and documents them).
     public init(
         connectionString: String, poolSize: Int, connectTimeoutSeconds: Int, leaseTimeout: Duration,
-        preparedStatements: PreparedStatements, statementTimeout: Duration, recallCacheMegabytes: Int
+        preparedStatements: PreparedStatements, statementTimeout: Duration, recallCacheMegabytes: Int,
+        webhooksEnabled: Bool
     ) {
         self.connectionString = connectionString
         self.poolSize = poolSize
@@ -38,6 +42,7 @@ public struct StoreConfiguration: Sendable {
         self.preparedStatements = preparedStatements
         self.statementTimeout = statementTimeout
         self.recallCacheMegabytes = recallCacheMegabytes
+        self.webhooksEnabled = webhooksEnabled
     }
 }
 

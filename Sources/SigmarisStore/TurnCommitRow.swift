@@ -35,10 +35,12 @@ struct TurnCommitRow: Sendable {
     var riskScore: Double
     var safetyCategories: JSONValue?
     var safetyReasons: JSONValue?
+    /// Whether a flagged turn writes its `turn.safety_flagged` event to the webhook outbox.
+    var webhooksEnabled: Bool
 
     init(
         _ turn: TurnResult, userID: String, previousTurnCount: Int, controlVersion: Int, tracing: Bool,
-        factsInChatRows shared: TurnFactsInChatRows
+        factsInChatRows shared: TurnFactsInChatRows, webhooks: Bool = false
     ) {
         traceID = turn.traceID
         self.userID = userID
@@ -69,6 +71,7 @@ struct TurnCommitRow: Sendable {
         riskScore = turn.safety.riskScore
         safetyCategories = shared.safetyDetails ? .none : turn.safety.categoriesJSON
         safetyReasons = shared.safetyDetails ? .none : JSONValue.strings(turn.safety.reasons)
+        webhooksEnabled = webhooks
     }
 
     /// The statement's parameters, in binding order.
@@ -81,6 +84,7 @@ struct TurnCommitRow: Sendable {
         case auditMetaKey, auditMeta, safetyMeta, events
         case valueSnapshotState, valueSnapshotDelta, traitSnapshotState, traitSnapshotDelta
         case safetyFlag, riskScore, safetyCategories, safetyReasons
+        case webhooksEnabled
 
         /// `$n` for this parameter in the statement's text.
         var placeholder: String { "$\(Self.allCases.firstIndex(of: self)! + 1)" }
@@ -122,6 +126,7 @@ struct TurnCommitRow: Sendable {
         case .riskScore: .double(riskScore)
         case .safetyCategories: Self.jsonb(safetyCategories)
         case .safetyReasons: Self.jsonb(safetyReasons)
+        case .webhooksEnabled: .bool(webhooksEnabled)
         }
     }
 

@@ -67,6 +67,26 @@ struct ConfigurationTests {
         }
     }
 
+    @Test func readsTheWebhookURLAndSecretAndNeverDescribesTheSecret() throws {
+        let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+        let configuration = try SigmarisConfiguration(environment: [
+            "SIGMARIS_WEBHOOK_URL": "https://hooks.example/in", "SIGMARIS_WEBHOOK_SECRET": secret,
+        ])
+        #expect(configuration.webhookURL?.absoluteString == "https://hooks.example/in")
+        #expect(configuration.webhookSigner != nil)
+        #expect(!String(describing: configuration).contains("MfKQ9r8GKYqrTwjUPD8"))
+        // Loopback may be plain http, like every other outbound URL.
+        #expect(throws: Never.self) {
+            try SigmarisConfiguration(environment: ["SIGMARIS_WEBHOOK_URL": "http://127.0.0.1:9000/in", "SIGMARIS_WEBHOOK_SECRET": secret])
+        }
+        #expect {
+            try SigmarisConfiguration(environment: ["SIGMARIS_WEBHOOK_URL": "https://hooks.example/in", "SIGMARIS_WEBHOOK_SECRET": "whsec_c2hvcnQ="])
+        } throws: { error in
+            let error = error as? ConfigurationError
+            return error?.variable == "SIGMARIS_WEBHOOK_SECRET" && error?.description.contains("c2hvcnQ") == false
+        }
+    }
+
     @Test func openAIWithoutAKeyIsRefused() {
         #expect(throws: ConfigurationError(variable: "OPENAI_API_KEY", expected: "set when SIGMARIS_LLM_PROVIDER=openai targets api.openai.com")) {
             try SigmarisConfiguration(environment: ["SIGMARIS_LLM_PROVIDER": "openai"])

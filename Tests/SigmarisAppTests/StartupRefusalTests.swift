@@ -60,6 +60,22 @@ struct StartupRefusalTests {
         ("SIGMARIS_DEV_SIGNIN", ["SUPABASE_JWT_SECRET": secret, "SIGMARIS_DEV_SIGNIN": "true", "SUPABASE_URL": "https://abc.supabase.co"]),
         ("SIGMARIS_AUTH_DISABLED", ["SUPABASE_JWT_SECRET": secret, "SIGMARIS_AUTH_DISABLED": "true", "HOST": "0.0.0.0"]),
         ("SIGMARIS_AUTH_DISABLED", ["SUPABASE_JWT_SECRET": secret, "SIGMARIS_AUTH_DISABLED": "true", "SUPABASE_URL": "https://abc.supabase.co"]),
+        // Webhooks: the URL and the secret come together, the URL like the others, the secret as the
+        // Standard Webhooks specification writes it.
+        ("SIGMARIS_WEBHOOK_SECRET", ["SUPABASE_JWT_SECRET": secret, "SIGMARIS_WEBHOOK_URL": "https://hooks.example/in"]),
+        ("SIGMARIS_WEBHOOK_URL", ["SUPABASE_JWT_SECRET": secret, "SIGMARIS_WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]),
+        ("SIGMARIS_WEBHOOK_URL", [
+            "SUPABASE_JWT_SECRET": secret, "SIGMARIS_WEBHOOK_URL": "http://hooks.example/in",
+            "SIGMARIS_WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        ]),
+        ("SIGMARIS_WEBHOOK_SECRET", [
+            "SUPABASE_JWT_SECRET": secret, "SIGMARIS_WEBHOOK_URL": "https://hooks.example/in",
+            "SIGMARIS_WEBHOOK_SECRET": "thirty-one-bytes-are-not-enough",
+        ]),
+        ("SIGMARIS_WEBHOOK_SECRET", [
+            "SUPABASE_JWT_SECRET": secret, "SIGMARIS_WEBHOOK_URL": "https://hooks.example/in",
+            "SIGMARIS_WEBHOOK_SECRET": "whsec_thirty-one-bytes-are-not-enough",
+        ]),
     ])
     func refusesToStart(variable: String, environment: [String: String]) async throws {
         let outcome = try await serve(environment)

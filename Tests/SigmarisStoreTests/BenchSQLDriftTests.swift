@@ -26,6 +26,7 @@ struct BenchSQLDriftTests {
         .traitSnapshotState: "nullif(:p_ts_state, '')::jsonb", .traitSnapshotDelta: "nullif(:p_ts_delta, '')::jsonb",
         .safetyFlag: "nullif(:p_safety_flag, '')", .riskScore: ":p_risk_score",
         .safetyCategories: "nullif(:p_categories, '')::jsonb", .safetyReasons: "nullif(:p_reasons, '')::jsonb",
+        .webhooksEnabled: "false",
     ]
 
     /// `commitParameterValues` in binding order.

@@ -17,13 +17,13 @@ struct PolicyEvaluationTests {
     /// One turn of `userID` from what the store holds (under the user's hold, as `TurnRunner` runs it).
     @discardableResult
     static func turn(
-        _ store: SigmarisStore, _ userID: String, _ message: String = benign, webhooksEnabled: Bool = false
+        _ store: SigmarisStore, _ userID: String, _ message: String = benign
     ) async throws -> TurnResult {
         let memory = try await store.loadMemory(userID: userID)
         let result = try await engine.runTurn(
             memory.applyingHold(to: TurnRequest(userID: userID, message: message, rewardSignal: 1)),
             state: memory.state, recentEpisodes: memory.recentEpisodes, context: .random())
-        try await store.commitTurn(result, from: memory, userID: userID, tracing: false, chat: nil, webhooksEnabled: webhooksEnabled)
+        try await store.commitTurn(result, from: memory, userID: userID, tracing: false, chat: nil)
         return result
     }
 
@@ -107,14 +107,16 @@ struct PolicyEvaluationTests {
 
     @Test func notifyWritesAnOutboxRowOnlyWhenWebhooksAreEnabled() async throws {
         try await TestDatabase.withFreshMigratedDatabase(prefix: "sigmaris_policy_notify") { client, _ in
+            // The same database, once without a webhook URL and once with one.
             let store = SigmarisStore(database: client)
+            let notifying = SigmarisStore(database: client, webhooksEnabled: true)
             let policy = try await store.createPolicy(try Self.policy("ping", "safety_flag", "==", "none", action: "notify"))
             let quiet = "policy_notify_off", loud = "policy_notify_on"
-            try await Self.turn(store, quiet, webhooksEnabled: false)
+            try await Self.turn(store, quiet)
             #expect(try await Self.triggers(client, quiet).count == 1)
             #expect(try await client.query("SELECT id FROM sigmaris_webhook_outbox").isEmpty)
 
-            let turn = try await Self.turn(store, loud, webhooksEnabled: true)
+            let turn = try await Self.turn(notifying, loud)
             let rows = try await client.query("SELECT event_type, payload FROM sigmaris_webhook_outbox")
             #expect(rows.count == 1)
             #expect(try rows.first?.decode(String.self, "event_type") == "policy.triggered")

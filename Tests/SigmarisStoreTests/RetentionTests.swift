@@ -11,8 +11,9 @@ import Testing
 struct RetentionTests {
     static let userID = "00000000-0000-4000-8000-00000000aaaa"
 
-    /// Two real turns (the first moved 40 days back), 300 more old turn rows, and an old and a new
-    /// message and state snapshot.
+    /// Two real turns (the first moved 40 days back), 300 more old turn rows, an old and a new
+    /// message and state snapshot, and webhook events: delivered 40 days ago, failed 40 days ago,
+    /// delivered today, and pending since 40 days.
     static func fill(_ client: PostgresClient) async throws -> (old: TurnResult, new: TurnResult) {
         let engine = PersonaEngine(provider: LocalProvider(), anchors: SafetyAnchorCache())
         let old = try await engine.runTurn(
@@ -24,7 +25,8 @@ struct RetentionTests {
                 try PersonaStateStore.commit(turn, userID: userID, previousTurnCount: index, controlVersion: 0, tracing: true, on: $0)
             }
         }
-        for table in RetentionTables.all where table.name != "messages" && table.name != "sigmaris_state_snapshots" {
+        for table in RetentionTables.all
+        where !["messages", "sigmaris_state_snapshots", "sigmaris_webhook_outbox"].contains(table.name) {
             let key = table.name == "sigmaris_episodes" ? "episode_id" : "trace_id"
             let value = table.name == "sigmaris_episodes" ? old.episode.episodeID : old.traceID
             try await client.query(
@@ -43,6 +45,14 @@ struct RetentionTests {
                 "INSERT INTO public.sigmaris_state_snapshots (user_id, session_id, created_at) VALUES ($1, 's', now() - make_interval(days => $2::int))",
                 [.uuid(UUID(uuidString: userID)!), .int(days)])
         }
+        try await client.query(
+            """
+            INSERT INTO public.sigmaris_webhook_outbox (event_type, payload, status, created_at, finished_at)
+            VALUES ('operator.action', '{}', 'delivered', now() - interval '41 days', now() - interval '40 days'),
+                   ('operator.action', '{}', 'failed', now() - interval '41 days', now() - interval '40 days'),
+                   ('operator.action', '{}', 'delivered', now(), now()),
+                   ('operator.action', '{}', 'pending', now() - interval '40 days', NULL)
+            """)
         try await client.query("ANALYZE")
         return (old, new)
     }
@@ -71,6 +81,7 @@ struct RetentionTests {
             #expect(wouldGo["sigmaris_turns"] == 302)
             #expect(wouldGo["sigmaris_turn_audit"] == 1)
             #expect(wouldGo["messages"] == nil, "conversations are not even counted without the flag")
+            #expect(wouldGo["sigmaris_webhook_outbox"] == 2, "finished events only: a pending one stays however old")
 
             var smallBatches = PruneRequest(olderThanDays: 30)
             smallBatches.batchRows = 50
@@ -90,6 +101,10 @@ struct RetentionTests {
             #expect(after["messages"] == 2)
             #expect(after["sigmaris_state_snapshots"] == 2)
             #expect(after["sigmaris_episodes"] == 2)
+            #expect(deleted["sigmaris_webhook_outbox"]?.rows == 2)
+            let outboxLeft = try await client.query("SELECT status FROM public.sigmaris_webhook_outbox ORDER BY status")
+                .map { try $0.decode(String.self, "status") }
+            #expect(outboxLeft == ["delivered", "pending"])
             // What is left of the new turn is whole: the views still rebuild it.
             try await StoreEachFactOnceTests.expectStoredOnce(new, userID: Self.userID, tracing: true, client)
             let oldLeft = try await client.query(

@@ -10,6 +10,17 @@ extension TestDatabase {
         poolSize: Int = 2,
         _ body: (PostgresClient) async throws -> T
     ) async throws -> T {
+        try await withFreshDatabaseURL(prefix: prefix, poolSize: poolSize) { client, _ in try await body(client) }
+    }
+
+    /// `withFreshDatabase`, and the database's URL for what connects on its own (an application
+    /// under test): for tests whose rows no test running beside them may see, such as a service
+    /// that takes every due row of a table.
+    public static func withFreshDatabaseURL<T>(
+        prefix: String = "sigmaris_fresh",
+        poolSize: Int = 2,
+        _ body: (_ client: PostgresClient, _ url: String) async throws -> T
+    ) async throws -> T {
         let admin = PostgresClient(configuration: .init(connectionString: try url(), poolSize: 1), logger: logger)
         let name = "\(prefix)_\(UInt32.random(in: 0...UInt32.max))"
         try await admin.query("CREATE DATABASE \(name)")
@@ -18,7 +29,7 @@ extension TestDatabase {
         let client = PostgresClient(configuration: .init(connectionString: components.string!, poolSize: poolSize), logger: logger)
         let result: Result<T, any Error>
         do {
-            result = .success(try await body(client))
+            result = .success(try await body(client, components.string!))
         } catch {
             result = .failure(error)
         }

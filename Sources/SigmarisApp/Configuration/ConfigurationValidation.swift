@@ -33,6 +33,16 @@ extension SigmarisConfiguration {
         try requireSecureTransport(supabaseJWKSURL, variable: "SUPABASE_JWKS_URL", allowFile: true)
         try requireSecureTransport(openAIBaseURL, variable: "OPENAI_BASE_URL")
         try requireSecureTransport(coreURL, variable: "SIGMARIS_CORE_URL")
+        // The events name users and operators' reasons; the secret only proves who sent them.
+        try requireSecureTransport(webhookURL, variable: "SIGMARIS_WEBHOOK_URL")
+        if webhookURL != nil, webhookSigner == nil {
+            throw ConfigurationError(
+                variable: "SIGMARIS_WEBHOOK_SECRET",
+                expected: "set when SIGMARIS_WEBHOOK_URL is (whsec_ followed by the base64 of 24 to 64 random bytes; `echo whsec_$(openssl rand -base64 32)` makes one)")
+        }
+        if webhookURL == nil, webhookSigner != nil {
+            throw ConfigurationError(variable: "SIGMARIS_WEBHOOK_URL", expected: "set when SIGMARIS_WEBHOOK_SECRET is (where the signed events go)")
+        }
 
         if devSignIn {
             if supabaseJWTSecret == nil {

@@ -1,4 +1,5 @@
 import Foundation
+import SigmarisAuth
 import SigmarisStore
 
 /// Everything the service reads from its environment (and an optional `.env`; the environment wins).
@@ -96,6 +97,14 @@ public struct SigmarisConfiguration: Sendable {
     /// Users (token `sub`) who may call the operator routes, besides `app_metadata.role`
     /// `sigmaris_operator` and the service credential.
     public var operatorIDs: Set<UUID> = []
+    // Webhooks (Standard Webhooks; see the README)
+    /// Where events are delivered (`SIGMARIS_WEBHOOK_URL`); nil: no event is written or sent.
+    public var webhookURL: URL?
+    /// Signs every delivery (`SIGMARIS_WEBHOOK_SECRET`, `whsec_` + base64); set exactly when `webhookURL` is.
+    public var webhookSigner: WebhookSigner?
+    /// Retries, backoff and polling of the delivery service. Not read from the environment: the
+    /// defaults are documented in the README, tests shorten them.
+    public var webhookDelivery = WebhookDeliverySettings()
 
     /// Defaults only; for tests and for building a configuration in code.
     public init() {}
@@ -164,6 +173,14 @@ public struct SigmarisConfiguration: Sendable {
         sharedLimits = try read.bool("SIGMARIS_SHARED_LIMITS") ?? sharedLimits
         drainTimeoutSeconds = try read.integer("SIGMARIS_DRAIN_TIMEOUT", in: 0...3600) ?? drainTimeoutSeconds
         operatorIDs = try read.uuidList("SIGMARIS_OPERATORS") ?? operatorIDs
+        webhookURL = try read.url("SIGMARIS_WEBHOOK_URL", schemes: ["http", "https"])
+        webhookSigner = try read.string("SIGMARIS_WEBHOOK_SECRET").map { secret throws(ConfigurationError) in
+            do throws(WebhookSigner.SecretError) {
+                return try WebhookSigner(secret: secret)
+            } catch {
+                throw ConfigurationError(variable: "SIGMARIS_WEBHOOK_SECRET", expected: error.description)
+            }
+        }
 
         try validate()
     }
@@ -188,7 +205,8 @@ public struct SigmarisConfiguration: Sendable {
             leaseTimeout: .seconds(databasePoolTimeoutSeconds),
             preparedStatements: databasePreparedStatements,
             statementTimeout: .seconds(databaseStatementTimeoutSeconds),
-            recallCacheMegabytes: recallCacheMegabytes)
+            recallCacheMegabytes: recallCacheMegabytes,
+            webhooksEnabled: webhookURL != nil)
     }
 }
 
@@ -208,6 +226,7 @@ private struct VariableReader {
         ("OPENAI_API_KEY", false), ("SIGMARIS_METRICS_TOKEN", false),
         ("SIGMARIS_JWT_ISSUER", false), ("SIGMARIS_JWT_AUDIENCE", false),
         ("SUPABASE_URL", false), ("SUPABASE_JWKS_URL", false), ("OPENAI_BASE_URL", false), ("SIGMARIS_CORE_URL", false),
+        ("SIGMARIS_WEBHOOK_URL", false), ("SIGMARIS_WEBHOOK_SECRET", false),
         ("DATABASE_URL", true),
     ]
 

@@ -64,5 +64,9 @@ extension SigmarisMetrics {
         }
         // Until the first scrape counts them in the database.
         recordAttention(AttentionCounts(safetyLock: 0, silenced: 0))
+        // With or without a webhook URL: the failure alert then reads 0, not "no data".
+        for outcome in WebhookOutcome.allCases {
+            _ = Counter(label: Name.webhookDeliveries, dimensions: [("outcome", outcome.rawValue)], factory: factory)
+        }
     }
 }

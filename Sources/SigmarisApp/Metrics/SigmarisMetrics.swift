@@ -41,6 +41,7 @@ public struct SigmarisMetrics: Sendable {
         /// or a policy), across the whole database: every instance exports the same figure.
         public static let usersInSafetyLock = "sigmaris_users_in_safety_lock"
         public static let usersSilenced = "sigmaris_users_silenced"
+        public static let webhookDeliveries = "sigmaris_webhook_deliveries_total"
     }
 
     let factory: any MetricsFactory
@@ -216,6 +217,23 @@ public struct SigmarisMetrics: Sendable {
     func recordJWKSRefresh(succeeded: Bool) {
         Counter(label: Name.jwksRefreshes, dimensions: [("outcome", succeeded ? "success" : "failure")], factory: factory)
             .increment()
+    }
+}
+
+extension SigmarisMetrics {
+    /// How one webhook attempt ended.
+    enum WebhookOutcome: String, CaseIterable {
+        /// A 2xx answer.
+        case delivered
+        /// Failed; the event is tried again later.
+        case retried
+        /// The last attempt failed: the event is `failed` for good (an alert fires on these).
+        case failed
+    }
+
+    /// One webhook attempt, by how it ended.
+    func recordWebhookDelivery(outcome: WebhookOutcome) {
+        Counter(label: Name.webhookDeliveries, dimensions: [("outcome", outcome.rawValue)], factory: factory).increment()
     }
 }
 

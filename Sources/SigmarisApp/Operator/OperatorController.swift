@@ -1,7 +1,7 @@
 import Hummingbird
 import SigmarisStore
 
-/// The operator routes: `GET`/`POST /persona/state` and `GET /persona/overview`.
+/// The operator routes: `GET`/`POST /persona/state`, `GET /persona/overview` and `GET /persona/webhooks`.
 /// Added to a group guarded by `OperatorMiddleware` (`addOperatorRoutes`), which refuses every
 /// non-operator before a handler reads the request's input or the database.
 struct OperatorController {
@@ -11,6 +11,7 @@ struct OperatorController {
         router.get("state", use: state)
         router.post("state", use: act)
         router.get("overview", use: overview)
+        router.get("webhooks", use: webhooks)
     }
 
     @Sendable func state(_ request: Request, context: SigmarisRequestContext) async throws -> OperatorStateResponse {
@@ -34,6 +35,14 @@ struct OperatorController {
 
     @Sendable func overview(_ request: Request, context: SigmarisRequestContext) async throws -> OperatorOverviewResponse {
         return OperatorOverviewResponse(overview: try await store.operatorOverview())
+    }
+
+    /// The webhook outbox: the newest events of one status (`failed` unless asked) and the counts.
+    @Sendable func webhooks(_ request: Request, context: SigmarisRequestContext) async throws -> OperatorWebhooksResponse {
+        let parameters = request.uri.queryParameters
+        let query = try OperatorWebhooksQuery(status: parameters.get("status"), limit: parameters.get("limit"))
+        let (counts, deliveries) = try await store.webhookDeliveries(status: query.status, limit: query.limit)
+        return OperatorWebhooksResponse(status: query.status, counts: counts, deliveries: deliveries)
     }
 
     static let unknownUser = APIError(.notFound, "No persona state for this user", reason: "unknown_user")

@@ -44,3 +44,28 @@ struct OperatorActionRequest: Sendable {
         self.reason = reason
     }
 }
+
+/// The query of `GET /persona/webhooks`: `status` one of `failed` (the default), `pending`,
+/// `delivered`; `limit` 1...200 (default 50).
+struct OperatorWebhooksQuery: Sendable {
+    static let statuses = ["failed", "pending", "delivered"]
+    static let limits = 1...200
+
+    var status: String
+    var limit: Int
+
+    init(status: String?, limit: String?) throws(APIError) {
+        self.status = status ?? "failed"
+        guard Self.statuses.contains(self.status) else {
+            throw APIError.badRequest("status must be one of \(Self.statuses.joined(separator: ", "))", reason: "invalid_status")
+        }
+        guard let text = limit else {
+            self.limit = 50
+            return
+        }
+        guard let limit = Int(text), Self.limits.contains(limit) else {
+            throw APIError.badRequest("limit must be a whole number from \(Self.limits.lowerBound) to \(Self.limits.upperBound)", reason: "invalid_limit")
+        }
+        self.limit = limit
+    }
+}

@@ -18,3 +18,11 @@ struct OperatorOverviewResponse: ResponseEncodable {
     var ok = true
     var overview: OperatorOverview
 }
+
+/// `GET /persona/webhooks`.
+struct OperatorWebhooksResponse: ResponseEncodable {
+    var ok = true
+    var status: String
+    var counts: WebhookOutboxCounts
+    var deliveries: [WebhookDeliveryRecord]
+}

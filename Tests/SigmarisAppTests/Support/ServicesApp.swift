@@ -15,6 +15,7 @@ enum ServicesApp {
             logger: TestConfiguration.logger)
         app.beforeServerStarts { [configuration] in
             try await services.store.applyMigrations(from: configuration.migrationsURL)
+            services.migrationsApplied.set()
         }
         return (services, app)
     }
