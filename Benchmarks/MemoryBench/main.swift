@@ -32,7 +32,9 @@ logger.logLevel = .warning
 let provider = LocalProvider(dimension: dimension)
 let engine = PersonaEngine(provider: provider, anchors: SafetyAnchorCache())
 let client = PostgresClient(
-    configuration: PostgresConfiguration(connectionString: databaseURL, poolSize: 4, leaseTimeout: .seconds(120)), logger: logger)
+    // No statement timeout: the 100,000-episode seed is one statement of a minute or two.
+    configuration: PostgresConfiguration(
+        connectionString: databaseURL, poolSize: 4, leaseTimeout: .seconds(120), statementTimeout: nil), logger: logger)
 _ = try await MigrationRunner(client: client, logger: logger)
     .migrate(try Migration.load(from: URL(fileURLWithPath: setting("BENCH_MIGRATIONS_DIR", "sql"))))
 let store = SigmarisStore(database: client, recallWindows: RecallWindowCache(budgetBytes: 200_000_000), logger: logger)
@@ -85,12 +87,22 @@ func seed(size: Int, facts: Int) async throws -> [Int: String] {
     let user = userID(size)
     try await client.query("DELETE FROM public.sigmaris_episodes WHERE user_id = $1", [.text(user)])
     try await client.query("DELETE FROM public.sigmaris_persona_state WHERE user_id = $1", [.text(user)])
+    // Each row's text is its chatter text with its number; its embedding is the chatter text's with one component (g mod the dimension) set to a
+    // small value of its own (|v| <= 0.05, float32 little-endian): no two rows share a vector, as in
+    // a real history (an HNSW graph over hundreds of copies of one vector is degenerate).
     try await client.query(
         """
         INSERT INTO public.sigmaris_episodes (episode_id, user_id, "timestamp", summary, raw_context, embedding, created_at)
-        SELECT $1 || '-' || g, $1, now() - g * interval '1 minute', c.summary, c.summary, c.embedding, now() - g * interval '1 minute'
-        FROM generate_series(0, $2 - 1) AS g JOIN bench_chatter c ON c.k = g % \(chatterTexts)
-        """, [.text(user), .int(size)])
+        SELECT $1 || '-' || g, $1, now() - g * interval '1 minute', c.summary || ' (' || g || ')', c.summary || ' (' || g || ')',
+               overlay(c.embedding PLACING
+                   set_byte(set_byte(set_byte(set_byte('\\x00000000'::bytea,
+                       0, get_byte(p.b, 3)), 1, get_byte(p.b, 2)), 2, get_byte(p.b, 1)), 3, get_byte(p.b, 0))
+                   FROM (g % $3)::int * 4 + 1 FOR 4),
+               now() - g * interval '1 minute'
+        FROM generate_series(0, $2 - 1) AS g
+        JOIN bench_chatter c ON c.k = g % \(chatterTexts)
+        CROSS JOIN LATERAL (SELECT float4send(((((g * 7919) % 2001) - 1000) / 20000.0)::real) AS b) AS p
+        """, [.text(user), .int(size), .int(dimension)])
     // Facts older than the window (all of it at 50, where there is no older episode), spread evenly.
     var planted: [Int: String] = [:]
     let older = size > window ? size - window : size

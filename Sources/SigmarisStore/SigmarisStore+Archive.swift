@@ -21,7 +21,7 @@ extension SigmarisStore {
     ) async throws -> [ScoredMemory] {
         let search = ArchiveSearch(path: try await archiveSearchPath())
         guard limit > 0, search.query(text: text, embedding: embedding) != nil else { return [] }
-        // A transaction for the SET LOCALs that tune the index scan; reads only, so replayed when
+        // A transaction for the transaction-local settings that tune the index scan; reads only, so replayed when
         // the connection breaks.
         return try await database.withTransaction { connection in
             try search.search(

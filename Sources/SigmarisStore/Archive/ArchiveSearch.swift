@@ -16,6 +16,8 @@ struct ArchiveSearch: Sendable {
     static let textThreshold = 0.3
     /// Only the first characters of a long message are searched for: each adds trigrams to match.
     static let textQueryLength = 500
+    /// `hnsw.ef_search`: the candidate list of the HNSW search (pgvector's default is 40).
+    static let vectorSearchList = 100
 
     let path: ArchiveSearchPath
 
@@ -44,13 +46,17 @@ struct ArchiveSearch: Sendable {
         let probe: PostgresValue
         switch query {
         case .vector(_, _):
-            // The index scan stops once `limit` rows of this user passed the filter, rather than
-            // after `hnsw.ef_search` rows of anyone (pgvector 0.8's iterative index scans); relaxed
-            // order, since the outer query sorts the few rows found again.
-            try connection.query("SET LOCAL hnsw.iterative_scan = relaxed_order")
+            // The index scan goes on until `limit` rows of this user passed the filter, rather than
+            // stopping after `hnsw.ef_search` rows of anyone (pgvector 0.8's iterative index scans);
+            // relaxed order, since the outer query sorts the few rows found again. A wider search
+            // list than the default 40 (`vectorSearchList`) for the recall of the planted facts.
+            try connection.query(
+                "SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), set_config('hnsw.ef_search', $1, true)",
+                [.text(String(Self.vectorSearchList))])
             probe = .text(Self.vectorLiteral(embedding ?? []))
         case .text:
-            try connection.query("SET LOCAL pg_trgm.word_similarity_threshold = \(Self.textThreshold)")
+            try connection.query(
+                "SELECT set_config('pg_trgm.word_similarity_threshold', $1, true)", [.text(String(Self.textThreshold))])
             probe = .text(String(text.prefix(Self.textQueryLength)))
         }
         let rows = try connection.query(
