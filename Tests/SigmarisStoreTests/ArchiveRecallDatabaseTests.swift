@@ -59,4 +59,30 @@ struct ArchiveRecallDatabaseTests {
             #expect(recalled?.source == "archive", "pointers: \(Self.pointers(archived))")
         }
     }
+
+    @Test("exactly 50 episodes: archive mode's turn is the window's, number for number", arguments: TestPostgres.allCases)
+    func fullWindowWithoutOlderEpisodes(_ server: TestPostgres) async throws {
+        try await TestDatabase.withMigratedClient(on: server) { client in
+            let store = SigmarisStore(database: client)
+            let user = "archive-exact-\(UUID().uuidString)"
+            for index in 0..<PersonaConstants.Turn.recentEpisodeLimit {
+                try await Self.turn("The harbour boats and errand number \(index) in town.", userID: user, archive: true, store: store)
+            }
+            let memory = try await store.loadMemory(userID: user)
+            #expect(memory.recentEpisodes.count == PersonaConstants.Turn.recentEpisodeLimit)
+            let request = TurnRequest(userID: user, sessionID: "s", message: "Tell me about the harbour boats again")
+            let context = TurnContext.random()
+            let window = try await Self.engine.runTurn(
+                request, state: memory.state, recentEpisodes: memory.recentEpisodes, context: context)
+            let archived = try await Self.engine.runTurn(
+                request, state: memory.state, recentEpisodes: memory.recentEpisodes, context: context,
+                archive: ArchiveRecall(source: ArchiveSearchSource(store: store, userID: user, logger: TestDatabase.logger), limit: 20))
+            var windowMeta = window.meta.objectValue ?? JSONObject()
+            var archivedMeta = archived.meta.objectValue ?? JSONObject()
+            windowMeta["timing_ms"] = 0
+            archivedMeta["timing_ms"] = 0
+            #expect(archivedMeta == windowMeta)
+            #expect(archived.turnRows == window.turnRows)
+        }
+    }
 }
