@@ -1,5 +1,5 @@
 # The two commands a newcomer runs. Both set up everything they need on a fresh Debian machine.
-.PHONY: run test bench bench-scale bench-stream faults scale-test stop-db fuzz
+.PHONY: run test bench bench-scale bench-stream bench-memory faults scale-test stop-db fuzz
 
 run:    ## local Postgres + local provider, prints a dev token, serves on 127.0.0.1:8000
 	scripts/run.sh
@@ -15,6 +15,9 @@ bench-scale: ## the same /api/aei load at 200 users x 50 episodes and 10,000 use
 
 bench-stream: ## streamed turns through a stub provider: time to first delta at 16 streams, 500 at once, rows (see docs/benchmarks.md)
 	scripts/bench-stream.sh
+
+bench-memory: ## long-term memory: recall@5 of planted facts, turn p50/p99 and archive search time at 50..100,000 episodes, both Postgres, both embedders (see docs/benchmarks.md)
+	scripts/bench-memory.sh
 
 faults: ## a Postgres restart, a kill -9, and a provider that hangs, refuses, is slow or drops streams, figures printed (see docs/reliability.md); `scripts/faults.sh soak` for the 10-minute soak
 	scripts/faults.sh

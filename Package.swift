@@ -134,6 +134,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // `make bench-memory`'s driver (scripts/bench-memory.sh): figures, not a product.
+        .executableTarget(
+            name: "sigmaris-bench-memory",
+            dependencies: [
+                "SigmarisEngine",
+                "SigmarisPostgres",
+                "SigmarisStore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/MemoryBench",
+            swiftSettings: swiftSettings
+        ),
 
         // MARK: Tests.
         // Shared by every test target that needs the throwaway Postgres started by `make test`.

@@ -18,6 +18,8 @@ public struct SigmarisStore: Sendable, Service {
     let database: StoreDatabase
     /// Each user's recall window as this process last read or wrote it; nil when the cache is off.
     let recallWindows: RecallWindowCache?
+    /// Which archive search the database allows, learned on first use (`archiveSearchPath()`).
+    let archivePaths = ArchiveSearchPathCache()
     let logger: Logger
     /// Whether the causes of events (operator actions, flagged turns) write them to the webhook
     /// outbox in their own transaction (`StoreConfiguration.webhooksEnabled`).

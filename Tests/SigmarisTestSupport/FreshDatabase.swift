@@ -4,13 +4,15 @@ import SigmarisPostgres
 extension TestDatabase {
     /// Runs `body` with a client on a database of its own (nothing migrated), dropped afterwards
     /// whatever happens: for tests that need a history the shared database cannot give, such as
-    /// "the migrations up to N, then rows of that shape, then the next file".
+    /// "the migrations up to N, then rows of that shape, then the next file". `serverURL` picks the
+    /// server (the pgvector cluster); nil is the shared test server.
     public static func withFreshDatabase<T>(
         prefix: String = "sigmaris_fresh",
         poolSize: Int = 2,
+        url serverURL: String? = nil,
         _ body: (PostgresClient) async throws -> T
     ) async throws -> T {
-        try await withFreshDatabaseURL(prefix: prefix, poolSize: poolSize) { client, _ in try await body(client) }
+        try await withFreshDatabaseURL(prefix: prefix, poolSize: poolSize, url: serverURL) { client, _ in try await body(client) }
     }
 
     /// `withFreshDatabase`, and the database's URL for what connects on its own (an application
@@ -19,12 +21,14 @@ extension TestDatabase {
     public static func withFreshDatabaseURL<T>(
         prefix: String = "sigmaris_fresh",
         poolSize: Int = 2,
+        url serverURL: String? = nil,
         _ body: (_ client: PostgresClient, _ url: String) async throws -> T
     ) async throws -> T {
-        let admin = PostgresClient(configuration: .init(connectionString: try url(), poolSize: 1), logger: logger)
+        let serverURL = try serverURL ?? url()
+        let admin = PostgresClient(configuration: .init(connectionString: serverURL, poolSize: 1), logger: logger)
         let name = "\(prefix)_\(UInt32.random(in: 0...UInt32.max))"
         try await admin.query("CREATE DATABASE \(name)")
-        var components = URLComponents(string: try url())!
+        var components = URLComponents(string: serverURL)!
         components.path = "/\(name)"
         let client = PostgresClient(configuration: .init(connectionString: components.string!, poolSize: poolSize), logger: logger)
         let result: Result<T, any Error>
@@ -41,20 +45,17 @@ extension TestDatabase {
 }
 
 extension TestDatabase {
-    /// As `withFreshDatabase`, with every migration applied and the database's URL, for an app or a
-    /// store of its own: for tests whose rows act on every user (a policy), which the shared
-    /// database's parallel tests must not see.
+    /// As `withFreshDatabaseURL`, with every migration applied, for an app or a store of its own:
+    /// for tests whose rows act on every user (a policy), which the shared database's parallel tests
+    /// must not see.
     public static func withFreshMigratedDatabase<T>(
         prefix: String = "sigmaris_fresh",
         poolSize: Int = 4,
         _ body: (PostgresClient, _ url: String) async throws -> T
     ) async throws -> T {
-        try await withFreshDatabase(prefix: prefix, poolSize: poolSize) { client in
+        try await withFreshDatabaseURL(prefix: prefix, poolSize: poolSize) { client, url in
             try await MigrationRunner(client: client, logger: logger).migrate(try Migration.load(from: migrationsDirectory))
-            let name = try await client.query("SELECT current_database() AS name")[0].decode(String.self, "name")
-            var components = URLComponents(string: try url())!
-            components.path = "/\(name)"
-            return try await body(client, components.string!)
+            return try await body(client, url)
         }
     }
 }
