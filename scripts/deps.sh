@@ -10,6 +10,7 @@ packages=(
     libcurl4-openssl-dev   # libcurl: LLM provider, JWKS, remote core
     postgresql             # a local server for development and tests
     libjs-chart.js         # charts of the dashboard, served from /usr/share/javascript
+    python3-venv           # scripts/pgvector.sh: the PostgreSQL with pgvector of the memory tests comes from PyPI
     "$@"
 )
 

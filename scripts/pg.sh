@@ -4,6 +4,8 @@
 #   start    initdb when needed, start the server, create the database NAME (prints nothing else)
 #   url      print the DATABASE_URL for NAME
 # Postgres refuses to run as root, so as root the cluster belongs to the `postgres` user.
+# SIGMARIS_PG_BINDIR picks another Postgres's bin/ (scripts/pgvector.sh prints the one with pgvector);
+# by default the newest Debian one.
 # fsync stays on (the development cluster holds data a user builds up); only throwaway clusters may
 # set SIGMARIS_PG_FSYNC=off (scripts/test.sh and scripts/bench.sh do), trading durability for speed.
 set -euo pipefail
@@ -17,7 +19,7 @@ url="postgresql://sigmaris:${password}@127.0.0.1:${port}/${name}"
 
 if [ "$cmd" = url ]; then echo "$url"; exit 0; fi
 
-bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+bindir=${SIGMARIS_PG_BINDIR:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
 [ -x "$bindir/pg_ctl" ] || { echo "no Postgres server found; run scripts/deps.sh" >&2; exit 1; }
 
 as_owner=()

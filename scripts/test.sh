@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make test` (and CI): installs missing apt packages, starts two throwaway Postgres clusters on
-# loopback (one that a test restarts on purpose) and a third for the browser test and the API
-# contract run, builds, runs the browser test (headless Chromium) and the contract run
+# loopback (one that a test restarts on purpose), a third for the browser test and the API
+# contract run, and a fourth with pgvector (PostgreSQL 18, for the memory and migration tests), builds, runs the browser test (headless Chromium) and the contract run
 # (Schemathesis against /openapi.json) against the built binary, then every Swift test. Validates
 # the OpenAPI document first.
 #
@@ -57,15 +57,20 @@ phase openapi scripts/openapi-check.sh
 # The Prometheus alert rules (deploy/prometheus/alerts.yml): promtool's syntax check and unit tests.
 phase alerts scripts/alert-rules-check.sh
 
-# Three loopback ports; set SIGMARIS_TEST_PG_PORT when 54330..54332 are taken.
+# Four loopback ports; set SIGMARIS_TEST_PG_PORT when 54330..54333 are taken.
 port=${SIGMARIS_TEST_PG_PORT:-54330}
 restart_port=$((port + 1))
 browser_port=$((port + 2))
+# The fourth: PostgreSQL 18 with pgvector (scripts/pgvector.sh installs it under .data/), where the
+# memory and migration tests run a second time (SIGMARIS_TEST_PGVECTOR_URL, TestPostgres).
+vector_port=$((port + 3))
 
 # Throwaway clusters: no fsync, for speed (the development cluster of `make run` keeps it on).
 export SIGMARIS_PG_FSYNC=off
 export SIGMARIS_TEST_DATABASE_URL="$(scripts/pg.sh url sigmaris_test $port)"
 browser_database_url="$(scripts/pg.sh url sigmaris_browser $browser_port)"
+export SIGMARIS_TEST_PGVECTOR_URL="$(scripts/pg.sh url sigmaris_vector $vector_port)"
+vector_bin=""   # set by databases once scripts/pgvector.sh printed it
 databases() {
     # Start from empty databases every run.
     for cluster in "sigmaris_test $port" "sigmaris_restart $restart_port" "sigmaris_browser $browser_port"; do
@@ -78,9 +83,14 @@ databases() {
     for url in "$SIGMARIS_TEST_DATABASE_URL" "$browser_database_url"; do
         psql "$url" -v ON_ERROR_STOP=1 -q -f scripts/supabase-defaults.sql
     done
+    vector_bin=$(scripts/pgvector.sh)
+    SIGMARIS_PG_BINDIR="$vector_bin" scripts/pg.sh start sigmaris_vector $vector_port
+    SIGMARIS_PG_BINDIR="$vector_bin" scripts/pg.sh drop sigmaris_vector $vector_port
+    SIGMARIS_PG_BINDIR="$vector_bin" scripts/pg.sh start sigmaris_vector $vector_port
+    "$vector_bin/psql" "$SIGMARIS_TEST_PGVECTOR_URL" -v ON_ERROR_STOP=1 -q -f scripts/supabase-defaults.sql
 }
 # Stopping them at the end is no news either: into the databases phase's log.
-trap '{ scripts/pg.sh stop sigmaris_test $port; scripts/pg.sh stop sigmaris_restart $restart_port; scripts/pg.sh stop sigmaris_browser $browser_port; } >>"$artifacts/test-databases.log" 2>&1' EXIT
+trap '{ scripts/pg.sh stop sigmaris_test $port; scripts/pg.sh stop sigmaris_restart $restart_port; scripts/pg.sh stop sigmaris_browser $browser_port; [ -z "$vector_bin" ] || SIGMARIS_PG_BINDIR="$vector_bin" scripts/pg.sh stop sigmaris_vector $vector_port; } >>"$artifacts/test-databases.log" 2>&1' EXIT
 phase databases databases
 
 export SIGMARIS_TEST_RESTART_DATABASE_URL="$(scripts/pg.sh url sigmaris_restart $restart_port)"

@@ -57,7 +57,8 @@ public struct AppServices: Sendable {
             textTracing: configuration.traceText,
             raiseProviderErrors: configuration.raiseLLMErrors,
             metrics: metrics,
-            providerBudget: TurnProviderBudget.forTurn(callTimeout: .seconds(configuration.providerTimeoutSeconds)))
+            providerBudget: TurnProviderBudget.forTurn(callTimeout: .seconds(configuration.providerTimeoutSeconds)),
+            archiveCandidates: configuration.memoryMode == .archive ? configuration.archiveCandidates : nil)
         self.helpers = LLMHelpers(
             model: makeHelperModel(configuration: configuration, http: outbound.client, gate: outbound.providerGate, logger: logger),
             providerBudget: TurnProviderBudget.forTurn(callTimeout: .seconds(configuration.providerTimeoutSeconds)))
@@ -172,7 +173,26 @@ private func makeApplication(
             try await services.store.applyMigrations(from: configuration.migrationsURL)
         }
     }
+    app.beforeServerStarts {
+        await logMemorySearch(services: services)
+    }
     return (services, app)
+}
+
+/// The start-up line that says what recall reads and which archive search runs (issue #23), also in
+/// `/readyz` (`memory_search`). A database not reachable yet is no reason not to start: `/readyz`
+/// says it once it is.
+func logMemorySearch(services: AppServices) async {
+    let mode = services.configuration.memoryMode
+    do {
+        let path = try await services.store.archiveSearchPath()
+        services.logger.info("memory: \(mode.rawValue) recall, archive search \(path.name)", metadata: [
+            "sigmaris.memory": "\(mode.rawValue)", "sigmaris.memory_search": "\(path.name)",
+            "sigmaris.archive_candidates": "\(services.configuration.archiveCandidates)",
+        ])
+    } catch {
+        services.logger.warning("memory: \(mode.rawValue) recall; archive search not known yet", metadata: ["error": "\(error)"])
+    }
 }
 
 /// HTTP/1.1 with the service's own connection handlers: slow-client timeouts, and the watcher that
@@ -194,7 +214,11 @@ func buildRouter(services: AppServices) -> Router<SigmarisRequestContext> {
         RequestLogMiddleware()
         ErrorMiddleware()
     }
-    HealthController(readiness: services.readiness, drain: services.drain).addRoutes(to: router)
+    let store = services.store
+    let memoryMode = configuration.memoryMode
+    HealthController(readiness: services.readiness, drain: services.drain, memorySearch: {
+        memoryMode == .window ? "window" : (try? await store.archiveSearchPath())?.name
+    }).addRoutes(to: router)
     MetricsController(
         exposition: services.exposition, store: services.store, turnsInFlight: services.turnAdmission.inFlight,
         gates: services.outbound.gates, token: configuration.metricsToken

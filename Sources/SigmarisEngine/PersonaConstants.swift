@@ -45,6 +45,8 @@ public enum PersonaConstants {
         public static let topK = 5
         public static let pointerSummaryLength = 200
         public static let pointerSource = "episodic"
+        /// The source of a pointer to an archive candidate (docs/engine.md §2.7, issue #23).
+        public static let archivePointerSource = "archive"
     }
 
     // MARK: - docs/engine.md §2.3: ambiguity resolution

@@ -1,7 +1,7 @@
 /// Embeddings are stored as float32 little-endian bytes in a `bytea`: every Postgres has it
 /// (pgvector is optional), and 256 dimensions take 1 KiB.
-enum EmbeddingBytes {
-    static func encode(_ vector: [Float]) -> [UInt8] {
+public enum EmbeddingBytes {
+    public static func encode(_ vector: [Float]) -> [UInt8] {
         var bytes = [UInt8]()
         bytes.reserveCapacity(vector.count * 4)
         for value in vector {

@@ -18,6 +18,8 @@ public struct SigmarisStore: Sendable, Service {
     let database: StoreDatabase
     /// Each user's recall window as this process last read or wrote it; nil when the cache is off.
     let recallWindows: RecallWindowCache?
+    /// Which archive search the database allows, learned on first use (`archiveSearchPath()`).
+    let archivePaths = ArchiveSearchPathCache()
     let logger: Logger
 
     /// A store over a pool of its own, which runs while the store runs as a service (or until

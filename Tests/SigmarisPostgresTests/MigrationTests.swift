@@ -6,12 +6,14 @@ import Testing
 @Suite("Migrations", .enabled(if: TestDatabase.shouldRun))
 struct MigrationTests {
     /// A database of its own, so "first run applies everything" holds whatever ran before.
-    private func withFreshDatabase(_ body: (PostgresClient) async throws -> Void) async throws {
-        let admin = PostgresClient(configuration: .init(connectionString: try TestDatabase.url(), poolSize: 1), logger: TestDatabase.logger)
+    /// On the other server when `url` is given (`TestPostgres`).
+    private func withFreshDatabase(url: String? = nil, _ body: (PostgresClient) async throws -> Void) async throws {
+        let url = try url ?? TestDatabase.url()
+        let admin = PostgresClient(configuration: .init(connectionString: url, poolSize: 1), logger: TestDatabase.logger)
         let name = "sigmaris_migrate_\(UInt32.random(in: 0...UInt32.max))"
         try await admin.query("CREATE DATABASE \(name)")
         // Point the libpq string at the new database by appending a dbname override.
-        var components = URLComponents(string: try TestDatabase.url())!
+        var components = URLComponents(string: url)!
         components.path = "/\(name)"
         let client = PostgresClient(configuration: .init(connectionString: components.string!, poolSize: 2), logger: TestDatabase.logger)
         do {
@@ -34,8 +36,12 @@ struct MigrationTests {
         #expect(migrations.first?.name == "0001_supabase_compat.sql")
     }
 
-    @Test func applyingTwiceChangesNothing() async throws {
-        try await withFreshDatabase { client in
+    /// On PostgreSQL 15 without pgvector and on 18 with it (`sql/0015_memory_archive.sql` creates
+    /// what each has: the text index on both, the embedding column and its indexes on the second).
+    @Test(arguments: TestPostgres.allCases)
+    func applyingTwiceChangesNothing(_ server: TestPostgres) async throws {
+        guard let url = try server.url() else { return }
+        try await withFreshDatabase(url: url) { client in
             let migrations = try Migration.load(from: TestDatabase.migrationsDirectory)
             let runner = MigrationRunner(client: client, logger: TestDatabase.logger)
             let first = try await runner.migrate(migrations)
@@ -51,6 +57,16 @@ struct MigrationTests {
             let tables = try await client.query(
                 "SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public' AND tablename IN ('messages', 'sigmaris_state_snapshots', 'sigmaris_episodes', 'sigmaris_persona_state')")
             #expect(try tables[0].decode(Int.self, "n") == 4)
+            let archive = try await client.query(
+                """
+                SELECT EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = 'sigmaris_episodes_user_text_trgm_idx') AS text_index,
+                       EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'sigmaris_episodes'
+                               AND column_name = 'embedding_v') AS vector_column,
+                       (SELECT count(*)::int FROM pg_indexes WHERE indexname LIKE 'sigmaris_episodes_embedding_%_idx') AS vector_indexes
+                """)
+            #expect(try archive[0].decode(Bool.self, "text_index"))
+            #expect(try archive[0].decode(Bool.self, "vector_column") == (server == .pgvector))
+            #expect(try archive[0].decode(Int.self, "vector_indexes") == (server == .pgvector ? 2 : 0))
         }
     }
 

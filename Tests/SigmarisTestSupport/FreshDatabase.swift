@@ -8,12 +8,14 @@ extension TestDatabase {
     public static func withFreshDatabase<T>(
         prefix: String = "sigmaris_fresh",
         poolSize: Int = 2,
+        url serverURL: String? = nil,
         _ body: (PostgresClient) async throws -> T
     ) async throws -> T {
-        let admin = PostgresClient(configuration: .init(connectionString: try url(), poolSize: 1), logger: logger)
+        let serverURL = try serverURL ?? url()
+        let admin = PostgresClient(configuration: .init(connectionString: serverURL, poolSize: 1), logger: logger)
         let name = "\(prefix)_\(UInt32.random(in: 0...UInt32.max))"
         try await admin.query("CREATE DATABASE \(name)")
-        var components = URLComponents(string: try url())!
+        var components = URLComponents(string: serverURL)!
         components.path = "/\(name)"
         let client = PostgresClient(configuration: .init(connectionString: components.string!, poolSize: poolSize), logger: logger)
         let result: Result<T, any Error>

@@ -46,28 +46,38 @@ public enum TestDatabase {
         TestLogFile.logger(label: "sigmaris.test", level: .warning)
     }
 
-    /// A client on the shared test database with every migration applied.
+    /// A client on the shared test database (or the one at `url`) with every migration applied.
     public static func migratedClient(
-        poolSize: Int = 4, preparedStatements: PreparedStatementMode = .auto
+        poolSize: Int = 4, preparedStatements: PreparedStatementMode = .auto, url: String? = nil
     ) async throws -> PostgresClient {
         let client = PostgresClient(
             configuration: PostgresConfiguration(
                 // A long lease deadline: the production 5 s is a 503 for a user, here a full parallel
                 // run on two cores can keep a small pool's waiters queued that long.
-                connectionString: try url(), poolSize: poolSize, connectTimeoutSeconds: 5, leaseTimeout: .seconds(60),
+                connectionString: try url ?? Self.url(), poolSize: poolSize, connectTimeoutSeconds: 5, leaseTimeout: .seconds(60),
                 preparedStatements: preparedStatements),
             logger: logger)
         try await MigrationRunner(client: client, logger: logger).migrate(try Migration.load(from: migrationsDirectory))
         return client
     }
 
+    /// Runs `body` with a migrated client on `server` and shuts it down afterwards; does nothing
+    /// when `server` is not configured outside CI (`TestPostgres.url()`).
+    public static func withMigratedClient(
+        on server: TestPostgres, poolSize: Int = 4, _ body: (PostgresClient) async throws -> Void
+    ) async throws {
+        guard let url = try server.url() else { return }
+        try await withMigratedClient(poolSize: poolSize, url: url, body)
+    }
+
     /// Runs `body` with a migrated client and shuts the client down afterwards, whatever happens.
     public static func withMigratedClient<T>(
         poolSize: Int = 4,
         preparedStatements: PreparedStatementMode = .auto,
+        url: String? = nil,
         _ body: (PostgresClient) async throws -> T
     ) async throws -> T {
-        let client = try await migratedClient(poolSize: poolSize, preparedStatements: preparedStatements)
+        let client = try await migratedClient(poolSize: poolSize, preparedStatements: preparedStatements, url: url)
         do {
             let value = try await body(client)
             await client.shutdown()

@@ -80,6 +80,11 @@ public struct SigmarisConfiguration: Sendable {
     public var maxQueuedTurns = 8
     /// Megabytes of recall windows kept in memory across turns (`RecallWindowCache`); 0 turns it off.
     public var recallCacheMegabytes = 64
+    /// What recall reads: the recent window plus the archive search's best older episodes, or the
+    /// recent window only (`SIGMARIS_MEMORY`, docs/engine.md §2.7).
+    public var memoryMode = MemoryMode.archive
+    /// How many older episodes the archive search adds to recall's candidates (`SIGMARIS_ARCHIVE_CANDIDATES`).
+    public var archiveCandidates = 20
     // Limits per process (shared by all users; see docs/operations.md)
     /// Turns running or queued at once on both turn routes; one more is a 503 `busy`. 0: no cap.
     public var maxTurnsInFlight = 256
@@ -159,6 +164,9 @@ public struct SigmarisConfiguration: Sendable {
         turnRateLimitPerMinute = try read.integer("SIGMARIS_RATE_LIMIT_PER_MINUTE", in: 0...1_000_000) ?? turnRateLimitPerMinute
         maxQueuedTurns = try read.integer("SIGMARIS_MAX_QUEUED_TURNS", in: 0...10_000) ?? maxQueuedTurns
         recallCacheMegabytes = try read.integer("SIGMARIS_RECALL_CACHE_MB", in: 0...1_000_000) ?? recallCacheMegabytes
+        memoryMode = try read.choice("SIGMARIS_MEMORY", MemoryMode.allCases.map(\.rawValue)).flatMap(MemoryMode.init(rawValue:))
+            ?? memoryMode
+        archiveCandidates = try read.integer("SIGMARIS_ARCHIVE_CANDIDATES", in: 1...200) ?? archiveCandidates
         maxTurnsInFlight = try read.integer("SIGMARIS_MAX_TURNS_IN_FLIGHT", in: 0...1_000_000) ?? maxTurnsInFlight
         maxConcurrentExports = try read.integer("SIGMARIS_MAX_CONCURRENT_EXPORTS", in: 0...10_000) ?? maxConcurrentExports
         sharedLimits = try read.bool("SIGMARIS_SHARED_LIMITS") ?? sharedLimits

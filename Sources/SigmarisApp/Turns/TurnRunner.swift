@@ -24,6 +24,9 @@ struct TurnRunner: Sendable {
     /// All provider calls of one run of the engine end within this (`TurnProviderBudget`); nil: each
     /// call has only its own deadline.
     var providerBudget: Duration? = nil
+    /// How many older episodes recall adds from the archive search (`SIGMARIS_MEMORY=archive`,
+    /// `SIGMARIS_ARCHIVE_CANDIDATES`); nil: the recent window only (`window`).
+    var archiveCandidates: Int? = nil
 
     /// Another process can win the optimistic check; with the in-process lock that takes a second
     /// process per retry, so a few attempts are plenty.
@@ -47,12 +50,15 @@ struct TurnRunner: Sendable {
                 let userID = request.userID
                 // Through the store's recall cache, which the commit below updates.
                 let memory = try await store.loadMemory(userID: userID)
+                let archive = archiveCandidates.map { limit in
+                    ArchiveRecall(source: ArchiveSearchSource(store: store, userID: userID, logger: logger), limit: limit)
+                }
                 var context = context
                 context.now = Date()
                 let result = try await TurnProviderBudget.run(within: providerBudget) {
                     try await engine.runTurn(
                         memory.applyingHold(to: request), state: memory.state, recentEpisodes: memory.recentEpisodes, context: context,
-                        replyDeltas: replyDeltas)
+                        replyDeltas: replyDeltas, archive: archive)
                 }
                 // A turn nobody waits for any more (client gone) stores nothing.
                 try Task.checkCancellation()

@@ -18,11 +18,14 @@ public enum MemorySelector {
 
     /// - Parameters:
     ///   - recalled: the pointers from `SelectiveRecall.recall`.
+    ///   - archive: the archive candidates recall was given (§2.7): merge quotes them too; the
+    ///     past-question search reads the recent window only, as in the reference.
     ///   - embeddings: must hold the recall vectors and `AmbiguityResolver.textsToEmbed`'s.
     public static func select(
         message: String,
         recalled: [MemoryPointer],
         episodes: [Episode],
+        archive: [Episode] = [],
         embeddings: EmbeddingMemo
     ) -> MemorySelection {
         var raw: JSONObject = [
@@ -60,7 +63,8 @@ public enum MemorySelector {
             return selection
         }
 
-        let merge = EpisodeMerger.merge(message: message, pointers: ambiguity.resolved, episodes: episodes)
+        let merge = EpisodeMerger.merge(
+            message: message, pointers: ambiguity.resolved, episodes: archive.isEmpty ? episodes : episodes + archive)
         selection.merge = merge
         raw["merge"] = [
             "notes": merge.notes,

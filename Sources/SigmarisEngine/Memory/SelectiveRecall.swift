@@ -9,8 +9,14 @@ public enum SelectiveRecall {
     /// - Parameters:
     ///   - message: the raw message (embedded as is, like the reference).
     ///   - episodes: newest first, at most 50.
-    ///   - embeddings: must already hold the vectors of `textsToEmbed`; missing ones score 0.
-    public static func recall(message: String, episodes: [Episode], embeddings: EmbeddingMemo) -> [MemoryPointer] {
+    ///   - archive: older episodes found by the archive search (§2.7), best first; scored by
+    ///     similarity alone (their recency term is 0) and ranked after the window on equal scores.
+    ///     Empty: exactly the reference's recall.
+    ///   - embeddings: must already hold the vectors of `textsToEmbed` (for the archive's too);
+    ///     missing ones score 0.
+    public static func recall(
+        message: String, episodes: [Episode], archive: [Episode] = [], embeddings: EmbeddingMemo
+    ) -> [MemoryPointer] {
         let query = embeddings.vector(for: message)
         let total = episodes.isEmpty ? 1 : episodes.count
         var candidates: [MemoryPointer] = []
@@ -28,6 +34,15 @@ public enum SelectiveRecall {
                 summary: TextRules.prefix(episode.summary, PersonaConstants.Recall.pointerSummaryLength)
             )
             candidates.append(pointer)
+        }
+        // §2.7: older than every episode of the window, so below its smallest recency term (1/50).
+        let windowIDs = Set(episodes.map(\.episodeID))
+        for episode in archive where !episode.episodeID.isEmpty && !windowIDs.contains(episode.episodeID) {
+            candidates.append(MemoryPointer(
+                episodeID: episode.episodeID,
+                source: PersonaConstants.Recall.archivePointerSource,
+                score: similarity(query: query, episode: episode, embeddings: embeddings),
+                summary: TextRules.prefix(episode.summary, PersonaConstants.Recall.pointerSummaryLength)))
         }
 
         return rank(candidates)

@@ -31,22 +31,33 @@ extension PersonaEngine {
         return safety
     }
 
-    /// §2: recall, then (only when the message is ambiguous) one more batch for the pointer
-    /// summaries, then ambiguity, merge and the record.
-    func selectMemory(_ turn: inout TurnWorkspace, firstBatchError: String?) async -> MemorySelection {
+    /// §2: the archive candidates (§2.7, only with `archive` and a full window), recall, then (only
+    /// when the message is ambiguous) one more batch for the pointer summaries, then ambiguity,
+    /// merge and the record.
+    func selectMemory(_ turn: inout TurnWorkspace, firstBatchError: String?, archive: ArchiveRecall?) async -> MemorySelection {
         let message = turn.message
-        let recalled = SelectiveRecall.recall(message: message, episodes: turn.episodes, embeddings: turn.embeddings)
+        var archiveError: String?
+        var archived: [Episode] = []
+        if let archive, archive.limit > 0, turn.episodes.count >= PersonaConstants.Turn.recentEpisodeLimit {
+            archived = await archive.source.candidates(
+                message: message, vector: turn.embeddings.vector(for: message), limit: archive.limit,
+                excludingNewest: turn.episodes.count)
+            // A candidate without a stored embedding is scored by its embedded summary, as a window episode is.
+            archiveError = await turn.embeddings.prepare(archived.filter { $0.embedding.isEmpty }.map(\.summary), using: provider)
+        }
+        let recalled = SelectiveRecall.recall(
+            message: message, episodes: turn.episodes, archive: archived, embeddings: turn.embeddings)
         let ambiguityError = await turn.embeddings.prepare(
             AmbiguityResolver.textsToEmbed(message: message, pointers: recalled), using: provider
         )
         let memory = MemorySelector.select(
-            message: message, recalled: recalled, episodes: turn.episodes, embeddings: turn.embeddings
+            message: message, recalled: recalled, episodes: turn.episodes, archive: archived, embeddings: turn.embeddings
         )
         turn.trace.record(PersonaConstants.Trace.memorySelected, [
             "initial_pointer_count": .number(memory.initialPointerCount),
             "pointer_count": .number(memory.pointers.count),
             "has_merged_summary": .bool(memory.mergedSummary != nil),
-            "embedding_error": .string(orNull: firstBatchError ?? ambiguityError),
+            "embedding_error": .string(orNull: firstBatchError ?? archiveError ?? ambiguityError),
         ])
         return memory
     }

@@ -18,6 +18,8 @@ public struct PersonaEngine: Sendable {
     ///   - recentEpisodes: the user's episodes, newest first (only the first 50 are read).
     ///   - replyDeltas: when set, the reply is streamed to it piece by piece as the provider
     ///     produces it (see `ReplyGeneration`); the meta and every row are the same as without it.
+    ///   - archive: where recall's archive candidates come from (§2.7); nil: recall reads the
+    ///     recent window only, as the reference does (`SIGMARIS_MEMORY=window`).
     /// - Throws: `.providerFailed` when the reply provider fails and `context.raiseProviderErrors`
     ///   is on (`.providerRefused` when the call was refused before it was sent), or fails after
     ///   part of a streamed reply was delivered; `.abandoned` when
@@ -28,7 +30,8 @@ public struct PersonaEngine: Sendable {
         state: PersonaState,
         recentEpisodes: [Episode],
         context: TurnContext,
-        replyDeltas: ReplyDeltaListener? = nil
+        replyDeltas: ReplyDeltaListener? = nil,
+        archive: ArchiveRecall? = nil
     ) async throws(PersonaEngineError) -> TurnResult {
         let clock = ContinuousClock()
         let started = clock.now
@@ -36,7 +39,7 @@ public struct PersonaEngine: Sendable {
         let firstBatchError = await embedKnownTexts(&turn)
 
         let safety = await assessSafety(&turn)
-        let memory = await selectMemory(&turn, firstBatchError: firstBatchError)
+        let memory = await selectMemory(&turn, firstBatchError: firstBatchError, archive: archive)
         let identity = buildIdentity(&turn, memory: memory)
         let value = driftValues(&turn, identity: identity, memory: memory, safety: safety)
         let trait = driftTraits(&turn, identity: identity, memory: memory, value: value)

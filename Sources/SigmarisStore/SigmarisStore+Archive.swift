@@ -1,0 +1,32 @@
+import SigmarisEngine
+
+extension SigmarisStore {
+    /// Which archive search this database allows (pgvector, pg_trgm or none), read from its catalog
+    /// once and kept: the server logs it at start and `/readyz` shows it.
+    public func archiveSearchPath() async throws -> ArchiveSearchPath {
+        try await archivePaths.path {
+            try await database.withConnection(replay: .whenConnectionBreaks) { connection in
+                try ArchiveSearchPath.detect(on: connection)
+            }
+        }
+    }
+
+    /// The user's episodes closest to `embedding` (when pgvector indexes its dimension) or else to
+    /// `text` (pg_trgm), best first, at most `limit`, leaving out the user's `excludingNewest`
+    /// newest episodes (recall passes its window's size; the memories route 0). Empty when the
+    /// database has no search for the request (`archiveSearchPath()` is `.none`, or no text and no
+    /// usable embedding). Reads only `userID`'s rows, as the service's role.
+    public func searchMemories(
+        userID: String, text: String, embedding: [Float]?, limit: Int, excludingNewest: Int = 0
+    ) async throws -> [ScoredMemory] {
+        let search = ArchiveSearch(path: try await archiveSearchPath())
+        guard limit > 0, search.query(text: text, embedding: embedding) != nil else { return [] }
+        // A transaction for the SET LOCALs that tune the index scan; reads only, so replayed when
+        // the connection breaks.
+        return try await database.withTransaction { connection in
+            try search.search(
+                userID: userID, text: text, embedding: embedding, limit: limit, excludingNewest: excludingNewest,
+                on: connection)
+        }
+    }
+}

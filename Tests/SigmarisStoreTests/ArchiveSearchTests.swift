@@ -1,0 +1,108 @@
+import Foundation
+import SigmarisEngine
+import SigmarisPostgres
+import SigmarisTestSupport
+import Testing
+@testable import SigmarisStore
+
+/// `SigmarisStore.searchMemories` on both test servers: the text search (pg_trgm) on Debian's
+/// PostgreSQL 15, the embedding search (pgvector) on PostgreSQL 18, each reading only the user's
+/// own rows and leaving out the newest ones when asked.
+@Suite("Archive search", .enabled(if: TestDatabase.shouldRun))
+struct ArchiveSearchTests {
+    /// Inserts episodes for `userID`, the first one newest, one minute apart (an hour back).
+    static func insert(
+        _ episodes: [(id: String, summary: String, embedding: [Float]?)], userID: String, on client: PostgresClient
+    ) async throws {
+        let start = Date().addingTimeInterval(-3600)
+        for (index, episode) in episodes.enumerated() {
+            try await client.query(
+                """
+                INSERT INTO public.sigmaris_episodes (episode_id, user_id, "timestamp", summary, raw_context, embedding)
+                VALUES ($1, $2, $3, $4, $5, $6)
+                """,
+                [.text(episode.id), .text(userID), .timestamp(start.addingTimeInterval(-60 * Double(index))),
+                 .text(episode.summary), .text("user: " + episode.summary),
+                 episode.embedding.map { PostgresValue.bytea(EmbeddingBytes.encode($0)) } ?? PostgresValue.null])
+        }
+    }
+
+    /// Unrelated chatter, each with its local embedding.
+    static func chatter(_ count: Int, prefix: String) -> [(id: String, summary: String, embedding: [Float]?)] {
+        (0..<count).map { index in
+            let text = "We talked about the weather and errand number \(index) in town"
+            return ("\(prefix)-chatter-\(index)", text, LocalEmbedder.embed(text))
+        }
+    }
+
+    @Test("path: pg_trgm on PostgreSQL 15, pgvector where it exists", arguments: TestPostgres.allCases)
+    func pathFollowsTheDatabase(_ server: TestPostgres) async throws {
+        try await TestDatabase.withMigratedClient(on: server) { client in
+            let path = try await SigmarisStore(database: client).archiveSearchPath()
+            #expect(path.name == (server == .pgvector ? "pgvector" : "pg_trgm"))
+        }
+    }
+
+    @Test("the text search finds an English and a Japanese fact among chatter", arguments: TestPostgres.allCases)
+    func textSearch(_ server: TestPostgres) async throws {
+        try await TestDatabase.withMigratedClient(on: server) { client in
+            let store = SigmarisStore(database: client)
+            let user = "archive-text-\(UUID().uuidString)"
+            let facts: [(id: String, summary: String, embedding: [Float]?)] = [
+                ("\(user)-dog", "My first dog was called Rexford, a golden retriever", nil),
+                ("\(user)-sister", "私の妹は京都の大学で薬学を勉強しています", nil),
+            ]
+            try await Self.insert(Self.chatter(30, prefix: user) + facts, userID: user, on: client)
+            // Another user's identical fact is never found.
+            try await Self.insert([("\(user)-other", "My first dog was called Rexford, a golden retriever", nil)], userID: user + "-x", on: client)
+
+            // No embedding: the text path on both servers.
+            let english = try await store.searchMemories(userID: user, text: "What was my first dog called?", embedding: nil, limit: 5)
+            #expect(english.first?.episodeID == "\(user)-dog")
+            #expect(english.allSatisfy { $0.episodeID.hasPrefix(user + "-") && $0.episodeID != "\(user)-other" })
+            #expect(english.first?.rawContext == "user: My first dog was called Rexford, a golden retriever")
+            let japanese = try await store.searchMemories(userID: user, text: "妹は大学で何を勉強していますか", embedding: nil, limit: 5)
+            #expect(japanese.first?.episodeID == "\(user)-sister")
+            #expect((japanese.first?.score ?? 0) > ArchiveSearch.textThreshold)
+
+            // The newest 31 (the chatter and the dog) left out: the dog is not found.
+            let older = try await store.searchMemories(
+                userID: user, text: "What was my first dog called?", embedding: nil, limit: 5, excludingNewest: 31)
+            #expect(!older.contains { $0.episodeID == "\(user)-dog" })
+            #expect(try await store.searchMemories(userID: user, text: "  ", embedding: nil, limit: 5).isEmpty)
+        }
+    }
+
+    @Test("the embedding search serves 256 and 1536 dimensions", arguments: [256, 1536])
+    func vectorSearch(_ dimensions: Int) async throws {
+        try await TestDatabase.withMigratedClient(on: .pgvector) { client in
+            let store = SigmarisStore(database: client)
+            let user = "archive-vector-\(UUID().uuidString)"
+            // Unit vectors along one axis each: the query (axis 7, a little of axis 8) is closest
+            // to episode 7, then 8; the rest are orthogonal.
+            func axis(_ index: Int) -> [Float] {
+                var vector = [Float](repeating: 0, count: dimensions)
+                vector[index] = 1
+                return vector
+            }
+            try await Self.insert(
+                (0..<12).map { ("\(user)-\($0)", "episode \($0)", axis($0)) }, userID: user, on: client)
+            var query = axis(7)
+            query[8] = 0.5
+            let found = try await store.searchMemories(userID: user, text: "", embedding: query, limit: 2)
+            #expect(found.map(\.episodeID) == ["\(user)-7", "\(user)-8"])
+            #expect(abs((found.first?.score ?? 0) - 1 / Double(1.25).squareRoot()) < 1e-6)
+            #expect(found.first?.embedding == axis(7))
+            // The embedding column was filled from the stored bytes (the migration's generated column).
+            let dims = try await client.query(
+                "SELECT vector_dims(embedding_v) AS d FROM public.sigmaris_episodes WHERE episode_id = $1", [.text("\(user)-7")])
+            #expect(try dims.first?.decode(Int.self, "d") == dimensions)
+            // The newest eight (episodes 0 to 7: the first inserted is the newest) left out.
+            let older = try await store.searchMemories(userID: user, text: "", embedding: query, limit: 2, excludingNewest: 8)
+            #expect(!older.contains { $0.episodeID == "\(user)-7" })
+            // A dimension without an index falls back to the text search.
+            let other = try await store.searchMemories(userID: user, text: "episode 3", embedding: [1, 0, 0], limit: 1)
+            #expect(other.first?.episodeID == "\(user)-3")
+        }
+    }
+}
