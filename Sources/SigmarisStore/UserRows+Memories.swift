@@ -1,3 +1,4 @@
+import SigmarisJSON
 import SigmarisPostgres
 
 /// One of the persona's memories of the user as `GET /api/memories` lists it: an episode
@@ -44,6 +45,33 @@ extension UserRows {
         SELECT episode_id, summary, raw_context, session_id, \(ISOTimestampSQL.of("\"timestamp\"")) AS created_at
         FROM public.sigmaris_episodes WHERE user_id = $1
         ORDER BY "timestamp" DESC, created_at DESC LIMIT $2
+        """
+
+    /// The memories whose rows the search found (`found`, best first): each with its session and
+    /// time as the list shows them, in the search's order, with its score. One that was deleted
+    /// since the search is left out.
+    func memories(found: [ScoredMemory]) async throws -> [StoredMemory] {
+        guard !found.isEmpty else { return [] }
+        let personaUserID = user.personaUserID
+        let ids = JSONValue.strings(found.map(\.episodeID)).serialized()
+        let rows = try await database.withConnection(replay: .whenConnectionBreaks) { connection in
+            try connection.query(Self.foundMemoriesSQL, [.text(personaUserID), .jsonb(ids)]).map(Self.memory)
+        }
+        let byID = Dictionary(rows.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        return found.compactMap { hit in
+            byID[hit.episodeID].map { memory in
+                var scored = memory
+                scored.score = hit.score
+                return scored
+            }
+        }
+    }
+
+    /// `$1` the persona user id, `$2` the episode ids (a JSON array of strings).
+    static let foundMemoriesSQL = """
+        SELECT episode_id, summary, raw_context, session_id, \(ISOTimestampSQL.of("\"timestamp\"")) AS created_at
+        FROM public.sigmaris_episodes
+        WHERE user_id = $1 AND episode_id IN (SELECT jsonb_array_elements_text($2::jsonb))
         """
 
     static func memory(_ row: PostgresRow) throws(PostgresError) -> StoredMemory {

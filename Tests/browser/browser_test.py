@@ -409,7 +409,7 @@ def test_memories(driver, token):
     said = [text.removeprefix("You said: ") for _, text in items]
     check(said == list(reversed(MESSAGES)), f"one memory per remaining turn, newest first; the deleted session's is gone ({said!r})")
     check(len(driver.find_elements(By.CSS_SELECTOR, "#memory-list img")) == 0, "a memory's text stays text: no img element")
-    screenshot(driver, "memories.png")
+    full_page_screenshot(driver, "memories.png", 1280)
 
     gone = items[0][0]
     driver.find_element(By.CSS_SELECTOR, f"#memory-list [data-memory-id='{gone}'] [data-testid=memory-delete]").click()

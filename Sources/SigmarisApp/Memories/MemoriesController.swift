@@ -11,11 +11,13 @@ struct MemoriesController {
         router.delete("memories/:id", use: delete)
     }
 
-    /// Newest first.
+    /// Newest first; with `q`, the best matches of the archive search first, each with its score.
     @Sendable func list(_ request: Request, context: SigmarisRequestContext) async throws -> MemoryListResponse {
         let user = try context.requireUser()
+        let query = try MemoryInput.query(request)
         let limit = try MemoryInput.limit(request)
-        return MemoryListResponse(try await store.rows(of: user.storeUser).memories(limit: limit))
+        guard let query else { return MemoryListResponse(try await store.rows(of: user.storeUser).memories(limit: limit)) }
+        return MemoryListResponse(try await store.memories(of: user.storeUser, matching: query, limit: limit))
     }
 
     /// Gone for good: never recalled again, by any instance (the store moves the user's

@@ -67,6 +67,44 @@ struct MemoriesRouteTests {
         }
     }
 
+    /// `q` runs the archive search on text (pg_trgm on the test databases), in English and Japanese.
+    @Test func aSearchListsTheMatchingMemoriesBestFirstWithTheirScores() async throws {
+        let user = UUID()
+        try await Self.app().test(.router) { client in
+            for text in ["Miso is the name of my orange cat", "The weather in Kyoto is rainy today",
+                         "My favourite dessert is lemon tart", "京都の紅葉がとても綺麗でした"] {
+                _ = try await Sessions.turn(client, user: user, session: "s", text: text)
+            }
+            let cat = try await Self.list(client, user: user, query: "?q=orange%20cat")
+            #expect(cat.first?["rawContext"]?.stringValue == "Miso is the name of my orange cat", "\(cat)")
+            #expect(!cat.contains { $0["rawContext"]?.stringValue == "My favourite dessert is lemon tart" })
+            #expect(cat.first?.objectValue?.keys == ["id", "summary", "rawContext", "sessionId", "createdAt", "score"])
+            #expect(cat.first?["sessionId"]?.stringValue == "s")
+            let scores = cat.compactMap { $0["score"]?.doubleValue }
+            #expect(scores.count == cat.count && scores == scores.sorted(by: >) && scores.allSatisfy { $0 > 0 && $0 <= 1 })
+
+            let kyoto = try await Self.list(client, user: user, query: "?q=" + "京都の紅葉".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
+            #expect(kyoto.first?["rawContext"]?.stringValue == "京都の紅葉がとても綺麗でした", "\(kyoto)")
+            #expect(try await Self.list(client, user: user, query: "?q=lemon%20tart&limit=1").count == 1)
+            #expect(try await Self.list(client, user: user, query: "?q=zzqxj%20vvkwp").isEmpty)
+            // Only the caller's memories are searched.
+            #expect(try await Self.list(client, user: UUID(), query: "?q=orange%20cat").isEmpty)
+        }
+    }
+
+    @Test(arguments: [("", "invalid_query"), ("%20%20", "invalid_query"), ("a%07b", "invalid_characters"),
+                      (String(repeating: "x", count: 201), "invalid_query")])
+    func aBadSearchIs400(query: String, reason: String) async throws {
+        try await Self.app().test(.router) { client in
+            let answer = try await Sessions.call(client, .get, "/api/memories?q=\(query)", user: UUID())
+            #expect(answer.status == .badRequest)
+            #expect(answer.json["reason"]?.stringValue == reason, "\(answer.text)")
+            // The longest search is fine.
+            let longest = try await Sessions.call(client, .get, "/api/memories?q=" + String(repeating: "x", count: 200), user: UUID())
+            #expect(longest.status == .ok)
+        }
+    }
+
     @Test func deletingAMemoryTakesItAndOnlyIt() async throws {
         let user = UUID()
         try await Self.app().test(.router) { client in
