@@ -127,7 +127,7 @@ run user "$(mint --user "$user_id")" scripts/api-contract.toml --exclude-path-re
 # every other route it is a 401 by design, which the user run already covers. The stateful phase
 # follows the links from a created policy to its PATCH and DELETE. Its settings are the
 # shared ones plus scripts/api-contract-service.toml's (TOML allows the join: the first file has
-# only top-level keys, the second only [[operations]] tables).
+# top-level keys before its [[operations]] tables, the second only [[operations]] tables).
 cat scripts/api-contract.toml scripts/api-contract-service.toml >"$workdir/service.toml"
 run service "$(mint --service)" "$workdir/service.toml" --include-path-regex '^/persona/' \
     --phases examples,coverage,fuzzing,stateful

@@ -4,6 +4,7 @@
 
 import { accessToken, api, ApiError, startAuth } from './auth.js';
 import { flagClass, h, newUUID, readStored, replaceChildren, setMessage, stateClass, writeStored } from './dom.js';
+import { memoriesPanel } from './memories.js';
 import { topicText } from './topic.js';
 import { postTurn } from './turn.js';
 
@@ -33,6 +34,9 @@ const ui = {
 // The page places the newest exchange itself once the messages are in (scrollToEnd); a reload's
 // restored scroll position would land wherever the previous, shorter or longer, page was.
 if ('scrollRestoration' in history) history.scrollRestoration = 'manual';
+
+/** The Memories panel (memories.js): reloaded after anything that adds or removes memories. */
+const memories = memoriesPanel();
 
 let user = null;
 let sending = false;
@@ -328,6 +332,7 @@ ui.deleteSession.addEventListener('click', async () => {
     setMessage(ui.error, '');
     switchTo(await reloadSessions(null));
     ui.live.textContent = 'Session deleted';
+    memories.show(); // the session's memories went with it
   } catch (error) {
     if (!(error instanceof ApiError && error.status === 401)) setMessage(ui.error, `The session was not deleted: ${error.message}`);
   }
@@ -363,6 +368,7 @@ ui.eraseData.addEventListener('click', async () => {
     await api('/api/account', { method: 'DELETE', body: { confirm: 'DELETE' } });
     draftSession = null;
     switchTo(await reloadSessions(null));
+    memories.show();
     setMessage(ui.dataStatus, 'All of your data has been deleted.');
   } catch (error) {
     if (!(error instanceof ApiError && error.status === 401)) setMessage(ui.dataStatus, `Nothing was deleted: ${error.message}`);
@@ -387,6 +393,7 @@ async function send(text) {
     await refreshSessions().catch(() => {});
     if (mine === generation) renderSessionPicker(sessionID);
     turn.replaceWith(turnElement(text, reply, meta));
+    memories.show(); // the turn left a memory
     ui.live.textContent = `Sigmaris replied (${meta.state || 'unknown state'}, safety ${meta.flag}): ${reply}`;
     scrollToEnd();
     return true;
@@ -456,6 +463,7 @@ startAuth({
     if (user !== signedIn) return; // signed out (or in as someone else) meanwhile
     ui.chat.hidden = false;
     switchTo(sessionID);
+    memories.show();
   },
   onSignedOut: () => {
     generation += 1;
@@ -464,6 +472,7 @@ startAuth({
     draftSession = null;
     ui.chat.hidden = true;
     replaceChildren(ui.messages);
+    memories.clear();
   },
 }).finally(() => {
   ui.loading.hidden = true;

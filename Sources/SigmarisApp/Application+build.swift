@@ -261,6 +261,7 @@ func buildRouter(services: AppServices) -> Router<SigmarisRequestContext> {
     StateController(store: services.store).addRoutes(to: userAPI)
     SessionsController(store: services.store).addRoutes(to: userAPI)
     MessagesController(store: services.store).addRoutes(to: userAPI)
+    MemoriesController(store: services.store).addRoutes(to: userAPI)
     AccountController(store: services.store, exports: services.exports, remoteCore: services.remoteCore != nil)
         .addRoutes(to: userAPI)
 

@@ -193,7 +193,7 @@ public struct AccountExport: Sendable {
 
     static let episodesSQL = """
         SELECT jsonb_build_array(e."timestamp", e.episode_id)::text AS cursor, row_to_json(e)::text AS row FROM (
-            SELECT episode_id, "timestamp", summary, emotion_hint, traits_hint, raw_context, meta, created_at
+            SELECT episode_id, session_id, "timestamp", summary, emotion_hint, traits_hint, raw_context, meta, created_at
             FROM public.sigmaris_episodes
             WHERE user_id = $1 AND ($2::jsonb IS NULL OR (
                 "timestamp" >= ($2::jsonb->>0)::timestamptz

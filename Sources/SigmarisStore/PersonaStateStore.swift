@@ -75,9 +75,10 @@ enum PersonaStateStore {
         SELECT 1 FROM moved UNION ALL SELECT 1 FROM created
     ), episode AS (
         INSERT INTO public.sigmaris_episodes
-            (episode_id, user_id, "timestamp", summary, emotion_hint, traits_hint, raw_context, embedding, meta)
-        VALUES (\(p(.episodeID)), \(p(.userID)), \(p(.episodeTimestamp)), \(p(.episodeSummary)), \(p(.episodeEmotionHint)),
-                \(p(.episodeTraitsHint)), \(p(.episodeRawContext)), \(p(.episodeEmbedding)), \(p(.episodeMeta)))
+            (episode_id, user_id, session_id, "timestamp", summary, emotion_hint, traits_hint, raw_context, embedding, meta)
+        VALUES (\(p(.episodeID)), \(p(.userID)), \(p(.sessionID)), \(p(.episodeTimestamp)), \(p(.episodeSummary)),
+                \(p(.episodeEmotionHint)), \(p(.episodeTraitsHint)), \(p(.episodeRawContext)), \(p(.episodeEmbedding)),
+                \(p(.episodeMeta)))
     ), audit AS (
         INSERT INTO public.sigmaris_turn_audit (trace_id, user_id, record)
         VALUES (\(p(.traceID)), \(p(.userID)), jsonb_build_object(

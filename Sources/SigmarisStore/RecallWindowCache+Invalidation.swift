@@ -2,9 +2,10 @@
 ///
 /// Every store operation that removes or changes a user's episodes or state runs through
 /// `invalidating(_:userID:after:)`: the account erase (`UserRows.eraseEverything`), session
-/// deletion (`UserRows.deleteSession`), operator actions (`SigmarisStore.applyOperatorAction`), and
-/// the coming deletion of single memories (#23) must too. A retention prune, which deletes episodes
-/// of users it does not name one by one, drops every window (`Retention`).
+/// deletion (`UserRows.deleteSession`, which deletes the session's memories too), the deletion of
+/// one memory (`UserRows.deleteMemory`) and operator actions (`SigmarisStore.applyOperatorAction`).
+/// A retention prune, which deletes episodes of users it does not name one by one, drops every
+/// window (`Retention`).
 ///
 /// The stamp check (`RecallWindowStamp`) already refuses a window these operations made stale, on
 /// every instance; dropping it here as well means nothing they removed stays in this process's

@@ -73,16 +73,30 @@ extension UserRows {
 
     /// Deletes the session's messages and state snapshots together, in one statement (one snapshot,
     /// so an exchange committing meanwhile goes whole or stays whole) after the user's state row is
-    /// locked (`scopedDeletion`); nil when the user has no message in it (and nothing is deleted).
-    public func deleteSession(_ sessionID: String) async throws -> (messages: Int, snapshots: Int)? {
+    /// locked (`scopedDeletion`), then, as the service's own role, the memories born in the session
+    /// (`deleteSessionMemories`, which tells every instance's recall cache); nil when the user has no
+    /// message in it (and nothing is deleted).
+    ///
+    /// The memories go in a second statement (the user's role cannot touch them): with the state row
+    /// locked no turn of the user commits between the two. Only a user with messages but no state
+    /// row (exchanges stored without a turn here, remote-core mode) has nothing to lock; a first turn
+    /// of theirs committing just between the two would keep its messages and lose its memory.
+    public func deleteSession(_ sessionID: String) async throws -> DeletedSession? {
         let userID = user.id
-        return try await scopedDeletion(of: .session(sessionID: sessionID)) { connection in
+        let personaUserID = user.personaUserID
+        return try await scopedDeletion(of: .session(sessionID: sessionID)) { connection -> DeletedSession? in
             let counts = try connection.query(Self.deleteSessionSQL, [.uuid(userID), .text(sessionID)])[0]
             let messages = try counts.decode(Int.self, "messages")
             guard messages > 0 else { return nil }
-            return (messages, try counts.decode(Int.self, "snapshots"))
+            let snapshots = try counts.decode(Int.self, "snapshots")
+            try UserScope.leave(on: connection)
+            let memories = try Self.deleteSessionMemories(personaUserID: personaUserID, sessionID: sessionID, on: connection)
+            return (messages, snapshots, memories)
         }
     }
+
+    /// How many rows of each kind a session deletion removed.
+    public typealias DeletedSession = (messages: Int, snapshots: Int, memories: Int)
 
     /// `$1` the user id, `$2` the session id. A session is its messages: without any, its snapshots
     /// stay (nothing of it is deleted).

@@ -18,13 +18,13 @@ struct RecallWindowInvalidationTests {
         return (SigmarisStore(database: client, recallWindows: cache), cache)
     }
 
-    /// One turn the way the turn runner takes it, through the store's own cache; with `session`, its
-    /// chat rows are stored in that session too.
+    /// One turn the way the turn runner takes it, through the store's own cache; with `session`, in
+    /// that session, its chat rows stored there too (as `/api/aei` runs it).
     @discardableResult
     static func turn(_ store: SigmarisStore, _ user: StoreUser, _ message: String, session: String? = nil) async throws -> PersonaMemory {
         let memory = try await store.loadMemory(userID: user.personaUserID)
         let result = try await engine.runTurn(
-            memory.applyingHold(to: TurnRequest(userID: user.personaUserID, message: message)),
+            memory.applyingHold(to: TurnRequest(userID: user.personaUserID, sessionID: session, message: message)),
             state: memory.state, recentEpisodes: memory.recentEpisodes, context: .random())
         try await store.commitTurn(
             result, from: memory, userID: user.personaUserID, tracing: false,

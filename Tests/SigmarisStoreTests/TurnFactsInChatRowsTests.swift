@@ -165,9 +165,9 @@ struct TurnFactsInChatRowsTests {
         try await TestDatabase.withFreshDatabase(prefix: "sigmaris_0011") { client in
             let migrations = try Migration.load(from: TestDatabase.migrationsDirectory)
             let runner = MigrationRunner(client: client, logger: TestDatabase.logger)
-            // The schema of version 10, plus the webhook outbox (0013, which stands alone): the turn's
-            // statement below is today's, and it names the outbox's enqueue function.
-            _ = try await runner.migrate(migrations.filter { $0.version <= 10 || $0.version == 13 })
+            // The schema of version 10, plus what the turn's statement below (today's) names: the
+            // webhook outbox's enqueue function (0013) and the episode's session column (0016).
+            _ = try await runner.migrate(migrations.filter { $0.version <= 10 || [13, 16].contains($0.version) })
 
             // What the previous version wrote: every copy stored, chat rows in the same transaction.
             let user = SessionAndEraseRaceTests.user()

@@ -389,6 +389,43 @@ def test_sessions_follow_the_user(driver, token, other_user_token, states, flags
     driver.get(f"{BASE}/status")
 
 
+def memory_items(driver):
+    """(id, what the user said) of each listed memory, read in one script (the list re-renders)."""
+    return driver.execute_script(
+        "return Array.from(document.querySelectorAll('#memory-list [data-testid=memory]'), (m) => "
+        "[m.dataset.memoryId, (m.querySelector('[data-testid=memory-said]') || {}).textContent || '']);")
+
+
+def test_memories(driver, token):
+    """The chat page's Memories panel: the user's memories newest first (the deleted session's gone
+    with it), and a delete, confirmed, that stays done after a reload."""
+    print("memories panel", flush=True)
+    driver.set_window_size(1280, 1000)
+    driver.get(f"{BASE}/")
+    wait(driver, lambda d: visible(d, "chat") or visible(d, "signin"), "the chat or the sign-in form")
+    if visible(driver, "chat"):
+        sign_out(driver)
+    sign_in_with_token(driver, token)
+    wait(driver, lambda d: visible(d, "chat") and memory_items(d), "the memories panel")
+    items = memory_items(driver)
+    said = [text.removeprefix("You said: ") for _, text in items]
+    check(said == list(reversed(MESSAGES)), f"one memory per remaining turn, newest first; the deleted session's is gone ({said!r})")
+    check(len(driver.find_elements(By.CSS_SELECTOR, "#memory-list img")) == 0, "a memory's text stays text: no img element")
+    full_page_screenshot(driver, "memories.png", 1280)
+
+    gone = items[0][0]
+    driver.find_element(By.CSS_SELECTOR, f"#memory-list [data-memory-id='{gone}'] [data-testid=memory-delete]").click()
+    alert = WebDriverWait(driver, TIMEOUT).until(lambda d: d.switch_to.alert)
+    check("never recall" in alert.text, "deleting a memory asks for a confirmation")
+    alert.accept()
+    wait(driver, lambda d: len(memory_items(d)) == len(items) - 1, "one memory fewer after the delete")
+    check(gone not in [i for i, _ in memory_items(driver)], "the deleted memory left the list")
+    driver.refresh()
+    wait(driver, lambda d: visible(d, "chat") and memory_items(d), "the memories after a reload")
+    check([i for i, _ in memory_items(driver)] == [i for i, _ in items[1:]], "the delete stays done after a reload")
+    check(csp_violations(driver) == [], "no Content-Security-Policy violations with the memories panel")
+
+
 def test_dashboard(driver, states, flags):
     print("dashboard", flush=True)
     driver.find_element(By.ID, "nav-status").click()
@@ -794,6 +831,8 @@ def main():
         test_policies(driver)
         test_service_token(driver, required_env("SIGMARIS_BROWSER_SERVICE_TOKEN"))
         test_api_reference(driver)
+        # Last with the chat user's data: it deletes one of their memories.
+        test_memories(driver, chat_token)
         errors = console_errors(driver)
         check(errors == [], f"no errors in the browser console {errors!r}")
         test_streaming(driver, required_env("SIGMARIS_BROWSER_STREAM_BASE_URL").rstrip("/"),

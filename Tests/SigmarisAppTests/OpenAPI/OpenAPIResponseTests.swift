@@ -67,6 +67,7 @@ struct OpenAPIResponseTests {
             try await Self.turns(client, conformance)
             try await Self.operators(client, conformance)
             try await Self.sessions(client, conformance)
+            try await Self.memories(client, conformance)
             try await Self.account(client, conformance)
             try await Self.pages(client, conformance)
         }
@@ -182,6 +183,20 @@ struct OpenAPIResponseTests {
         try await check.send(client, .init(.patch, "/api/sessions", headers: plainText(token), body: #"{"sessionId":"keep","newTitle":"x"}"#, expect: .unsupportedMediaType))
     }
 
+    // MARK: Memories: a real id deleted (the contract run has no link to one), then gone; a search
+
+    static func memories(_ client: some TestClientProtocol, _ check: DocumentConformance) async throws {
+        let token = API.userToken(UUID())
+        try await check.send(client, .init(.post, "/api/aei", headers: headers(token), body: #"{"text":"My cat is called Miso"}"#, expect: .ok))
+        let list = try await check.send(client, .init(.get, "/api/memories", headers: headers(token), expect: .ok))
+        let id = try API.json(list)["memories"]?[0]?["id"]?.stringValue ?? ""
+        try await check.send(client, .init(.get, "/api/memories", uri: "/api/memories?q=cat%20Miso&limit=5", headers: headers(token), expect: .ok))
+        try await check.send(client, .init(.get, "/api/memories", uri: "/api/memories?limit=0", headers: headers(token), expect: .badRequest))
+        try await check.send(client, .init(.delete, "/api/memories/{id}", uri: "/api/memories/\(id)", headers: headers(token), expect: .ok))
+        try await check.send(client, .init(.delete, "/api/memories/{id}", uri: "/api/memories/\(id)", headers: headers(token), expect: .notFound))
+        try await check.send(client, .init(.delete, "/api/memories/{id}", uri: "/api/memories/a%07b", headers: headers(token), expect: .badRequest))
+    }
+
     // MARK: Account: 413, 415
 
     static func account(_ client: some TestClientProtocol, _ check: DocumentConformance) async throws {
@@ -226,6 +241,8 @@ struct OpenAPIResponseTests {
             try await check.send(client, .init(.post, "/persona/chat", headers: headers(service), body: #"{"user_id":"u","message":"Hi"}"#, expect: .serviceUnavailable))
             try await check.send(client, .init(.post, "/api/aei", headers: headers(token), body: #"{"text":"Hi"}"#, expect: .serviceUnavailable))
             try await check.send(client, .init(.get, "/api/sessions", headers: headers(token), expect: .serviceUnavailable))
+            try await check.send(client, .init(.get, "/api/memories", headers: headers(token), expect: .serviceUnavailable))
+            try await check.send(client, .init(.delete, "/api/memories/{id}", uri: "/api/memories/m", headers: headers(token), expect: .serviceUnavailable))
             // The export reads its first page before it answers: a 503, not a download cut short.
             try await check.send(client, .init(.get, "/api/account/export", headers: headers(token), expect: .serviceUnavailable))
             try await check.send(client, .init(.get, "/persona/overview", headers: headers(service), expect: .serviceUnavailable))

@@ -138,7 +138,7 @@ struct SessionsRouteTests {
         #expect(try await Sessions.rowsPerTable(user)["messages"] == 2)
     }
 
-    @Test func deleteRemovesTheSessionsMessagesAndSnapshotsOnly() async throws {
+    @Test func deleteRemovesTheSessionsMessagesSnapshotsAndMemoriesOnly() async throws {
         let user = UUID()
         try await Self.app().test(.router) { client in
             _ = try await Sessions.turn(client, user: user, session: "gone", text: "one")
@@ -151,7 +151,9 @@ struct SessionsRouteTests {
             let after = try await Sessions.rowsPerTable(user)
             #expect(after["messages"] == 2)
             #expect(after["sigmaris_state_snapshots"] == 1)
-            // The persona's memory is the account's, not the session's.
+            // The memories born in the session go with it (`MemoriesRouteTests`); the persona's
+            // audit trail is the account's, not the session's.
+            #expect(after["sigmaris_episodes"] == 1)
             #expect(after["sigmaris_turns"] == before["sigmaris_turns"])
             let sessions = try await Sessions.call(client, .get, "/api/sessions", user: user).json["sessions"]?.arrayValue ?? []
             #expect(sessions.map { $0["id"]?.stringValue } == ["kept"])
