@@ -13,7 +13,14 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 venv="$root/.data/pgserver-venv"
-site() { ls -d "$venv"/lib/python3*/site-packages 2>/dev/null | head -n 1; }
+# The venv's site-packages, or nothing before the venv exists (a fresh checkout).
+site() {
+    local dir
+    for dir in "$venv"/lib/python3*/site-packages; do
+        [ -d "$dir" ] && { echo "$dir"; return 0; }
+    done
+    return 0
+}
 install="$(site)/pgserver/pginstall"
 marker="$install/.sigmaris-pgvector-0.8.5"
 if [ ! -f "$marker" ]; then

@@ -83,7 +83,9 @@ databases() {
     for url in "$SIGMARIS_TEST_DATABASE_URL" "$browser_database_url"; do
         psql "$url" -v ON_ERROR_STOP=1 -q -f scripts/supabase-defaults.sql
     done
-    vector_bin=$(scripts/pgvector.sh)
+    # This function runs under `|| status=$?`, where `set -e` does not apply: stop here by hand, or
+    # the cluster below would be started with PostgreSQL 15.
+    vector_bin=$(scripts/pgvector.sh) && [ -n "$vector_bin" ] || return 1
     SIGMARIS_PG_BINDIR="$vector_bin" scripts/pg.sh start sigmaris_vector $vector_port
     SIGMARIS_PG_BINDIR="$vector_bin" scripts/pg.sh drop sigmaris_vector $vector_port
     SIGMARIS_PG_BINDIR="$vector_bin" scripts/pg.sh start sigmaris_vector $vector_port
