@@ -43,6 +43,13 @@ pgctl() { "${as_owner[@]}" "$bindir/pg_ctl" -D "$data" -l "$log" "$@"; }
 
 case "$cmd" in
 start)
+    # A cluster made by another major version (the pgvector cluster once started with Debian's 15)
+    # cannot be started by this one: say so rather than fail on a corrupt-looking control file.
+    major=$("$bindir/pg_ctl" --version | awk '{print $3}' | cut -d. -f1)
+    if [ -f "$data/PG_VERSION" ] && [ "$(cat "$data/PG_VERSION")" != "$major" ]; then
+        echo "the cluster $name in $data was made by PostgreSQL $(cat "$data/PG_VERSION"), not $major: stop it and delete that folder" >&2
+        exit 1
+    fi
     if [ ! -f "$data/PG_VERSION" ]; then
         mkdir -p "$data"
         [ ${#as_owner[@]} -eq 0 ] || chown postgres: "$data"
