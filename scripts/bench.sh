@@ -37,6 +37,7 @@
 #   BENCH_SEED_TURNS=50  BENCH_EPISODES= (see 4)  BENCH_POOL_SIZE=16  BENCH_PORT=18370
 #   BENCH_PG_PORT=54370  BENCH_MAX_ERROR_RATE=0.01  BENCH_PGBENCH=1 (0 skips both pgbench passes)
 #   BENCH_SHARED_LIMITS=true (false: limits counted per process only)  BENCH_RATE_LIMIT=0 (turns per user a minute)
+#   BENCH_MEMORY=archive (window: recall reads the 50 newest episodes only, no archive search; issue #23)
 #   BENCH_PROVIDER=local|stub  BENCH_STUB_PORT=BENCH_PORT+1  BENCH_EMBEDDING_DIM=1536 (stub only)
 #   BENCH_TURN_BASELINE_TPS=419.3  BENCH_TURN_BASELINE_SHARE=23.8 (turn.pgbench on main before issue
 #     #15, as tps and as % of the minimal writes of the same run; docs/benchmarks.md "Turn cost (#15)")
@@ -141,6 +142,7 @@ server_env=(
     # The load is many turns per user a minute on purpose: no limit, unless BENCH_RATE_LIMIT sets one
     # (a high one still costs its statement per turn: what issue #25 measured with BENCH_SHARED_LIMITS).
     SIGMARIS_RATE_LIMIT_PER_MINUTE="${BENCH_RATE_LIMIT:-0}" SIGMARIS_SHARED_LIMITS="${BENCH_SHARED_LIMITS:-true}"
+    SIGMARIS_MEMORY="${BENCH_MEMORY:-archive}"
 )
 say "starting the server on 127.0.0.1:$port (pool $pool_size, $provider_label${profile:+, under $profile})"
 base=http://127.0.0.1:$port
