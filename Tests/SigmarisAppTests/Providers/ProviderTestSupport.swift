@@ -26,7 +26,10 @@ enum ProviderHarness {
     static func withProvider<T>(
         baseURL: String,
         apiKey: String? = ProviderHarness.apiKey,
-        timeouts: OpenAICompatibleProvider.Timeouts = .init(chat: .seconds(5), embeddings: .seconds(5)),
+        // Wide, so that a test about retries or errors never meets its deadline on a loaded runner
+        // (the retries test once got .timeout after two attempts of a 500, under a fresh-clone CI
+        // run's full parallel suite); the tests about timeouts pass their own.
+        timeouts: OpenAICompatibleProvider.Timeouts = .init(chat: .seconds(30), embeddings: .seconds(30)),
         _ body: (OpenAICompatibleProvider) async throws -> T
     ) async throws -> T {
         try await withHTTPClient(requestTimeout: .seconds(10)) { http in
