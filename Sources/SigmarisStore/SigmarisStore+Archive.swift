@@ -1,7 +1,8 @@
+import SigmarisPostgres
 import SigmarisEngine
 
 extension SigmarisStore {
-    /// Which archive search this database allows (pgvector, pg_trgm or none), read from its catalog
+    /// Which archive search this database allows (hybrid, full text or none), read from its catalog
     /// once and kept: the server logs it at start and `/readyz` shows it.
     public func archiveSearchPath() async throws -> ArchiveSearchPath {
         try await archivePaths.path {
@@ -11,8 +12,8 @@ extension SigmarisStore {
         }
     }
 
-    /// The user's episodes closest to `embedding` (when pgvector indexes its dimension) or else to
-    /// `text` (pg_trgm), best first, at most `limit`, leaving out the user's `excludingNewest`
+    /// The user's episodes that best match `text` (full text) and, when pgvector indexes its
+    /// dimension, `embedding`, best first, at most `limit`, leaving out the user's `excludingNewest`
     /// newest episodes (recall passes its window's size; the memories route 0). Empty when the
     /// database has no search for the request (`archiveSearchPath()` is `.none`, or no text and no
     /// usable embedding). Reads only `userID`'s rows, as the service's role.
@@ -21,12 +22,16 @@ extension SigmarisStore {
     ) async throws -> [ScoredMemory] {
         let search = ArchiveSearch(path: try await archiveSearchPath())
         guard limit > 0, search.query(text: text, embedding: embedding) != nil else { return [] }
-        // A transaction for the transaction-local settings that tune the index scan; reads only, so replayed when
-        // the connection breaks.
-        return try await database.withTransaction { connection in
+        let run: @Sendable (PostgresConnection) throws -> [ScoredMemory] = { connection in
             try search.search(
                 userID: userID, text: text, embedding: embedding, limit: limit, excludingNewest: excludingNewest,
                 on: connection)
         }
+        // The hybrid query needs a transaction for the transaction-local settings that tune the HNSW
+        // scan; the full text query is one statement. Reads only, so replayed when the connection breaks.
+        if case .hybrid? = search.query(text: text, embedding: embedding) {
+            return try await database.withTransaction(run)
+        }
+        return try await database.withConnection(replay: .whenConnectionBreaks, run)
     }
 }

@@ -17,8 +17,8 @@ struct HealthTests {
             try await client.execute(uri: "/readyz", method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(String(buffer: response.body).contains(#""database":"ok""#))
-                // Which archive search recall uses (issue #23): the test database has pg_trgm, no pgvector.
-                #expect(String(buffer: response.body).contains(#""memory_search":"pg_trgm""#))
+                // Which archive search recall uses (issue #23): the test database has full text search, no pgvector.
+                #expect(String(buffer: response.body).contains(#""memory_search":"full_text""#))
             }
         }
     }

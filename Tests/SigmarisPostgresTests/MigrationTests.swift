@@ -59,12 +59,15 @@ struct MigrationTests {
             #expect(try tables[0].decode(Int.self, "n") == 4)
             let archive = try await client.query(
                 """
-                SELECT EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = 'sigmaris_episodes_user_text_trgm_idx') AS text_index,
+                SELECT EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = 'sigmaris_episodes_user_search_idx') AS text_index,
+                       EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = 'sigmaris_episodes_user_text_trgm_idx') AS trigram_index,
                        EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'sigmaris_episodes'
                                AND column_name = 'embedding_v') AS vector_column,
                        (SELECT count(*)::int FROM pg_indexes WHERE indexname LIKE 'sigmaris_episodes_embedding_%_idx') AS vector_indexes
                 """)
+            // 0017's full text index everywhere; 0015's trigram index, which 0017 replaces, nowhere.
             #expect(try archive[0].decode(Bool.self, "text_index"))
+            #expect(try archive[0].decode(Bool.self, "trigram_index") == false)
             #expect(try archive[0].decode(Bool.self, "vector_column") == (server == .pgvector))
             #expect(try archive[0].decode(Int.self, "vector_indexes") == (server == .pgvector ? 2 : 0))
         }

@@ -7,7 +7,7 @@ import Testing
 
 /// Issue #23's finding, as a user would meet it: a fact told early, then 120 unrelated turns, then a
 /// question about the fact. Real turns (engine, local provider, store) on both test servers: the
-/// archive search of each (pg_trgm on PostgreSQL 15, pgvector on 18) brings the fact back; the
+/// archive search of each (full text on PostgreSQL 15, full text and pgvector fused on 18) brings the fact back; the
 /// reference's window does not.
 @Suite("Archive recall over a long history", .enabled(if: TestDatabase.shouldRun))
 struct ArchiveRecallDatabaseTests {

@@ -5,9 +5,9 @@ import SigmarisTestSupport
 import Testing
 @testable import SigmarisStore
 
-/// `SigmarisStore.searchMemories` on both test servers: the text search (pg_trgm) on Debian's
-/// PostgreSQL 15, the embedding search (pgvector) on PostgreSQL 18, each reading only the user's
-/// own rows and leaving out the newest ones when asked.
+/// `SigmarisStore.searchMemories` on both test servers: full text search on Debian's PostgreSQL 15,
+/// full text and the embedding search (pgvector) fused on PostgreSQL 18, each reading only the
+/// user's own rows and leaving out the newest ones when asked.
 @Suite("Archive search", .enabled(if: TestDatabase.shouldRun))
 struct ArchiveSearchTests {
     /// Inserts episodes for `userID`, the first one newest, one minute apart (an hour back).
@@ -35,11 +35,11 @@ struct ArchiveSearchTests {
         }
     }
 
-    @Test("path: pg_trgm on PostgreSQL 15, pgvector where it exists", arguments: TestPostgres.allCases)
+    @Test("path: full text on PostgreSQL 15, hybrid where pgvector exists", arguments: TestPostgres.allCases)
     func pathFollowsTheDatabase(_ server: TestPostgres) async throws {
         try await TestDatabase.withMigratedClient(on: server) { client in
             let path = try await SigmarisStore(database: client).archiveSearchPath()
-            #expect(path.name == (server == .pgvector ? "pgvector" : "pg_trgm"))
+            #expect(path.name == (server == .pgvector ? "hybrid" : "full_text"))
         }
     }
 
@@ -63,7 +63,13 @@ struct ArchiveSearchTests {
             #expect(english.first?.rawContext == "user: My first dog was called Rexford, a golden retriever")
             let japanese = try await store.searchMemories(userID: user, text: "妹は大学で何を勉強していますか", embedding: nil, limit: 5)
             #expect(japanese.first?.episodeID == "\(user)-sister")
-            #expect((japanese.first?.score ?? 0) > ArchiveSearch.textThreshold)
+            // The best match of the one search that ran: 1 / (60 + 1).
+            let best: Double = 1.0 / 61
+            #expect(japanese.first?.score == best)
+            // Stop words only: nothing to match, no error.
+            #expect(try await store.searchMemories(userID: user, text: "What is it, and was it?", embedding: nil, limit: 5).isEmpty)
+            // Quotes and backslashes are words like any other, not query syntax.
+            _ = try await store.searchMemories(userID: user, text: #"O'Brien's \ dog | cat & !rexford:*"#, embedding: nil, limit: 5)
 
             // The newest 31 (the chatter and the dog) left out: the dog is not found.
             let older = try await store.searchMemories(
@@ -91,7 +97,9 @@ struct ArchiveSearchTests {
             query[8] = 0.5
             let found = try await store.searchMemories(userID: user, text: "", embedding: query, limit: 2)
             #expect(found.map(\.episodeID) == ["\(user)-7", "\(user)-8"])
-            #expect(abs((found.first?.score ?? 0) - 1 / Double(1.25).squareRoot()) < 1e-6)
+            // No text: only the embedding search ranked, first and second.
+            let ranked: [Double] = [1.0 / 61, 1.0 / 62]
+            #expect(found.map(\.score) == ranked)
             #expect(found.first?.embedding == axis(7))
             // The embedding column was filled from the stored bytes (the migration's generated column).
             let dims = try await client.query(
@@ -103,6 +111,71 @@ struct ArchiveSearchTests {
             // A dimension without an index falls back to the text search.
             let other = try await store.searchMemories(userID: user, text: "episode 3", embedding: [1, 0, 0], limit: 1)
             #expect(other.first?.episodeID == "\(user)-3")
+        }
+    }
+
+    /// Hybrid (pgvector): an episode that shares a rare word with the message but whose embedding is
+    /// far from it is found by the full text search, beside the embedding search's nearest; one found
+    /// by both ranks first.
+    @Test("hybrid: full text and embedding candidates are fused")
+    func hybridFusesBothSearches() async throws {
+        try await TestDatabase.withMigratedClient(on: .pgvector) { client in
+            let store = SigmarisStore(database: client)
+            let user = "archive-hybrid-\(UUID().uuidString)"
+            func axis(_ index: Int) -> [Float] {
+                var vector = [Float](repeating: 0, count: 256)
+                vector[index] = 1
+                return vector
+            }
+            try await Self.insert(
+                [("\(user)-both", "Rexford the golden retriever", axis(1)),
+                 ("\(user)-near", "a quiet afternoon at home", axis(2)),
+                 ("\(user)-word", "Rexford learned to swim", axis(3))]
+                    + (10..<20).map { ("\(user)-\($0)", "errand number \($0)", axis($0)) },
+                userID: user, on: client)
+            var query = axis(1)
+            query[2] = 0.9
+            let found = try await store.searchMemories(userID: user, text: "Where is Rexford?", embedding: query, limit: 3)
+            #expect(found.map(\.episodeID).first == "\(user)-both")
+            #expect(Set(found.map(\.episodeID)) == ["\(user)-both", "\(user)-near", "\(user)-word"])
+            let bestOfBoth: Double = 2.0 / 61
+            #expect(found.first?.score == bestOfBoth)
+        }
+    }
+
+    /// Issue #23 §3: the full text search reads the episodes that share a word with the message,
+    /// not the user's history. Checked on the plan's row counts (not on time), with the generic plan
+    /// a prepared statement gets after a few runs, for a user with 20,000 episodes among others'.
+    @Test("full text search reads only the matching episodes of a long history", arguments: TestPostgres.allCases)
+    func fullTextSearchDoesNotReadTheHistory(_ server: TestPostgres) async throws {
+        try await TestDatabase.withMigratedClient(on: server) { client in
+            let user = "archive-plan-\(UUID().uuidString)"
+            try await client.query(
+                """
+                INSERT INTO public.sigmaris_episodes (episode_id, user_id, "timestamp", summary, raw_context, created_at)
+                SELECT $1 || '-' || u || '-' || g, $1 || u, now() - g * interval '1 minute',
+                       'Today the weather was grey and errand ' || g || ' took a while', '', now()
+                FROM generate_series(0, 19999) AS g, (VALUES (''), ('-other')) AS us(u)
+                """, [.text(user)])
+            try await Self.insert(
+                [("\(user)-fact", "My brother Rexford lives in Winnipeg", nil)], userID: user, on: client)
+            try await client.query("ANALYZE public.sigmaris_episodes")
+            let sql = ArchiveSearch.sql(.fullText)
+            let plan = try await client.withTransaction { connection in
+                try connection.query("SET LOCAL plan_cache_mode = force_generic_plan")
+                try connection.query("PREPARE archive_plan_check(text, text, int, int) AS " + sql)
+                defer { _ = try? connection.query("DEALLOCATE archive_plan_check") }
+                return try connection.query(
+                    "EXPLAIN (ANALYZE, TIMING OFF) EXECUTE archive_plan_check('\(user)', 'Where does my brother Rexford live?', 20, 50)"
+                ).map { try $0.decode(String.self, "QUERY PLAN") }.joined(separator: "\n")
+            }
+            #expect(plan.contains("sigmaris_episodes_user_search_idx"), "\(plan)")
+            // The most rows any step produced: the 50 of the recent window at most, never the history.
+            let counts = plan.matches(of: /actual rows=(\d+)/).compactMap { Int($0.output.1) }
+            #expect(!counts.isEmpty && counts.max()! <= 50, "\(plan)")
+            let found = try await SigmarisStore(database: client).searchMemories(
+                userID: user, text: "Where does my brother Rexford live?", embedding: nil, limit: 5, excludingNewest: 50)
+            #expect(found.map(\.episodeID) == ["\(user)-fact"])
         }
     }
 }

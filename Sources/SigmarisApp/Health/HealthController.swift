@@ -4,8 +4,8 @@ import Hummingbird
 /// as last probed at most a second ago (`ReadinessCheck`), and the process is not stopping
 /// (`DrainState`: from SIGTERM on, 503 `draining`).
 ///
-/// A ready answer also says which search recall's archive uses (`memory_search`: `pgvector`,
-/// `pg_trgm`, `none`, or `window` when `SIGMARIS_MEMORY=window`; issue #23), learned from the
+/// A ready answer also says which search recall's archive uses (`memory_search`: `hybrid`,
+/// `full_text`, `none`, or `window` when `SIGMARIS_MEMORY=window`; issue #23), learned from the
 /// database once.
 struct HealthController {
     let readiness: ReadinessCheck

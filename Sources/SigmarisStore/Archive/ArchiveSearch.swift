@@ -2,65 +2,71 @@ import Foundation
 import SigmarisPostgres
 import Synchronization
 
-/// The one search over all of a user's episodes (issue #23): by embedding where pgvector is there,
-/// by text (pg_trgm word similarity) otherwise or when the embedding's dimension has no index. Both
+/// The one search over all of a user's episodes (issue #23): Postgres full text search everywhere
+/// (`sql/0017_memory_full_text_search.sql`), and where pgvector is there and the message's
+/// embedding has an indexed dimension, pgvector's HNSW search too, the two rankings fused. Both
 /// read only `userID`'s rows and can leave out the user's newest episodes (the recall window, which
 /// recall already has). Recall's archive candidates and `GET /api/memories?q=` both come from here.
+///
+/// Why both on pgvector: an embedding search finds what a real model's dense embeddings put near
+/// the message, which shares no word with it; full text finds what shares a rare word (a name, a
+/// place), which sparse embeddings such as the local embedder's do not find in a large HNSW graph
+/// (`make bench-memory`: recall@5 0.52 at 10,000 episodes with HNSW alone, docs/benchmarks.md).
 struct ArchiveSearch: Sendable {
     /// The dimensions `sql/0015_memory_archive.sql` has an HNSW index for: the local embedder's
     /// (`LocalEmbedder`, 256) and OpenAI-style providers' (1536).
     static let indexedDimensions: Set<Int> = [256, 1536]
-    /// The least word similarity a text match needs (`pg_trgm.word_similarity_threshold`): the GiST
-    /// index prunes with it, which keeps the search fast at any history (a nearest-first scan with
-    /// no threshold reads most of a long history when few episodes are close).
-    static let textThreshold = 0.3
-    /// Only the first characters of a long message are searched for: each adds trigrams to match.
+    /// Only the first characters of a long message are searched for: each adds words to match.
     static let textQueryLength = 500
     /// `hnsw.ef_search`: the candidate list of the HNSW search (pgvector's default is 40).
     static let vectorSearchList = 100
+    /// Reciprocal rank fusion's k: an episode scores the sum of 1 / (k + its rank) over the searches
+    /// that found it (Cormack, Clarke and Büttcher, SIGIR 2009, where 60 is the constant; Supabase's
+    /// hybrid search uses it too). Ranks, not scores, are fused: a cosine and a `ts_rank` are not on
+    /// one scale.
+    static let fusionConstant = 60
 
     let path: ArchiveSearchPath
 
     enum Query: Equatable {
-        case vector(schema: String, dimensions: Int)
-        case text(schema: String)
+        /// Full text and the embedding (pgvector's schema, the embedding's dimension).
+        case hybrid(schema: String, dimensions: Int)
+        case fullText
     }
 
-    /// Which query serves this request: the vector one for an embedding of an indexed dimension,
-    /// else the text one for a non-empty text; nil when neither can run.
+    /// Which query serves this request: the hybrid one for an embedding of an indexed dimension on a
+    /// database with pgvector, else full text for a non-empty text; nil when neither can run.
     func query(text: String, embedding: [Float]?) -> Query? {
         if let schema = path.vectorSchema, let embedding, Self.indexedDimensions.contains(embedding.count) {
-            return .vector(schema: schema, dimensions: embedding.count)
+            return .hybrid(schema: schema, dimensions: embedding.count)
         }
-        if let schema = path.textSchema, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-            return .text(schema: schema)
+        if path != .none, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            return .fullText
         }
         return nil
     }
 
     /// Best first (ties by episode id); at most `limit`, none of the user's `excludingNewest` newest.
+    /// The hybrid query sets transaction-local settings, so it runs in a transaction; the full text
+    /// query is one statement.
     func search(
         userID: String, text: String, embedding: [Float]?, limit: Int, excludingNewest: Int, on connection: PostgresConnection
     ) throws(PostgresError) -> [ScoredMemory] {
         guard limit > 0, let query = query(text: text, embedding: embedding) else { return [] }
-        let probe: PostgresValue
-        switch query {
-        case .vector(_, _):
+        var parameters: [PostgresValue] = [
+            .text(userID), .text(String(text.prefix(Self.textQueryLength))), .int(limit), .int(max(0, excludingNewest)),
+        ]
+        if case .hybrid = query {
             // The index scan goes on until `limit` rows of this user passed the filter, rather than
             // stopping after `hnsw.ef_search` rows of anyone (pgvector 0.8's iterative index scans);
-            // relaxed order, since the outer query sorts the few rows found again. A wider search
-            // list than the default 40 (`vectorSearchList`) for the recall of the planted facts.
+            // relaxed order, since the query ranks the few rows found again. A wider search list than
+            // the default 40 (`vectorSearchList`).
             try connection.query(
                 "SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), set_config('hnsw.ef_search', $1, true)",
                 [.text(String(Self.vectorSearchList))])
-            probe = .text(Self.vectorLiteral(embedding ?? []))
-        case .text:
-            try connection.query(
-                "SELECT set_config('pg_trgm.word_similarity_threshold', $1, true)", [.text(String(Self.textThreshold))])
-            probe = .text(String(text.prefix(Self.textQueryLength)))
+            parameters.append(.text(Self.vectorLiteral(embedding ?? [])))
         }
-        let rows = try connection.query(
-            Self.sql(query), [.text(userID), probe, .int(limit), .int(max(0, excludingNewest))], resultFormat: .binary)
+        let rows = try connection.query(Self.sql(query), parameters, resultFormat: .binary)
         var found: [ScoredMemory] = []
         found.reserveCapacity(rows.count)
         for row in rows {
@@ -83,37 +89,61 @@ struct ArchiveSearch: Sendable {
         "[" + vector.map { "\($0)" }.joined(separator: ",") + "]"
     }
 
-    /// `$1` the user id, `$2` the embedding (pgvector text) or the text, `$3` the limit, `$4` how
-    /// many of the newest episodes to leave out. The inner query is what the indexes serve (the
-    /// HNSW one for a user with many episodes, the (user_id, ...) ones otherwise); the outer one
-    /// orders exactly.
+    /// `$1` the user id, `$2` the text, `$3` the limit, `$4` how many of the newest episodes to leave
+    /// out, and for the hybrid query `$5` the embedding (pgvector's text form). Each search ranks its
+    /// best `$3`; the fused list keeps the best `$3` of those.
     static func sql(_ query: Query) -> String {
-        let distance: String
-        let filter: String
-        switch query {
-        case .vector(let schema, let dimensions):
-            let s = identifier(schema)
-            distance = "(e.embedding_v::\(s).vector(\(dimensions))) OPERATOR(\(s).<=>) ($2::text::\(s).vector(\(dimensions)))"
-            filter = "\(s).vector_dims(e.embedding_v) = \(dimensions)"
-        case .text(let schema):
-            let s = identifier(schema)
-            distance = "(e.summary || ' ' || e.raw_context) OPERATOR(\(s).<->>) $2::text"
-            filter = "$2::text OPERATOR(\(s).<%) (e.summary || ' ' || e.raw_context)"
+        var searches = [fullTextHitsSQL]
+        if case .hybrid(let schema, let dimensions) = query {
+            searches.append(vectorHitsSQL(schema: identifier(schema), dimensions: dimensions))
         }
         return """
-        SELECT episode_id, "timestamp", created_at, summary, emotion_hint, raw_context, embedding,
-               (1 - distance)::float8 AS score
-        FROM (
-            SELECT e.episode_id, e."timestamp", e.created_at, e.summary, e.emotion_hint, e.raw_context, e.embedding,
-                   \(distance) AS distance
-            FROM public.sigmaris_episodes e
-            WHERE e.user_id = $1 AND \(filter)
-              AND e.episode_id NOT IN (
-                  SELECT n.episode_id FROM public.sigmaris_episodes n WHERE n.user_id = $1
-                  ORDER BY n."timestamp" DESC, n.created_at DESC LIMIT $4)
-            ORDER BY distance LIMIT $3
-        ) AS found
-        ORDER BY distance, episode_id
+        WITH recent AS (
+            SELECT n.episode_id FROM public.sigmaris_episodes n WHERE n.user_id = $1
+            ORDER BY n."timestamp" DESC, n.created_at DESC LIMIT $4
+        ), message AS MATERIALIZED (
+            SELECT public.sigmaris_search_query(terms) AS plain,
+                   public.sigmaris_search_query(public.sigmaris_user_search_terms($1, terms)) AS keyed
+            FROM (SELECT public.sigmaris_search_terms($2::text) AS terms) AS m
+        ), hits AS (
+        \(searches.joined(separator: "\nUNION ALL\n"))
+        ), fused AS (
+            SELECT episode_id, sum(1.0::float8 / (\(fusionConstant) + rank)) AS score
+            FROM hits GROUP BY episode_id ORDER BY score DESC, episode_id LIMIT $3
+        )
+        SELECT e.episode_id, e."timestamp", e.created_at, e.summary, e.emotion_hint, e.raw_context, e.embedding, f.score
+        FROM fused f JOIN public.sigmaris_episodes e ON e.episode_id = f.episode_id AND e.user_id = $1
+        ORDER BY f.score DESC, f.episode_id
+        """
+    }
+
+    /// The full text search's ranking. It matches on the user-keyed index alone: its keys hold the
+    /// user id, so a match is the user's row (the fused join checks `user_id` again), and an extra
+    /// `user_id = $1` here lets a generic plan AND in the (user_id, ...) index, which reads the
+    /// user's whole history.
+    static let fullTextHitsSQL = """
+        SELECT episode_id, row_number() OVER (ORDER BY relevance DESC, episode_id) AS rank FROM (
+            SELECT e.episode_id, ts_rank(e.search_terms, message.plain) AS relevance
+            FROM message, public.sigmaris_episodes e
+            WHERE public.sigmaris_user_search_terms(e.user_id, e.search_terms) @@ message.keyed
+              AND e.episode_id NOT IN (SELECT episode_id FROM recent)
+            ORDER BY relevance DESC, e.episode_id LIMIT $3
+        ) AS full_text_hits
+    """
+
+    /// The embedding search's ranking: nearest by cosine, through the HNSW index of `dimensions`
+    /// (a partial index per dimension, hence the cast and the predicate) for a user with many
+    /// episodes, through the (user_id, ...) indexes otherwise.
+    static func vectorHitsSQL(schema s: String, dimensions: Int) -> String {
+        """
+            SELECT episode_id, row_number() OVER (ORDER BY distance, episode_id) AS rank FROM (
+                SELECT e.episode_id,
+                       (e.embedding_v::\(s).vector(\(dimensions))) OPERATOR(\(s).<=>) ($5::text::\(s).vector(\(dimensions))) AS distance
+                FROM public.sigmaris_episodes e
+                WHERE e.user_id = $1 AND \(s).vector_dims(e.embedding_v) = \(dimensions)
+                  AND e.episode_id NOT IN (SELECT episode_id FROM recent)
+                ORDER BY distance LIMIT $3
+            ) AS vector_hits
         """
     }
 

@@ -10,9 +10,9 @@ public struct ScoredMemory: Sendable, Equatable {
     /// The episode's own time (recall orders by it) and when its row was written.
     public var timestamp: Date
     public var createdAt: Date
-    /// Higher is closer: the cosine similarity of the embeddings on the vector path, the word
-    /// similarity of the texts on the text path (both at most 1). Scores of the two paths are not
-    /// comparable with each other.
+    /// Higher is closer: the fused rank of the searches that found it (`ArchiveSearch`: the sum of
+    /// 1 / (60 + rank) over the full text and, with pgvector, the embedding search), so at most
+    /// 2/61 (first in both), 1/61 for the best match of one search.
     public var score: Double
     public var emotionHint: String
     /// The stored embedding (empty when none): recall scores an archive candidate with it.

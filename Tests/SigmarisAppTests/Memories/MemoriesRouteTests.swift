@@ -67,7 +67,7 @@ struct MemoriesRouteTests {
         }
     }
 
-    /// `q` runs the archive search on text (pg_trgm on the test databases), in English and Japanese.
+    /// `q` runs the archive search on text (full text search on the test databases), in English and Japanese.
     @Test func aSearchListsTheMatchingMemoriesBestFirstWithTheirScores() async throws {
         let user = UUID()
         try await Self.app().test(.router) { client in
