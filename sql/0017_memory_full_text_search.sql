@@ -7,7 +7,8 @@
 --    a search reads the episodes that share a word with the message, not the whole history.
 --  * `search_terms`, a generated column: the english lexemes (stemmed, without stop words) of the
 --    summary and raw context, plus every two-character run of Chinese/Japanese text (which has no
---    spaces to split words at: character bigrams are how search engines index it). Generated, so
+--    spaces to split words at: character bigrams are how search engines index it) but those of
+--    hiragana only (Japanese's grammar, its stop words). Generated, so
 --    every writer fills it and existing rows are filled here; adding it rewrites the table once.
 --  * The index is GIN over `sigmaris_user_search_terms(user_id, search_terms)`: each lexeme
 --    prefixed with the user id and a space. A key is then (user, word), so the index is what
@@ -24,14 +25,20 @@
 -- Safe to run twice; paste into the Supabase SQL editor as is.
 
 -- The lexemes of a text: english full text for words with spaces between them; bigrams of each
--- run of kana, CJK ideographs and halfwidth katakana (a run of one character is kept as is).
+-- run of kana, CJK ideographs and halfwidth katakana (a run of one character is kept as is). As
+-- english leaves out its stop words, pairs of hiragana only are left out: they are mostly the
+-- particles and endings of Japanese grammar (です, ます, して), found in nearly every Japanese
+-- episode, so a search for them would read the whole history; content words have a kanji or a
+-- katakana (京都, 紅葉, レックス). A word written in hiragana alone (ねこ) is not searchable.
 CREATE OR REPLACE FUNCTION public.sigmaris_search_terms(content text) RETURNS tsvector
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT to_tsvector('pg_catalog.english'::regconfig,
                        regexp_replace(content, '[぀-ヿ㐀-䶿一-鿿豈-﫿ｦ-ﾟ]+', ' ', 'g'))
-        || coalesce((SELECT array_to_tsvector(array_agg(DISTINCT substr(run[1], i, 2)))
+        || coalesce((SELECT array_to_tsvector(array_agg(DISTINCT pair))
                      FROM regexp_matches(content, '([぀-ヿ㐀-䶿一-鿿豈-﫿ｦ-ﾟ]+)', 'g') AS run,
-                          generate_series(1, greatest(length(run[1]) - 1, 1)) AS i), ''::tsvector)
+                          generate_series(1, greatest(length(run[1]) - 1, 1)) AS i,
+                          LATERAL (SELECT substr(run[1], i, 2) AS pair) AS p
+                     WHERE pair !~ '^[぀-ゟ]+$'), ''::tsvector)
 $$;
 
 -- `terms` with each lexeme keyed by the user: "<user_id> <lexeme>". A lexeme never holds a space,

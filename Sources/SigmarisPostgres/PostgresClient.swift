@@ -141,16 +141,17 @@ public final class PostgresClient: Sendable, Service {
 
     /// Runs `body` inside `BEGIN … COMMIT`; any error thrown by `body` (or by the database) rolls back.
     ///
-    /// BEGIN sets the statement timeout for the transaction (`TransactionStart`). A connection that
+    /// BEGIN sets the statement timeout for the transaction, and `settings` (`TransactionStart`). A connection that
     /// breaks before COMMIT is sent leaves nothing behind, so the transaction runs again on a new
     /// connection (`body` must only touch the database); so does one the server rolled back as a
     /// deadlock victim or a serialization failure. One that breaks while COMMIT is on its way leaves
     /// the outcome unknown: that is never retried, and fails as `commitOutcomeUnknown`.
     public func withTransaction<T: Sendable>(
+        settings: [TransactionSetting] = [],
         _ body: @escaping @Sendable (PostgresConnection) throws -> T
     ) async throws -> T {
         try await withConnection(replay: .whenConnectionBreaks) { connection in
-            try connection.begin()
+            try connection.begin(settings: settings)
             let value: T
             do {
                 value = try body(connection)

@@ -161,9 +161,10 @@ public final class PostgresConnection {
     }
 
     /// `BEGIN`, with this lease's statement timeout set for the transaction (`TransactionStart`).
-    func begin(lockTimeout: TransactionStart.Limit = .serverDefault) throws(PostgresError) {
+    func begin(lockTimeout: TransactionStart.Limit = .serverDefault, settings: [TransactionSetting] = []) throws(PostgresError) {
         try execute(script: TransactionStart.sql(
-            statementTimeout: statementTimeout.map(TransactionStart.Limit.after) ?? .serverDefault, lockTimeout: lockTimeout))
+            statementTimeout: statementTimeout.map(TransactionStart.Limit.after) ?? .serverDefault, lockTimeout: lockTimeout,
+            settings: settings))
     }
 
     /// Runs `body` with task cancellation ignored: for COMMIT, whose outcome must be read to the end,

@@ -24,10 +24,13 @@ enum TransactionStart {
         case after(Duration)
     }
 
-    /// `BEGIN`, then `SET LOCAL` for each limit that is not the server's default. `lockTimeout` is
-    /// for migrations: no bound on their work, a bound on waiting for a table's lock. The values are
-    /// whole milliseconds formatted from `Duration`s, never text from outside.
-    static func sql(statementTimeout: Limit, lockTimeout: Limit = .serverDefault) -> String {
+    /// `BEGIN`, then `SET LOCAL` for each limit that is not the server's default, then for each of
+    /// `settings`. `lockTimeout` is for migrations: no bound on their work, a bound on waiting for a
+    /// table's lock. The values are whole milliseconds formatted from `Duration`s, never text from
+    /// outside (and `TransactionSetting` holds plain words only).
+    static func sql(
+        statementTimeout: Limit, lockTimeout: Limit = .serverDefault, settings: [TransactionSetting] = []
+    ) -> String {
         var sql = "BEGIN"
         for (name, limit) in [("statement_timeout", statementTimeout), ("lock_timeout", lockTimeout)] {
             switch limit {
@@ -36,6 +39,7 @@ enum TransactionStart {
             case .after(let duration): sql += "; SET LOCAL \(name) = \(milliseconds(duration))"
             }
         }
+        for setting in settings { sql += "; " + setting.sql }
         return sql
     }
 

@@ -13,24 +13,25 @@ extension SigmarisStore {
     }
 
     /// The user's episodes that best match `text` (full text) and, when pgvector indexes its
-    /// dimension, `embedding`, best first, at most `limit`, leaving out the user's `excludingNewest`
-    /// newest episodes (recall passes its window's size; the memories route 0). Empty when the
+    /// dimension, `embedding`, best first, at most `limit`, leaving out the episodes in `excluding`
+    /// (recall passes its window's ids; the memories route none). Empty when the
     /// database has no search for the request (`archiveSearchPath()` is `.none`, or no text and no
     /// usable embedding). Reads only `userID`'s rows, as the service's role.
     public func searchMemories(
-        userID: String, text: String, embedding: [Float]?, limit: Int, excludingNewest: Int = 0
+        userID: String, text: String, embedding: [Float]?, limit: Int, excluding: [String] = []
     ) async throws -> [ScoredMemory] {
         let search = ArchiveSearch(path: try await archiveSearchPath())
         guard limit > 0, search.query(text: text, embedding: embedding) != nil else { return [] }
         let run: @Sendable (PostgresConnection) throws -> [ScoredMemory] = { connection in
             try search.search(
-                userID: userID, text: text, embedding: embedding, limit: limit, excludingNewest: excludingNewest,
+                userID: userID, text: text, embedding: embedding, limit: limit, excluding: excluding,
                 on: connection)
         }
-        // The hybrid query needs a transaction for the transaction-local settings that tune the HNSW
-        // scan; the full text query is one statement. Reads only, so replayed when the connection breaks.
+        // The hybrid query needs a transaction for the settings that tune the HNSW scan (sent in its
+        // BEGIN: no round trip of their own); the full text query is one statement. Reads only, so
+        // replayed when the connection breaks.
         if case .hybrid? = search.query(text: text, embedding: embedding) {
-            return try await database.withTransaction(run)
+            return try await database.withTransaction(settings: ArchiveSearch.vectorScanSettings, run)
         }
         return try await database.withConnection(replay: .whenConnectionBreaks, run)
     }

@@ -15,8 +15,10 @@ struct StoreDatabase: Sendable {
     }
 
     /// `PostgresClient.withTransaction`.
-    func withTransaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
-        try await StoreError.translatingDatabaseErrors { try await client.withTransaction(body) }
+    func withTransaction<T: Sendable>(
+        settings: [TransactionSetting] = [], _ body: @escaping @Sendable (PostgresConnection) throws -> T
+    ) async throws -> T {
+        try await StoreError.translatingDatabaseErrors { try await client.withTransaction(settings: settings, body) }
     }
 
     /// `PostgresClient.query`.

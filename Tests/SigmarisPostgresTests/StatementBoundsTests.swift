@@ -33,6 +33,19 @@ struct StatementBoundsTests {
         await client.shutdown()
     }
 
+    /// A transaction's settings (the archive search's HNSW ones) hold inside it and end with it.
+    @Test func aTransactionsSettingsHoldForItAlone() async throws {
+        let client = try Self.client(statementTimeout: .seconds(5), poolSize: 1)
+        let inside = try await client.withTransaction(settings: [TransactionSetting("sigmaris.test_setting", "relaxed_order")]) {
+            try $0.query("SELECT current_setting('sigmaris.test_setting') AS v")[0].decode(String.self, "v")
+        }
+        #expect(inside == "relaxed_order")
+        // The same (only) connection, after COMMIT: unset again.
+        let after = try await client.query("SELECT coalesce(current_setting('sigmaris.test_setting', true), '') AS v")
+        #expect(try after[0].decode(String.self, "v") == "")
+        await client.shutdown()
+    }
+
     @Test func anAutocommitStatementPastTheTimeoutIsCancelledByTheClientAndItsConnectionClosed() async throws {
         let client = try Self.client(statementTimeout: .seconds(1))
         let started = ContinuousClock.now

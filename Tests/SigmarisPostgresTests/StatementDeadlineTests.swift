@@ -38,6 +38,10 @@ struct StatementDeadlineTests {
             == "BEGIN; SET LOCAL statement_timeout = 10000")
         #expect(TransactionStart.sql(statementTimeout: .unbounded, lockTimeout: .after(.milliseconds(1500)))
             == "BEGIN; SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = 1500")
+        #expect(TransactionStart.sql(statementTimeout: .after(.seconds(1)), settings: [TransactionSetting("hnsw.ef_search", "100")])
+            == "BEGIN; SET LOCAL statement_timeout = 1000; SET LOCAL hnsw.ef_search = '100'")
+        #expect(TransactionSetting.isPlainWord("relaxed_order") && TransactionSetting.isPlainWord("hnsw.iterative_scan"))
+        #expect(!TransactionSetting.isPlainWord("1; DROP TABLE x") && !TransactionSetting.isPlainWord("a'b") && !TransactionSetting.isPlainWord(""))
         // Never 0 (no limit) for a positive bound.
         #expect(TransactionStart.milliseconds(.microseconds(1)) == 1)
     }

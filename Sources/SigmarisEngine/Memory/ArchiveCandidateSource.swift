@@ -7,11 +7,11 @@
 /// episodes): a user with fewer has no older episode, so below that nothing is asked and every
 /// number stays the reference's.
 public protocol ArchiveCandidateSource: Sendable {
-    /// At most `limit` of the user's episodes, best first, leaving out their `excludingNewest`
-    /// newest (the window). `vector` is the message's embedding, nil when it has none (a text
-    /// search can still run). It does not throw: a search that failed gives no candidates, and the
+    /// At most `limit` of the user's episodes, best first, leaving out those in `excluding` (the
+    /// recall window's episode ids: recall has them already, and a candidate slot spent on one is
+    /// lost). `vector` is the message's embedding, nil when it has none (a text search can still run). It does not throw: a search that failed gives no candidates, and the
     /// source reports the failure itself (recall then reads the window only, as in `window` mode).
-    func candidates(message: String, vector: [Float]?, limit: Int, excludingNewest: Int) async -> [Episode]
+    func candidates(message: String, vector: [Float]?, limit: Int, excluding: [String]) async -> [Episode]
 }
 
 /// An archive source and how many candidates to ask it for (`SIGMARIS_ARCHIVE_CANDIDATES`).

@@ -41,7 +41,7 @@ extension PersonaEngine {
         if let archive, archive.limit > 0, turn.episodes.count >= PersonaConstants.Turn.recentEpisodeLimit {
             archived = await archive.source.candidates(
                 message: message, vector: turn.embeddings.vector(for: message), limit: archive.limit,
-                excludingNewest: turn.episodes.count)
+                excluding: turn.episodes.map(\.episodeID))
             // A candidate without a stored embedding is scored by its embedded summary, as a window episode is.
             archiveError = await turn.embeddings.prepare(archived.filter { $0.embedding.isEmpty }.map(\.summary), using: provider)
         }

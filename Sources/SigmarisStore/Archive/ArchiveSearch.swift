@@ -46,24 +46,26 @@ struct ArchiveSearch: Sendable {
         return nil
     }
 
-    /// Best first (ties by episode id); at most `limit`, none of the user's `excludingNewest` newest.
-    /// The hybrid query sets transaction-local settings, so it runs in a transaction; the full text
+    /// The hybrid query's transaction settings (sent in its BEGIN, `TransactionSetting`): the HNSW
+    /// index scan goes on until `limit` rows of this user passed the filter, rather than stopping after
+    /// `hnsw.ef_search` rows of anyone (pgvector 0.8's iterative index scans); relaxed order, since
+    /// the query ranks the few rows found again; and a wider search list than the default 40.
+    static let vectorScanSettings = [
+        TransactionSetting("hnsw.iterative_scan", "relaxed_order"),
+        TransactionSetting("hnsw.ef_search", String(vectorSearchList)),
+    ]
+
+    /// Best first (ties by episode id); at most `limit`, none of those in `excluding`.
+    /// The hybrid query must run in a transaction begun with `vectorScanSettings`; the full text
     /// query is one statement.
     func search(
-        userID: String, text: String, embedding: [Float]?, limit: Int, excludingNewest: Int, on connection: PostgresConnection
+        userID: String, text: String, embedding: [Float]?, limit: Int, excluding: [String], on connection: PostgresConnection
     ) throws(PostgresError) -> [ScoredMemory] {
         guard limit > 0, let query = query(text: text, embedding: embedding) else { return [] }
         var parameters: [PostgresValue] = [
-            .text(userID), .text(String(text.prefix(Self.textQueryLength))), .int(limit), .int(max(0, excludingNewest)),
+            .text(userID), .text(String(text.prefix(Self.textQueryLength))), .int(limit), .text(Self.textArrayLiteral(excluding)),
         ]
         if case .hybrid = query {
-            // The index scan goes on until `limit` rows of this user passed the filter, rather than
-            // stopping after `hnsw.ef_search` rows of anyone (pgvector 0.8's iterative index scans);
-            // relaxed order, since the query ranks the few rows found again. A wider search list than
-            // the default 40 (`vectorSearchList`).
-            try connection.query(
-                "SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), set_config('hnsw.ef_search', $1, true)",
-                [.text(String(Self.vectorSearchList))])
             parameters.append(.text(Self.vectorLiteral(embedding ?? [])))
         }
         let rows = try connection.query(Self.sql(query), parameters, resultFormat: .binary)
@@ -89,8 +91,9 @@ struct ArchiveSearch: Sendable {
         "[" + vector.map { "\($0)" }.joined(separator: ",") + "]"
     }
 
-    /// `$1` the user id, `$2` the text, `$3` the limit, `$4` how many of the newest episodes to leave
-    /// out, and for the hybrid query `$5` the embedding (pgvector's text form). Each search ranks its
+    /// `$1` the user id, `$2` the text, `$3` the limit, `$4` the ids to leave out (a `text[]`: the
+    /// recall window's, given by the caller rather than read again here, which cost a heap read per
+    /// window episode), and for the hybrid query `$5` the embedding (pgvector's text form). Each search ranks its
     /// best `$3`; the fused list keeps the best `$3` of those.
     static func sql(_ query: Query) -> String {
         var searches = [fullTextHitsSQL]
@@ -98,10 +101,7 @@ struct ArchiveSearch: Sendable {
             searches.append(vectorHitsSQL(schema: identifier(schema), dimensions: dimensions))
         }
         return """
-        WITH recent AS (
-            SELECT n.episode_id FROM public.sigmaris_episodes n WHERE n.user_id = $1
-            ORDER BY n."timestamp" DESC, n.created_at DESC LIMIT $4
-        ), message AS MATERIALIZED (
+        WITH message AS MATERIALIZED (
             SELECT public.sigmaris_search_query(terms) AS plain,
                    public.sigmaris_search_query(public.sigmaris_user_search_terms($1, terms)) AS keyed
             FROM (SELECT public.sigmaris_search_terms($2::text) AS terms) AS m
@@ -126,7 +126,7 @@ struct ArchiveSearch: Sendable {
             SELECT e.episode_id, ts_rank(e.search_terms, message.plain) AS relevance
             FROM message, public.sigmaris_episodes e
             WHERE public.sigmaris_user_search_terms(e.user_id, e.search_terms) @@ message.keyed
-              AND e.episode_id NOT IN (SELECT episode_id FROM recent)
+              AND e.episode_id <> ALL ($4::text[])
             ORDER BY relevance DESC, e.episode_id LIMIT $3
         ) AS full_text_hits
     """
@@ -141,10 +141,17 @@ struct ArchiveSearch: Sendable {
                        (e.embedding_v::\(s).vector(\(dimensions))) OPERATOR(\(s).<=>) ($5::text::\(s).vector(\(dimensions))) AS distance
                 FROM public.sigmaris_episodes e
                 WHERE e.user_id = $1 AND \(s).vector_dims(e.embedding_v) = \(dimensions)
-                  AND e.episode_id NOT IN (SELECT episode_id FROM recent)
+                  AND e.episode_id <> ALL ($4::text[])
                 ORDER BY distance LIMIT $3
             ) AS vector_hits
         """
+    }
+
+    /// Postgres's text form of a `text[]`, `{"a","b"}`, for `$4::text[]`: each element quoted, with
+    /// `\` and `"` escaped, so any id reads back as itself.
+    static func textArrayLiteral(_ values: [String]) -> String {
+        "{" + values.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+            .joined(separator: ",") + "}"
     }
 
     /// A schema name from the catalog, quoted as an identifier.

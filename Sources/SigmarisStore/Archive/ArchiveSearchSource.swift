@@ -18,10 +18,10 @@ public struct ArchiveSearchSource: ArchiveCandidateSource {
         self.logger = logger
     }
 
-    public func candidates(message: String, vector: [Float]?, limit: Int, excludingNewest: Int) async -> [Episode] {
+    public func candidates(message: String, vector: [Float]?, limit: Int, excluding: [String]) async -> [Episode] {
         do {
             return try await store.searchMemories(
-                userID: userID, text: message, embedding: vector, limit: limit, excludingNewest: excludingNewest
+                userID: userID, text: message, embedding: vector, limit: limit, excluding: excluding
             ).map(\.episode)
         } catch is CancellationError {
             return []

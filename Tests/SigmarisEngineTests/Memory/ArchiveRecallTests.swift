@@ -15,8 +15,8 @@ struct ArchiveRecallTests {
 
         init(_ episodes: [Episode]) { self.episodes = episodes }
 
-        func candidates(message: String, vector: [Float]?, limit: Int, excludingNewest: Int) async -> [Episode] {
-            asked.withLock { $0.append(excludingNewest) }
+        func candidates(message: String, vector: [Float]?, limit: Int, excluding: [String]) async -> [Episode] {
+            asked.withLock { $0.append(excluding.count) }
             return Array(episodes.prefix(limit))
         }
     }
