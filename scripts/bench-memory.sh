@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make bench-memory`: issue #23's long-term memory figures. On Debian's PostgreSQL 15 (no pgvector:
-# the pg_trgm text search) and on PostgreSQL 18 with pgvector (scripts/pgvector.sh), each a
+# the full text search) and on PostgreSQL 18 with pgvector (scripts/pgvector.sh: hybrid), each a
 # throwaway loopback cluster of its own, and with the local embedder (256 numbers) and 1,536-number
 # stub embeddings: users with 50, 1,000, 10,000 and 100,000 episodes seeded in SQL, 100 planted facts
 # each (25 at 50 episodes, where they are the whole history), one question per fact sharing some of
