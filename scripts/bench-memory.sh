@@ -10,7 +10,7 @@
 #
 # Environment (all optional):
 #   BENCH_MEMORY_SERVERS="debian pgvector"  BENCH_MEMORY_DIMENSIONS="256 1536"
-#   BENCH_SIZES=50,1000,10000,100000  BENCH_FACTS=100  BENCH_MEMORY_PG_PORT=54380 (and +1)
+#   BENCH_SIZES=50,1000,10000,100000  BENCH_FACTS=100  BENCH_ROUNDS=4  BENCH_MEMORY_PG_PORT=54380 (and +1)
 #   BENCH_MEMORY_BIN=path/to/sigmaris-bench-memory (skips the release build)  BENCH_SCRATCH=.build-bench
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -29,9 +29,11 @@ export function memoriesPanel() {
   /** Bumped on every load, so a late answer to an older one is dropped. */
   let generation = 0;
 
-  function memoryElement(memory) {
+  /** `rank`: its place in the list. A search's answer is best first, and its `score` (a fused rank,
+   *  about 0.016 for every good match) says nothing a reader can use, so the place is shown instead. */
+  function memoryElement(memory, rank) {
     const when = typeof memory.createdAt === 'string' ? formatTime(memory.createdAt, true) : '';
-    const score = typeof memory.score === 'number' ? ` · relevance ${memory.score.toFixed(2)}` : '';
+    const score = typeof memory.score === 'number' ? (rank === 0 ? ' · best match' : ` · match ${rank + 1}`) : '';
     const summary = typeof memory.summary === 'string' ? memory.summary : '';
     const said = typeof memory.rawContext === 'string' ? memory.rawContext : '';
     return h('li', { class: 'memory', 'data-testid': 'memory', 'data-memory-id': memory.id },
