@@ -23,6 +23,11 @@ struct ProviderFaultTests {
         configuration.llmProvider = .openai
         configuration.openAIBaseURL = URL(string: provider.baseURL + "/v1")!
         configuration.providerTimeoutSeconds = timeoutSeconds
+        // HummingbirdTesting's live client opens its one connection when the test starts, and these
+        // tests leave it idle while their turns go over curl; under a loaded machine that took longer
+        // than the 10 s the server gives an idle keep-alive connection (its header read timeout),
+        // and the metrics scrape at the end met a closed channel. The timeout is not what is tested here.
+        configuration.headerReadTimeoutSeconds = 300
         return configuration
     }
 
