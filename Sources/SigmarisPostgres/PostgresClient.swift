@@ -141,8 +141,8 @@ public final class PostgresClient: Sendable, Service {
 
     /// Runs `body` inside `BEGIN … COMMIT`; any error thrown by `body` (or by the database) rolls back.
     ///
-    /// BEGIN sets the statement timeout for the transaction, and `settings` (`TransactionStart`). A connection that
-    /// breaks before COMMIT is sent leaves nothing behind, so the transaction runs again on a new
+    /// BEGIN sets the statement timeout for the transaction, and `settings` (`TransactionStart`). A
+    /// connection that breaks before COMMIT is sent leaves nothing behind, so the transaction runs again on a new
     /// connection (`body` must only touch the database); so does one the server rolled back as a
     /// deadlock victim or a serialization failure. One that breaks while COMMIT is on its way leaves
     /// the outcome unknown: that is never retried, and fails as `commitOutcomeUnknown`.

@@ -9,8 +9,9 @@
 public protocol ArchiveCandidateSource: Sendable {
     /// At most `limit` of the user's episodes, best first, leaving out those in `excluding` (the
     /// recall window's episode ids: recall has them already, and a candidate slot spent on one is
-    /// lost). `vector` is the message's embedding, nil when it has none (a text search can still run). It does not throw: a search that failed gives no candidates, and the
-    /// source reports the failure itself (recall then reads the window only, as in `window` mode).
+    /// lost). `vector` is the message's embedding, nil when it has none (a text search can still
+    /// run). It does not throw: a search that failed gives no candidates, and the source reports
+    /// the failure itself (recall then reads the window only, as in `window` mode).
     func candidates(message: String, vector: [Float]?, limit: Int, excluding: [String]) async -> [Episode]
 }
 

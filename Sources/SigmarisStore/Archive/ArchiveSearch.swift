@@ -93,8 +93,8 @@ struct ArchiveSearch: Sendable {
 
     /// `$1` the user id, `$2` the text, `$3` the limit, `$4` the ids to leave out (a `text[]`: the
     /// recall window's, given by the caller rather than read again here, which cost a heap read per
-    /// window episode), and for the hybrid query `$5` the embedding (pgvector's text form). Each search ranks its
-    /// best `$3`; the fused list keeps the best `$3` of those.
+    /// window episode), and for the hybrid query `$5` the embedding (pgvector's text form). Each
+    /// search ranks its best `$3`; the fused list keeps the best `$3` of those.
     static func sql(_ query: Query) -> String {
         var searches = [fullTextHitsSQL]
         if case .hybrid(let schema, let dimensions) = query {
