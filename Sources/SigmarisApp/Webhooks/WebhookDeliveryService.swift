@@ -96,10 +96,9 @@ struct WebhookDeliveryService: Service {
                 metrics.recordWebhookDelivery(outcome: .delivered)
                 return
             }
-            let final = attempt.attempt >= settings.maxAttempts
+            let final = attempt.attempt >= settings.retry.maxAttempts
             try await store.recordWebhookFailure(
-                attempt, error: failure, retryAfter: settings.backoff(afterAttempt: attempt.attempt, jitter: .random(in: 0.5...1)),
-                final: final)
+                attempt, error: failure, retryAfter: settings.retry.backoff(afterAttempt: attempt.attempt), final: final)
             metrics.recordWebhookDelivery(outcome: final ? .failed : .retried)
             if final {
                 logger.error("webhook delivery failed for good", metadata: metadata.merging(["sigmaris.error": "\(failure)"]) { $1 })

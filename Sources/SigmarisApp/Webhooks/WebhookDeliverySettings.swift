@@ -1,13 +1,16 @@
+import SigmarisCurl
+
 /// How the delivery service retries and polls (`WebhookDeliveryService`). The defaults are the
 /// service's (the README lists them); tests shorten them through `SigmarisConfiguration.webhookDelivery`.
 public struct WebhookDeliverySettings: Sendable {
-    /// Attempts per event; after the last failed one the event is `failed` (shown on /operator).
-    public var maxAttempts = 10
-    /// The wait after the first failed attempt, doubled after each further one up to `maxBackoff`;
-    /// each wait is then cut to a random 50 to 100 % of itself, so that events that failed together
-    /// (a receiver that was down) do not all come back at once.
-    public var firstBackoff: Duration = .seconds(10)
-    public var maxBackoff: Duration = .seconds(3600)
+    /// Attempts per event and the wait after each failed one, on the schedule every retry of the
+    /// service uses (`RetryPolicy`): 10 attempts, after which the event is `failed` (shown on
+    /// /operator); 10 s after the first failure, doubled after each further one up to an hour, each
+    /// wait cut to a random 50 to 100 % of itself (`.equal` jitter), so that events that failed
+    /// together (a receiver that was down) do not all come back at once. Only the attempts and the
+    /// schedule are read: any answer but a 2xx is retried, whatever its status or `Retry-After`.
+    public var retry = RetryPolicy(
+        maxAttempts: 10, baseBackoff: .seconds(10), multiplier: 2, maxBackoff: .seconds(3600), jitter: .equal)
     /// What one attempt may take in all: connecting, sending and the receiver's answer.
     public var attemptTimeout: Duration = .seconds(10)
     /// How long a claimed event is held by the instance sending it before it is due again (it only
@@ -19,11 +22,4 @@ public struct WebhookDeliverySettings: Sendable {
     public var batchSize = 16
 
     public init() {}
-
-    /// The wait after failed attempt number `attempt` (from 1), `jitter` in 0.5...1 of it.
-    func backoff(afterAttempt attempt: Int, jitter: Double) -> Duration {
-        let doublings = min(max(attempt - 1, 0), 30)
-        let full = min(firstBackoff * (1 << doublings), maxBackoff)
-        return full * min(max(jitter, 0.5), 1)
-    }
 }

@@ -29,9 +29,9 @@ struct WebhookDeliveryTests {
             configuration.webhookSigner = try WebhookSigner(secret: secret)
         }
         var delivery = WebhookDeliverySettings()
-        delivery.maxAttempts = maxAttempts
-        delivery.firstBackoff = .milliseconds(100)
-        delivery.maxBackoff = .milliseconds(300)
+        delivery.retry.maxAttempts = maxAttempts
+        delivery.retry.baseBackoff = .milliseconds(100)
+        delivery.retry.maxBackoff = .milliseconds(300)
         delivery.pollInterval = .milliseconds(50)
         delivery.attemptTimeout = .seconds(2)
         // An attempt cut short by a test's shutdown is due again this soon (the stub answers in milliseconds).
