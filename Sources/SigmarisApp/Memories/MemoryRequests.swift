@@ -13,12 +13,7 @@ enum MemoryInput {
 
     /// `?limit=`: absent is 20; anything but a whole number in 1...100 is a 400 `invalid_limit`.
     static func limit(_ request: Request) throws(APIError) -> Int {
-        guard let text = request.uri.queryParameters.get("limit") else { return defaultLimit }
-        guard let value = Int(text), limitRange.contains(value) else {
-            throw APIError.badRequest(
-                "limit must be a whole number from \(limitRange.lowerBound) to \(limitRange.upperBound)", reason: "invalid_limit")
-        }
-        return value
+        try QueryLimit.parse(request.uri.queryParameters.get("limit"), default: defaultLimit, range: limitRange)
     }
 
     /// `?q=`: nil when absent. The rule of the document's `MemoryQuery`, so what it calls valid is

@@ -59,13 +59,6 @@ struct OperatorWebhooksQuery: Sendable {
         guard Self.statuses.contains(self.status) else {
             throw APIError.badRequest("status must be one of \(Self.statuses.joined(separator: ", "))", reason: "invalid_status")
         }
-        guard let text = limit else {
-            self.limit = 50
-            return
-        }
-        guard let limit = Int(text), Self.limits.contains(limit) else {
-            throw APIError.badRequest("limit must be a whole number from \(Self.limits.lowerBound) to \(Self.limits.upperBound)", reason: "invalid_limit")
-        }
-        self.limit = limit
+        self.limit = try QueryLimit.parse(limit, default: 50, range: Self.limits)
     }
 }
