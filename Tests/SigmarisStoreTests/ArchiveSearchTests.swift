@@ -172,10 +172,10 @@ struct ArchiveSearchTests {
             let sql = ArchiveSearch.sql(.fullText)
             let plan = try await client.withTransaction { connection in
                 try connection.query("SET LOCAL plan_cache_mode = force_generic_plan")
-                try connection.query("PREPARE archive_plan_check(text, text, int, text) AS " + sql)
+                try connection.query("PREPARE archive_plan_check(text, text, int, jsonb) AS " + sql)
                 defer { _ = try? connection.query("DEALLOCATE archive_plan_check") }
                 return try connection.query(
-                    "EXPLAIN (ANALYZE, TIMING OFF) EXECUTE archive_plan_check('\(user)', 'Where does my brother Rexford live?', 20, '{}')"
+                    "EXPLAIN (ANALYZE, TIMING OFF) EXECUTE archive_plan_check('\(user)', 'Where does my brother Rexford live?', 20, '[]')"
                 ).map { try $0.decode(String.self, "QUERY PLAN") }.joined(separator: "\n")
             }
             #expect(plan.contains("sigmaris_episodes_user_search_idx"), "\(plan)")

@@ -1,4 +1,5 @@
 import Foundation
+import SigmarisJSON
 import SigmarisPostgres
 import Synchronization
 
@@ -63,7 +64,8 @@ struct ArchiveSearch: Sendable {
     ) throws(PostgresError) -> [ScoredMemory] {
         guard limit > 0, let query = query(text: text, embedding: embedding) else { return [] }
         var parameters: [PostgresValue] = [
-            .text(userID), .text(String(text.prefix(Self.textQueryLength))), .int(limit), .text(Self.textArrayLiteral(excluding)),
+            .text(userID), .text(String(text.prefix(Self.textQueryLength))), .int(limit),
+            .jsonb(JSONValue.strings(excluding).serialized()),
         ]
         if case .hybrid = query {
             parameters.append(.text(Self.vectorLiteral(embedding ?? [])))
@@ -91,8 +93,8 @@ struct ArchiveSearch: Sendable {
         "[" + vector.map { "\($0)" }.joined(separator: ",") + "]"
     }
 
-    /// `$1` the user id, `$2` the text, `$3` the limit, `$4` the ids to leave out (a `text[]`: the
-    /// recall window's, given by the caller rather than read again here, which cost a heap read per
+    /// `$1` the user id, `$2` the text, `$3` the limit, `$4` the ids to leave out (a JSON array of
+    /// strings, as the store passes every list of ids: the recall window's, given by the caller rather than read again here, which cost a heap read per
     /// window episode), and for the hybrid query `$5` the embedding (pgvector's text form). Each
     /// search ranks its best `$3`; the fused list keeps the best `$3` of those.
     static func sql(_ query: Query) -> String {
@@ -126,7 +128,7 @@ struct ArchiveSearch: Sendable {
             SELECT e.episode_id, ts_rank(e.search_terms, message.plain) AS relevance
             FROM message, public.sigmaris_episodes e
             WHERE public.sigmaris_user_search_terms(e.user_id, e.search_terms) @@ message.keyed
-              AND e.episode_id <> ALL ($4::text[])
+              AND e.episode_id NOT IN (SELECT jsonb_array_elements_text($4::jsonb))
             ORDER BY relevance DESC, e.episode_id LIMIT $3
         ) AS full_text_hits
     """
@@ -141,17 +143,10 @@ struct ArchiveSearch: Sendable {
                        (e.embedding_v::\(s).vector(\(dimensions))) OPERATOR(\(s).<=>) ($5::text::\(s).vector(\(dimensions))) AS distance
                 FROM public.sigmaris_episodes e
                 WHERE e.user_id = $1 AND \(s).vector_dims(e.embedding_v) = \(dimensions)
-                  AND e.episode_id <> ALL ($4::text[])
+                  AND e.episode_id NOT IN (SELECT jsonb_array_elements_text($4::jsonb))
                 ORDER BY distance LIMIT $3
             ) AS vector_hits
         """
-    }
-
-    /// Postgres's text form of a `text[]`, `{"a","b"}`, for `$4::text[]`: each element quoted, with
-    /// `\` and `"` escaped, so any id reads back as itself.
-    static func textArrayLiteral(_ values: [String]) -> String {
-        "{" + values.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
-            .joined(separator: ",") + "}"
     }
 
     /// A schema name from the catalog, quoted as an identifier.
