@@ -59,7 +59,7 @@ enum OperatorControlStore {
 
     /// Nil when the user has no persona state (nothing is written then).
     static func apply(
-        _ action: OperatorAction, userID: String, operatorName: String, reason: String, webhooks: Bool = false,
+        _ action: OperatorAction, userID: String, operatorName: String, reason: String, webhooks: Bool,
         on connection: PostgresConnection
     ) throws(PostgresError) -> OperatorActionRecord? {
         let initial = PersonaState.initial

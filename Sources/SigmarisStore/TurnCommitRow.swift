@@ -40,7 +40,7 @@ struct TurnCommitRow: Sendable {
 
     init(
         _ turn: TurnResult, userID: String, previousTurnCount: Int, controlVersion: Int, tracing: Bool,
-        factsInChatRows shared: TurnFactsInChatRows, webhooks: Bool = false
+        factsInChatRows shared: TurnFactsInChatRows, webhooks: Bool
     ) {
         traceID = turn.traceID
         self.userID = userID
